@@ -1,0 +1,195 @@
+//! Every number the engine knows about a client: the numeric input columns and the ratios
+//! derived from them. Band tables and scripts refer to these by name.
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+/// How an input column is checked when it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Money, `>= 0`.
+    Money,
+    /// A share, from 0 to 1.
+    Fraction,
+    /// Whole number `>= 0`.
+    Count,
+    /// Whole number from 1 to 5.
+    Rating,
+    /// Decimal `>= 0`.
+    NonNegative,
+    /// Any decimal, negative allowed.
+    Signed,
+    /// Computed by the engine, never read.
+    Derived,
+}
+
+macro_rules! facts {
+    ($( $variant:ident = $name:literal, $kind:ident, $doc:literal; )*) => {
+        /// A number about a client, read from its row or derived from other numbers.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Fact { $( #[doc = $doc] $variant, )* }
+
+        impl Fact {
+            /// Every fact, inputs first, in the order of this table.
+            pub const ALL: &'static [Fact] = &[$(Fact::$variant,)*];
+            /// How many facts there are.
+            pub const COUNT: usize = Fact::ALL.len();
+
+            /// The column or variable name, e.g. `debt_ratio`.
+            pub fn name(self) -> &'static str {
+                match self { $(Fact::$variant => $name,)* }
+            }
+
+            /// How the value is checked when read, or `Derived`.
+            pub fn kind(self) -> Kind {
+                match self { $(Fact::$variant => Kind::$kind,)* }
+            }
+
+            /// One line on what the number means.
+            pub fn doc(self) -> &'static str {
+                match self { $(Fact::$variant => $doc,)* }
+            }
+        }
+    };
+}
+
+facts! {
+    AnnualSales = "annual_sales", Money, "our sales to the client over the last 12 months";
+    ReceivableBalance = "receivable_balance", Money, "what the client owes us now";
+    OpenOrders = "open_orders", Money, "ordered but not yet invoiced";
+    OnTimeRatio = "on_time_ratio", Fraction, "share of invoices paid by the due date, last 12 months";
+    MaxDaysLate = "max_days_late", Count, "worst payment delay in days, last 12 months";
+    BrokenPromises = "broken_promises", Count, "payment promises or contract terms broken, last 12 months";
+    YearsTrading = "years_trading", NonNegative, "years as our client";
+    TotalAssets = "total_assets", Money, "its total assets";
+    TotalLiabilities = "total_liabilities", Money, "its total liabilities";
+    CurrentAssets = "current_assets", Money, "its current assets";
+    CurrentLiabilities = "current_liabilities", Money, "its current liabilities";
+    Inventory = "inventory", Money, "its inventory";
+    IntangibleAssets = "intangible_assets", Money, "its intangible assets";
+    HighRiskShare = "high_risk_share", Fraction, "share of its assets put into new high-risk projects";
+    ManagementScore = "management_score", Rating, "analyst's rating of its management, 1 to 5";
+    SalesGrowth = "sales_growth", Signed, "year-on-year growth of its sales, e.g. -0.12";
+    CollateralValue = "collateral_value", Money, "appraised value of what it has pledged";
+    SellIn = "sell_in", Money, "what it bought from us over the period";
+    SellOut = "sell_out", Money, "what it sold on to end customers over the period";
+    CrossRegionSales = "cross_region_sales", Money, "its sales found outside its territory";
+    Exposure = "exposure", Derived, "receivable_balance + open_orders (an empty cell counts as 0)";
+    DebtRatio = "debt_ratio", Derived, "total_liabilities / total_assets";
+    CurrentRatio = "current_ratio", Derived, "current_assets / current_liabilities";
+    QuickRatio = "quick_ratio", Derived, "(current_assets - inventory) / current_liabilities";
+    NetWorth = "net_worth", Derived, "total_assets - total_liabilities (negative when insolvent)";
+    TangibleNetWorth = "tangible_net_worth", Derived, "total_assets - total_liabilities - intangible_assets";
+    TnwToSales = "tnw_to_sales", Derived, "tangible_net_worth / annual_sales";
+    SellThrough = "sell_through", Derived, "sell_out / sell_in";
+    CrossRegionShare = "cross_region_share", Derived, "cross_region_sales / sell_out";
+    CollateralToSales = "collateral_to_sales", Derived, "collateral_value / annual_sales";
+    CollateralCoverage = "collateral_coverage", Derived, "collateral_value / exposure";
+    DaysSinceReview = "days_since_review", Derived, "days from last_review to the as-of date";
+}
+
+impl Fact {
+    /// The fact with this name, if any.
+    pub fn by_name(name: &str) -> Option<Fact> {
+        Fact::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// True for facts read from an input column, false for derived ones.
+    pub fn is_input(self) -> bool {
+        self.kind() != Kind::Derived
+    }
+}
+
+/// The numbers of one client, indexed by [`Fact`]. `None` means unknown (an empty cell, or a
+/// ratio whose denominator is zero or unknown).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts(pub [Option<Decimal>; Fact::COUNT]);
+
+impl Default for Facts {
+    fn default() -> Self {
+        Facts([None; Fact::COUNT])
+    }
+}
+
+impl Facts {
+    pub fn get(&self, fact: Fact) -> Option<Decimal> {
+        self.0[fact as usize]
+    }
+
+    pub fn set(&mut self, fact: Fact, value: Option<Decimal>) {
+        self.0[fact as usize] = value;
+    }
+
+    /// Fills in every derived fact from the inputs. A ratio with a zero or unknown denominator
+    /// stays unknown, so a band table scores it with its `missing` points rather than failing.
+    pub fn derive(&mut self, last_review: Option<Date>, as_of: Date) {
+        use Fact::*;
+        let g = |f: Fact| self.get(f);
+        let ratio = |n: Option<Decimal>, d: Option<Decimal>| match (n, d) {
+            (Some(n), Some(d)) if !d.is_zero() => n.checked_div(d),
+            _ => None,
+        };
+        let sub = |a: Option<Decimal>, b: Option<Decimal>| a?.checked_sub(b?);
+
+        let exposure = g(ReceivableBalance)
+            .unwrap_or_default()
+            .checked_add(g(OpenOrders).unwrap_or_default());
+        let net_worth = sub(g(TotalAssets), g(TotalLiabilities));
+        let tnw = sub(net_worth, g(IntangibleAssets));
+        let quick = sub(g(CurrentAssets), g(Inventory));
+        let days = last_review.map(|d| i64::from((as_of - d).get_days()));
+
+        let derived = [
+            (Exposure, exposure),
+            (DebtRatio, ratio(g(TotalLiabilities), g(TotalAssets))),
+            (CurrentRatio, ratio(g(CurrentAssets), g(CurrentLiabilities))),
+            (QuickRatio, ratio(quick, g(CurrentLiabilities))),
+            (NetWorth, net_worth),
+            (TangibleNetWorth, tnw),
+            (TnwToSales, ratio(tnw, g(AnnualSales))),
+            (SellThrough, ratio(g(SellOut), g(SellIn))),
+            (CrossRegionShare, ratio(g(CrossRegionSales), g(SellOut))),
+            (CollateralToSales, ratio(g(CollateralValue), g(AnnualSales))),
+            (CollateralCoverage, ratio(g(CollateralValue), exposure)),
+            (DaysSinceReview, days.map(Decimal::from)),
+        ];
+        for (fact, value) in derived {
+            self.set(fact, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn ratios_are_exact_and_unknown_when_the_denominator_is_zero() {
+        let mut f = Facts::default();
+        f.set(Fact::TotalAssets, Some(d("1000.00")));
+        f.set(Fact::TotalLiabilities, Some(d("400.00")));
+        f.set(Fact::CurrentAssets, Some(d("300")));
+        f.set(Fact::CurrentLiabilities, Some(d("0")));
+        f.set(Fact::ReceivableBalance, Some(d("10.50")));
+        let as_of = Date::constant(2026, 6, 30);
+        f.derive(Some(Date::constant(2026, 6, 1)), as_of);
+        assert_eq!(f.get(Fact::DebtRatio), Some(d("0.4")));
+        assert_eq!(f.get(Fact::CurrentRatio), None);
+        assert_eq!(f.get(Fact::Exposure), Some(d("10.50")));
+        assert_eq!(f.get(Fact::NetWorth), Some(d("600.00")));
+        assert_eq!(f.get(Fact::TangibleNetWorth), None, "intangibles unknown");
+        assert_eq!(f.get(Fact::DaysSinceReview), Some(d("29")));
+    }
+
+    #[test]
+    fn names_are_unique_and_found_again() {
+        for f in Fact::ALL {
+            assert_eq!(Fact::by_name(f.name()), Some(*f));
+        }
+    }
+}

@@ -1,0 +1,454 @@
+//! Clients as read from the input: one row becomes one checked [`Client`], or one [`Reject`]
+//! that says which line, which field and why. Nothing is dropped.
+
+pub mod facts;
+pub mod read;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+pub use facts::{Fact, Facts, Kind};
+pub use read::{ClientReader, InputError, InputFormat, Row};
+
+use crate::money::{MONEY_MAX, parse_decimal};
+
+/// The input columns that are not numbers.
+pub const TEXT_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "region",
+    "key_account",
+    "last_review",
+    "distress_confirmed",
+];
+
+/// One client, its fields checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Client {
+    /// Line of the input the client was read from (the header is line 1), or its sheet row.
+    pub line: u64,
+    pub id: String,
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub key_account: Option<bool>,
+    pub distress_confirmed: Option<bool>,
+    pub last_review: Option<Date>,
+    /// The numeric input columns; derived ratios are filled in by the engine.
+    pub facts: Facts,
+    /// Columns the engine does not know, passed to scripts as they are.
+    pub extra: Vec<(Arc<str>, Extra)>,
+}
+
+impl Client {
+    /// A client with only an id and annual sales, every other field unknown.
+    pub fn new(id: impl Into<String>, annual_sales: Decimal) -> Client {
+        let mut facts = Facts::default();
+        facts.set(Fact::AnnualSales, Some(annual_sales));
+        Client {
+            line: 0,
+            id: id.into(),
+            name: None,
+            region: None,
+            key_account: None,
+            distress_confirmed: None,
+            last_review: None,
+            facts,
+            extra: Vec::new(),
+        }
+    }
+}
+
+/// A value of a column the engine does not know: a decimal when it reads as one, else text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Extra {
+    Number(Decimal),
+    Text(String),
+}
+
+/// A row that could not be used: where it was, which field, and what to fix.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Reject {
+    pub line: u64,
+    pub id: Option<String>,
+    pub field: String,
+    pub reason: String,
+}
+
+/// What a column holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    Id,
+    Name,
+    Region,
+    KeyAccount,
+    Distress,
+    LastReview,
+    Fact(Fact),
+    Extra(Arc<str>),
+}
+
+impl Column {
+    pub fn for_name(name: &str) -> Column {
+        match name {
+            "id" => Column::Id,
+            "name" => Column::Name,
+            "region" => Column::Region,
+            "key_account" => Column::KeyAccount,
+            "distress_confirmed" => Column::Distress,
+            "last_review" => Column::LastReview,
+            other => match Fact::by_name(other) {
+                Some(f) if f.is_input() => Column::Fact(f),
+                _ => Column::Extra(Arc::from(other)),
+            },
+        }
+    }
+}
+
+/// A cell as it came from the file.
+#[derive(Debug, Clone, Copy)]
+pub enum Raw<'a> {
+    /// Nothing: an empty CSV cell or a JSON `null`. Unknown, not zero.
+    Empty,
+    Text(&'a str),
+    /// A JSON number, as written.
+    Number(&'a str),
+    Bool(bool),
+    /// A JSON array or object, which no column takes.
+    Nested,
+}
+
+/// Builds a client from its cells, checking each one.
+#[derive(Default)]
+pub struct RowBuilder {
+    id: Option<String>,
+    client: Option<Client>,
+    problems: Vec<(String, String)>,
+}
+
+impl RowBuilder {
+    pub fn new(line: u64) -> Self {
+        let mut c = Client::new("", Decimal::ZERO);
+        c.facts = Facts::default();
+        c.line = line;
+        RowBuilder {
+            id: None,
+            client: Some(c),
+            problems: Vec::new(),
+        }
+    }
+
+    fn problem(&mut self, field: &str, reason: impl Into<String>) {
+        self.problems.push((field.to_string(), reason.into()));
+    }
+
+    /// Takes one cell.
+    pub fn cell(&mut self, column: &Column, name: &str, raw: Raw<'_>) {
+        let raw = match raw {
+            Raw::Text(t) if t.trim().is_empty() => Raw::Empty,
+            Raw::Nested => {
+                self.problem(name, "is a list or object; give a single value");
+                return;
+            }
+            other => other,
+        };
+        let Some(c) = self.client.as_mut() else {
+            return;
+        };
+        match column {
+            Column::Id => match raw {
+                Raw::Text(t) | Raw::Number(t) => self.id = Some(t.trim().to_string()),
+                Raw::Bool(b) => self.id = Some(b.to_string()),
+                _ => {}
+            },
+            Column::Name => c.name = text(raw),
+            Column::Region => c.region = text(raw),
+            Column::KeyAccount => match boolean(raw) {
+                Ok(v) => c.key_account = v,
+                Err(e) => self.problem(name, e),
+            },
+            Column::Distress => match boolean(raw) {
+                Ok(v) => c.distress_confirmed = v,
+                Err(e) => self.problem(name, e),
+            },
+            Column::LastReview => match date(raw) {
+                Ok(v) => c.last_review = v,
+                Err(e) => self.problem(name, e),
+            },
+            Column::Fact(f) => match number(*f, raw) {
+                Ok(v) => c.facts.set(*f, v),
+                Err(e) => self.problem(name, e),
+            },
+            Column::Extra(col) => {
+                let v = match raw {
+                    Raw::Empty => None,
+                    Raw::Bool(b) => Some(Extra::Text(b.to_string())),
+                    Raw::Text(t) | Raw::Number(t) => Some(match parse_decimal(t) {
+                        Ok(d) => Extra::Number(d),
+                        Err(_) => Extra::Text(t.to_string()),
+                    }),
+                    Raw::Nested => None,
+                };
+                if let Some(v) = v {
+                    c.extra.push((col.clone(), v));
+                }
+            }
+        }
+    }
+
+    /// The client, or the reject naming the first problem (and counting the others).
+    /// `seen` holds the ids met so far, with their lines, to refuse duplicates.
+    pub fn finish(mut self, seen: &mut HashMap<String, u64>) -> Result<Client, Reject> {
+        let line = self.client.as_ref().map_or(0, |c| c.line);
+        let id = self.id.take().filter(|s| !s.is_empty());
+        if id.is_none() {
+            self.problems.insert(
+                0,
+                ("id".into(), "is missing; every client needs an id".into()),
+            );
+        }
+        let sales_known = self
+            .client
+            .as_ref()
+            .is_some_and(|c| c.facts.get(Fact::AnnualSales).is_some());
+        if !sales_known && !self.problems.iter().any(|(f, _)| f == "annual_sales") {
+            self.problems.push((
+                "annual_sales".into(),
+                "is missing; the line is a share of annual sales, so it is required".into(),
+            ));
+        }
+        if let Some(id) = &id
+            && self.problems.is_empty()
+        {
+            if let Some(first) = seen.get(id) {
+                self.problems.push((
+                    "id".into(),
+                    format!("`{id}` is a duplicate; it was first used on line {first}"),
+                ));
+            } else {
+                seen.insert(id.clone(), line);
+            }
+        }
+        if let Some((field, reason)) = self.problems.first().cloned() {
+            let more = self.problems.len() - 1;
+            let reason = if more > 0 {
+                let others: Vec<&str> =
+                    self.problems[1..].iter().map(|(f, _)| f.as_str()).collect();
+                format!("{reason} (also wrong: {})", others.join(", "))
+            } else {
+                reason
+            };
+            return Err(Reject {
+                line,
+                id,
+                field,
+                reason,
+            });
+        }
+        let mut client = self.client.take().expect("built once");
+        client.id = id.expect("checked above");
+        Ok(client)
+    }
+}
+
+fn text(raw: Raw<'_>) -> Option<String> {
+    match raw {
+        Raw::Text(t) | Raw::Number(t) => Some(t.trim().to_string()),
+        Raw::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn boolean(raw: Raw<'_>) -> Result<Option<bool>, String> {
+    match raw {
+        Raw::Empty => Ok(None),
+        Raw::Bool(b) => Ok(Some(b)),
+        Raw::Text(t) | Raw::Number(t) => match t.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Ok(Some(true)),
+            "false" | "no" | "0" => Ok(Some(false)),
+            _ => Err(format!(
+                "`{t}` is not a yes/no value; use true/false, yes/no or 1/0"
+            )),
+        },
+        Raw::Nested => Err("is not a yes/no value".into()),
+    }
+}
+
+fn date(raw: Raw<'_>) -> Result<Option<Date>, String> {
+    match raw {
+        Raw::Empty => Ok(None),
+        Raw::Text(t) => parse_date(t).map(Some),
+        _ => Err("is not a date; write it as YYYY-MM-DD".into()),
+    }
+}
+
+/// A date written `YYYY-MM-DD`, refusing impossible ones such as `2025-02-30`.
+pub fn parse_date(t: &str) -> Result<Date, String> {
+    let t = t.trim();
+    let shape_ok = t.len() == 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-';
+    if !shape_ok {
+        return Err(format!("`{t}` is not a date; write it as YYYY-MM-DD"));
+    }
+    t.parse::<Date>()
+        .map_err(|_| format!("`{t}` is not a real date"))
+}
+
+fn number(fact: Fact, raw: Raw<'_>) -> Result<Option<Decimal>, String> {
+    let t = match raw {
+        Raw::Empty => return Ok(None),
+        Raw::Text(t) | Raw::Number(t) => t,
+        Raw::Bool(_) | Raw::Nested => return Err("is not a number".into()),
+    };
+    let v = parse_decimal(t)?;
+    let shown = t.trim();
+    let check = |ok: bool, msg: &str| {
+        if ok {
+            Ok(Some(v))
+        } else {
+            Err(format!("`{shown}` {msg}"))
+        }
+    };
+    if v.abs() > MONEY_MAX {
+        return Err(format!("`{shown}` is too large (the most is 10^18)"));
+    }
+    match fact.kind() {
+        Kind::Money | Kind::NonNegative => check(
+            !v.is_sign_negative() || v.is_zero(),
+            "is negative; it must be 0 or more",
+        ),
+        Kind::Fraction if v >= Decimal::TWO && v <= Decimal::ONE_HUNDRED => Err(format!(
+            "`{shown}` is above 1; write a share as a fraction, e.g. 0.85 for 85%"
+        )),
+        Kind::Fraction => check(v >= Decimal::ZERO && v <= Decimal::ONE, "is outside 0 to 1"),
+        Kind::Count => check(
+            v.fract().is_zero() && v >= Decimal::ZERO,
+            "is not a whole number of 0 or more",
+        ),
+        Kind::Rating => check(
+            v.fract().is_zero() && v >= Decimal::ONE && v <= Decimal::from(5),
+            "is not a whole number from 1 to 5",
+        ),
+        Kind::Signed | Kind::Derived => Ok(Some(v)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[(&str, &str)]) -> Result<Client, Reject> {
+        let mut b = RowBuilder::new(2);
+        for (name, v) in cells {
+            b.cell(&Column::for_name(name), name, Raw::Text(v));
+        }
+        b.finish(&mut HashMap::new())
+    }
+
+    #[test]
+    fn a_good_row_becomes_a_client_and_empty_means_unknown() {
+        let c = row(&[
+            ("id", "K1"),
+            ("annual_sales", "1000.50"),
+            ("on_time_ratio", ""),
+            ("key_account", "Yes"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.facts.get(Fact::AnnualSales),
+            Some(Decimal::new(100050, 2))
+        );
+        assert_eq!(c.facts.get(Fact::OnTimeRatio), None);
+        assert_eq!(c.key_account, Some(true));
+    }
+
+    #[test]
+    fn each_bad_cell_is_named_with_its_reason() {
+        let cases = [
+            (
+                vec![("id", "K"), ("annual_sales", "abc")],
+                "annual_sales",
+                "not a number",
+            ),
+            (
+                vec![("id", "K"), ("annual_sales", "-5")],
+                "annual_sales",
+                "negative",
+            ),
+            (
+                vec![("id", "K"), ("annual_sales", "5"), ("on_time_ratio", "1.2")],
+                "on_time_ratio",
+                "outside 0 to 1",
+            ),
+            (
+                vec![("id", "K"), ("annual_sales", "5"), ("on_time_ratio", "85")],
+                "on_time_ratio",
+                "0.85 for 85%",
+            ),
+            (vec![("annual_sales", "5")], "id", "missing"),
+            (
+                vec![
+                    ("id", "K"),
+                    ("annual_sales", "5"),
+                    ("last_review", "2025-02-30"),
+                ],
+                "last_review",
+                "not a real date",
+            ),
+            (
+                vec![("id", "K"), ("annual_sales", "NaN")],
+                "annual_sales",
+                "not a number",
+            ),
+            (
+                vec![("id", "K"), ("annual_sales", "inf")],
+                "annual_sales",
+                "not a number",
+            ),
+            (
+                vec![("id", "K"), ("annual_sales", "1e19")],
+                "annual_sales",
+                "too large",
+            ),
+            (
+                vec![("id", "K"), ("annual_sales", "5"), ("key_account", "maybe")],
+                "key_account",
+                "yes/no",
+            ),
+            (
+                vec![
+                    ("id", "K"),
+                    ("annual_sales", "5"),
+                    ("management_score", "6"),
+                ],
+                "management_score",
+                "1 to 5",
+            ),
+            (vec![("id", "K")], "annual_sales", "required"),
+        ];
+        for (cells, field, words) in cases {
+            let r = row(&cells).unwrap_err();
+            assert_eq!(r.field, field, "{cells:?}");
+            assert!(r.reason.contains(words), "{cells:?}: {}", r.reason);
+        }
+    }
+
+    #[test]
+    fn a_second_use_of_an_id_is_rejected_with_the_first_line() {
+        let mut seen = HashMap::new();
+        let mk = |line| {
+            let mut b = RowBuilder::new(line);
+            b.cell(&Column::Id, "id", Raw::Text("K1"));
+            b.cell(
+                &Column::Fact(Fact::AnnualSales),
+                "annual_sales",
+                Raw::Text("1"),
+            );
+            b
+        };
+        assert!(mk(2).finish(&mut seen).is_ok());
+        let r = mk(5).finish(&mut seen).unwrap_err();
+        assert!(r.reason.contains("line 2"), "{}", r.reason);
+    }
+}

@@ -1,0 +1,206 @@
+//! What is true for every client at evaluation time: the as-of date, the economy (the name of
+//! a policy overlay) and our own company's balance sheet. Read from a small TOML file.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::client::parse_date;
+use crate::money::TomlNumber;
+use crate::policy::{Diagnostic, Overlay, Policy, SourceFile};
+
+/// Our own company's figures, for the health test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Company {
+    pub total_assets: Decimal,
+    pub total_debt: Decimal,
+    pub cash: Decimal,
+    pub receivables: Decimal,
+}
+
+impl Company {
+    /// Total assets / total debt; `None` when we have no debt (nothing to cover).
+    pub fn assets_to_debt(&self) -> Option<Decimal> {
+        self.total_assets.checked_div(self.total_debt)
+    }
+
+    /// (Cash + receivables) / total debt; `None` when we have no debt.
+    pub fn liquid_to_debt(&self) -> Option<Decimal> {
+        (self.cash + self.receivables).checked_div(self.total_debt)
+    }
+}
+
+/// The evaluation context.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    pub as_of: Date,
+    /// The name of an overlay of the policy; `normal` changes nothing.
+    pub economy: String,
+    pub company: Option<Company>,
+}
+
+impl Context {
+    /// Today, a normal economy, no company figures.
+    pub fn today() -> Context {
+        Context {
+            as_of: jiff::ZonedDateTime::now().date(),
+            economy: "normal".into(),
+            company: None,
+        }
+    }
+
+    /// Reads a context file.
+    pub fn load(path: &Path) -> Result<Context, Diagnostic> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Diagnostic::plain(format!(
+                "cannot read the context file `{}`: {e}",
+                path.display()
+            ))
+        })?;
+        let file = Arc::new(SourceFile {
+            name: path.display().to_string(),
+            text,
+        });
+        Context::parse(&file)
+    }
+
+    /// Reads a context from TOML text.
+    pub fn parse(file: &Arc<SourceFile>) -> Result<Context, Diagnostic> {
+        let doc: ContextDoc = toml::from_str(&file.text)
+            .map_err(|e| Diagnostic::error(file, e.span(), e.message().trim()))?;
+        let as_of = match &doc.as_of {
+            None => jiff::ZonedDateTime::now().date(),
+            Some(v) => match v.get_ref() {
+                toml::Value::Datetime(dt) => match dt.date {
+                    Some(d) => {
+                        Date::new(d.year as i16, d.month as i8, d.day as i8).map_err(|e| {
+                            Diagnostic::error(
+                                file,
+                                Some(v.span()),
+                                format!("`as_of` is not a real date: {e}"),
+                            )
+                        })?
+                    }
+                    None => {
+                        return Err(Diagnostic::error(
+                            file,
+                            Some(v.span()),
+                            "`as_of` needs a date, e.g. 2026-06-30",
+                        ));
+                    }
+                },
+                toml::Value::String(s) => parse_date(s).map_err(|e| {
+                    Diagnostic::error(file, Some(v.span()), format!("`as_of`: {e}"))
+                })?,
+                _ => {
+                    return Err(Diagnostic::error(
+                        file,
+                        Some(v.span()),
+                        "`as_of` must be a date such as 2026-06-30",
+                    ));
+                }
+            },
+        };
+        let company = doc.company.as_ref().map(|c| {
+            let money = |n: &Spanned<TomlNumber>, field: &str| {
+                let v = file.decimal(n);
+                if v.is_sign_negative() && !v.is_zero() {
+                    Err(Diagnostic::error(
+                        file,
+                        Some(n.span()),
+                        format!("`company.{field}` is {v}; it cannot be negative"),
+                    ))
+                } else {
+                    Ok(v)
+                }
+            };
+            Ok::<_, Diagnostic>(Company {
+                total_assets: money(&c.total_assets, "total_assets")?,
+                total_debt: money(&c.total_debt, "total_debt")?,
+                cash: money(&c.cash, "cash")?,
+                receivables: money(&c.receivables, "receivables")?,
+            })
+        });
+        Ok(Context {
+            as_of,
+            economy: doc.economy.unwrap_or_else(|| "normal".into()),
+            company: company.transpose()?,
+        })
+    }
+
+    /// The overlay the economy names, or an error listing the ones the policy has.
+    pub fn overlay<'p>(&self, policy: &'p Policy) -> Result<&'p Overlay, String> {
+        policy.overlay(&self.economy).ok_or_else(|| {
+            let names: Vec<&str> = policy.economies().collect();
+            let hint = crate::policy::source::did_you_mean(&self.economy, names.iter().copied())
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            format!(
+                "the policy has no economy `{}`; {hint}the policy `{}` knows: {}",
+                self.economy,
+                policy.identity.name,
+                names.join(", ")
+            )
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextDoc {
+    as_of: Option<Spanned<toml::Value>>,
+    economy: Option<String>,
+    company: Option<CompanyDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompanyDoc {
+    total_assets: Spanned<TomlNumber>,
+    total_debt: Spanned<TomlNumber>,
+    cash: Spanned<TomlNumber>,
+    receivables: Spanned<TomlNumber>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Context, Diagnostic> {
+        Context::parse(&Arc::new(SourceFile {
+            name: "ctx.toml".into(),
+            text: text.into(),
+        }))
+    }
+
+    #[test]
+    fn reads_dates_both_ways_and_money_exactly() {
+        let c = parse("as_of = 2026-06-30\neconomy = \"recession\"\n[company]\ntotal_assets = \"120000000.50\"\ntotal_debt = 80000000\ncash = 0.1\nreceivables = 5_000\n").unwrap();
+        assert_eq!(c.as_of, Date::constant(2026, 6, 30));
+        assert_eq!(c.economy, "recession");
+        let co = c.company.unwrap();
+        assert_eq!(co.total_assets.to_string(), "120000000.50");
+        assert_eq!(co.cash.to_string(), "0.1");
+        assert_eq!(co.receivables, Decimal::from(5000));
+        assert_eq!(
+            parse("as_of = \"2026-01-02\"").unwrap().as_of,
+            Date::constant(2026, 1, 2)
+        );
+    }
+
+    #[test]
+    fn bad_contexts_say_where() {
+        let e = parse("as_of = \"2026-02-30\"").unwrap_err();
+        assert!(e.to_string().contains("ctx.toml:1:9"), "{e}");
+        assert!(
+            parse("economy = \"x\"\nfoo = 1")
+                .unwrap_err()
+                .to_string()
+                .contains("foo")
+        );
+    }
+}

@@ -1,0 +1,497 @@
+//! The engine: one client and the active policy in, one [`Decision`] out.
+//!
+//! The steps, in order: derive the ratios; score every measure on its band table; weight the
+//! measures into the five criterion scores and those into the total; map the total to the base
+//! grade; run the rule scripts; move the grade for the rules, the economy and our own health;
+//! set the line from the final grade; decide the actions. Every step leaves a line in the
+//! decision's [`Trace`], and the reasons are drawn from it.
+
+mod decision;
+
+use std::collections::HashMap;
+
+use jiff::ToSpan;
+use rhai::{Dynamic, Map, Scope};
+use rust_decimal::Decimal;
+
+pub use decision::{
+    Action, Decision, LineStep, MeasureScore, Reason, Trace, score_text as decision_score_text,
+};
+
+use crate::client::{Client, Extra, Fact, Facts};
+use crate::context::Context;
+use crate::grade::Grade;
+use crate::policy::script::{self, EffectKind, Runtime, ScriptFailure};
+use crate::policy::{CRITERIA, Overlay, Policy};
+
+/// Why a client could not be decided.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EvalError {
+    #[error("client `{client}`: {failure}")]
+    Script {
+        client: String,
+        failure: ScriptFailure,
+    },
+}
+
+/// Why an evaluation could not start.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SetupError {
+    #[error("{0}")]
+    Economy(String),
+    #[error("the policy's scripts do not compile: {0}")]
+    Scripts(String),
+}
+
+/// Our own company's health, worked out once per run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Health {
+    /// `None` when the context gives no balance sheet or the policy sets no floors.
+    pub healthy: Option<bool>,
+    pub assets_to_debt: Option<Decimal>,
+    pub liquid_to_debt: Option<Decimal>,
+}
+
+/// Decides clients against one policy and one context. Holds the compiled scripts, so make one
+/// per thread and reuse it for every client.
+pub struct Evaluator<'p> {
+    policy: &'p Policy,
+    context: Context,
+    overlay: &'p Overlay,
+    health: Health,
+    runtime: Runtime,
+    scope: Scope<'static>,
+}
+
+const PRIORITY_TERMINATE: u8 = 0;
+const PRIORITY_HOLD: u8 = 1;
+const PRIORITY_COLLATERAL: u8 = 2;
+const PRIORITY_GRADE: u8 = 3;
+const PRIORITY_COMPANY: u8 = 4;
+const PRIORITY_ECONOMY: u8 = 5;
+const PRIORITY_NO_CREDIT: u8 = 6;
+const PRIORITY_WATCH: u8 = 7;
+const PRIORITY_REVIEW: u8 = 8;
+const PRIORITY_LINE: u8 = 9;
+const PRIORITY_INFO: u8 = 10;
+
+impl<'p> Evaluator<'p> {
+    pub fn new(policy: &'p Policy, context: &Context) -> Result<Evaluator<'p>, SetupError> {
+        let overlay = context.overlay(policy).map_err(SetupError::Economy)?;
+        let names = script::variable_names(&policy.params, &policy.extra_inputs);
+        let runtime = Runtime::new(&policy.scripts, &names).map_err(|d| {
+            SetupError::Scripts(
+                d.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        Ok(Evaluator {
+            policy,
+            context: context.clone(),
+            overlay,
+            health: health(policy, context),
+            runtime,
+            scope: Scope::new(),
+        })
+    }
+
+    pub fn policy(&self) -> &'p Policy {
+        self.policy
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
+    /// Decides one client.
+    pub fn decide(&mut self, client: &Client) -> Result<Decision, EvalError> {
+        let policy = self.policy;
+        let as_of = self.context.as_of;
+        let mut facts = client.facts.clone();
+        facts.derive(client.last_review, as_of);
+        let script_err = |failure| EvalError::Script {
+            client: client.id.clone(),
+            failure,
+        };
+
+        self.scope.clear();
+        self.bind_client(client, &facts);
+
+        // Measures, criteria, total.
+        let mut measures = Vec::new();
+        let mut scores = [Decimal::ZERO; 5];
+        let mut total = Decimal::ZERO;
+        for (ci, criterion) in policy.criteria.iter().enumerate() {
+            let mut crit = Decimal::ZERO;
+            for m in &criterion.measures {
+                let value = match &m.source {
+                    crate::policy::MeasureSource::Fact(f) => facts.get(*f),
+                    crate::policy::MeasureSource::Script(name) => self
+                        .runtime
+                        .measure(&mut self.scope, name)
+                        .map_err(script_err)?
+                        .map(|p| p.clamp(Decimal::ZERO, Decimal::ONE_HUNDRED)),
+                };
+                let (points, band) = match (&m.source, value) {
+                    (_, None) => (m.missing, None),
+                    (crate::policy::MeasureSource::Script(_), Some(p)) => (p, None),
+                    (crate::policy::MeasureSource::Fact(_), Some(v)) => {
+                        let i = m.bands.iter().position(|b| b.contains(v));
+                        (i.map_or(m.missing, |i| m.bands[i].points), i)
+                    }
+                };
+                crit += points * m.weight / Decimal::ONE_HUNDRED;
+                measures.push(MeasureScore {
+                    criterion: criterion.name,
+                    measure: m.source.name().to_string(),
+                    value,
+                    band,
+                    points,
+                    weight: m.weight,
+                });
+            }
+            scores[ci] = crit;
+            total += crit * criterion.weight / Decimal::ONE_HUNDRED;
+        }
+        let base_grade = policy.grade_for(total);
+
+        // Rules.
+        self.bind_scores(total, &scores, base_grade);
+        let effects = self
+            .runtime
+            .run_rules(&mut self.scope)
+            .map_err(script_err)?;
+
+        let mut trace = Trace {
+            measures,
+            ..Trace::default()
+        };
+        let mut reasons: Vec<Reason> = Vec::new();
+        let mut notches = 0i64;
+        let mut cap = Grade::AAA;
+        let mut factor = Decimal::ONE;
+        let (mut terminate, mut collateral, mut watch) = (false, false, false);
+        for e in &effects {
+            let at = format!("{}:{}", e.origin.file, e.origin.line);
+            let priority = match &e.kind {
+                EffectKind::Terminate => {
+                    terminate = true;
+                    PRIORITY_TERMINATE
+                }
+                EffectKind::RequireCollateral => {
+                    collateral = true;
+                    PRIORITY_COLLATERAL
+                }
+                EffectKind::Watch => {
+                    watch = true;
+                    PRIORITY_WATCH
+                }
+                EffectKind::Notches(n) => {
+                    notches += n;
+                    trace.grade_steps.push(format!(
+                        "{at}: {} {} notch(es): {}",
+                        if *n >= 0 { "down" } else { "up" },
+                        n.abs(),
+                        e.code
+                    ));
+                    PRIORITY_GRADE
+                }
+                EffectKind::CapGrade(g) => {
+                    cap = cap.max(*g);
+                    trace
+                        .grade_steps
+                        .push(format!("{at}: no better than {g}: {}", e.code));
+                    PRIORITY_GRADE
+                }
+                EffectKind::LineFactor(f) => {
+                    factor *= *f;
+                    PRIORITY_LINE
+                }
+                EffectKind::Info => PRIORITY_INFO,
+            };
+            reasons.push(Reason::new(&e.code, &e.text, priority).at(&at));
+        }
+
+        // Economy and our own health.
+        let overlay = self.overlay;
+        let mut moved = base_grade.lowered(notches);
+        if overlay.notches != 0 || overlay.limit_factor != Decimal::ONE {
+            let before = moved;
+            moved = moved.lowered(overlay.notches);
+            factor *= overlay.limit_factor;
+            let text = overlay_text(
+                &format!("economy `{}`", overlay.name),
+                overlay,
+                before,
+                moved,
+            );
+            trace.grade_steps.push(text.clone());
+            reasons.push(Reason::new(
+                &format!("economy_{}", overlay.name),
+                &text,
+                PRIORITY_ECONOMY,
+            ));
+        }
+        if self.health.healthy == Some(false)
+            && let Some(rules) = &policy.company
+        {
+            let before = moved;
+            moved = moved.lowered(rules.when_weak.notches);
+            factor *= rules.when_weak.limit_factor;
+            let why = format!(
+                "our own balance sheet is weak (assets/debt {}, floor {}; cash+receivables/debt {}, floor {})",
+                ratio_text(self.health.assets_to_debt),
+                rules.min_assets_to_debt.normalize(),
+                ratio_text(self.health.liquid_to_debt),
+                rules.min_liquid_to_debt.normalize()
+            );
+            let text = overlay_text(&why, &rules.when_weak, before, moved);
+            trace.grade_steps.push(text.clone());
+            reasons.push(Reason::new("company_weak", &text, PRIORITY_COMPANY));
+        }
+        let grade = moved.max(cap);
+
+        // The line.
+        let sales = facts.get(Fact::AnnualSales).unwrap_or_default();
+        let pct = policy.limits[grade.rank()];
+        let ceiling_pct = if grade == Grade::AAA {
+            policy.line.top_grade_ceiling
+        } else {
+            policy.line.ceiling
+        };
+        let raw = sales * pct / Decimal::ONE_HUNDRED;
+        let scaled = raw.checked_mul(factor);
+        let ceiling = sales * ceiling_pct / Decimal::ONE_HUNDRED;
+        let capped = scaled.map_or(ceiling, |s| s.min(ceiling));
+        let unit = policy.line.rounding_unit;
+        let limit = ((capped / unit).floor() * unit).max(Decimal::ZERO);
+        trace.line_steps = vec![
+            LineStep::new("annual sales", sales),
+            LineStep::new(&format!("x {}% for grade {grade}", pct.normalize()), raw),
+            LineStep::new(
+                &format!("x factor {}", factor.normalize()),
+                scaled.unwrap_or(ceiling),
+            ),
+            LineStep::new(
+                &format!("ceiling {}% of annual sales", ceiling_pct.normalize()),
+                ceiling,
+            ),
+            LineStep::new(
+                &format!("rounded down to a multiple of {}", unit.normalize()),
+                limit,
+            ),
+        ];
+        if scaled.is_some_and(|s| s > ceiling) {
+            reasons.push(Reason::new(
+                "ceiling",
+                &format!(
+                    "line held to the {}% ceiling of annual sales",
+                    ceiling_pct.normalize()
+                ),
+                PRIORITY_LINE,
+            ));
+        }
+        if pct.is_zero() {
+            reasons.push(Reason::new(
+                "no_credit",
+                &format!(
+                    "grade {grade} gets no credit line: cash, prepayment or full collateral only"
+                ),
+                PRIORITY_NO_CREDIT,
+            ));
+        }
+
+        // Exposure and actions.
+        let exposure = facts.get(Fact::Exposure).unwrap_or_default();
+        let available = limit - exposure;
+        let hold = terminate || exposure > limit;
+        if terminate {
+            reasons.push(Reason::new(
+                "terminating",
+                "trading is being terminated: ship nothing more",
+                PRIORITY_HOLD,
+            ));
+        } else if hold {
+            reasons.push(Reason::new(
+                "over_limit",
+                &format!(
+                    "exposure {} exceeds the line {} by {}: stop shipping until it is paid down",
+                    crate::money::fmt_money(exposure),
+                    crate::money::fmt_money(limit),
+                    crate::money::fmt_money(-available)
+                ),
+                PRIORITY_HOLD,
+            ));
+        }
+        let key = client.key_account == Some(true);
+        let months = if key {
+            policy.review.key_account_months
+        } else {
+            policy.review.months
+        };
+        let next_review = client
+            .last_review
+            .and_then(|d| d.checked_add((months as i64).months()).ok())
+            .unwrap_or(as_of);
+        let review_due = next_review <= as_of;
+        if review_due {
+            let text = match client.last_review {
+                Some(last) => format!(
+                    "review due since {next_review}: last review {last}, {} reviewed every {months} months",
+                    if key {
+                        "key accounts are"
+                    } else {
+                        "clients are"
+                    }
+                ),
+                None => "no credit review on record: review now".to_string(),
+            };
+            reasons.push(Reason::new("review_due", &text, PRIORITY_REVIEW));
+        }
+        reasons.push(Reason::new(
+            "score",
+            &format!(
+                "score {} gives base grade {base_grade}",
+                decision::score_text(total)
+            ),
+            PRIORITY_INFO + 1,
+        ));
+        reasons.sort_by_key(|r| r.priority);
+
+        let mut actions = Vec::new();
+        for (on, a) in [
+            (terminate, Action::Terminate),
+            (hold, Action::Hold),
+            (collateral, Action::RequireCollateral),
+            (review_due, Action::ReviewDue),
+            (watch, Action::Watch),
+        ] {
+            if on {
+                actions.push(a);
+            }
+        }
+        trace.factor = factor;
+        Ok(Decision {
+            id: client.id.clone(),
+            line: client.line,
+            name: client.name.clone(),
+            region: client.region.clone(),
+            key_account: key,
+            score: total,
+            scores,
+            base_grade,
+            grade,
+            limit,
+            payment_days: if limit.is_zero() {
+                0
+            } else {
+                policy.line.payment_days
+            },
+            exposure,
+            available,
+            actions,
+            next_review,
+            reasons,
+            trace,
+        })
+    }
+
+    fn bind_client(&mut self, client: &Client, facts: &Facts) {
+        let s = &mut self.scope;
+        for f in Fact::ALL {
+            s.push_constant_dynamic(f.name(), script::opt_decimal(facts.get(*f)));
+        }
+        s.push_constant("id", client.id.clone());
+        s.push_constant_dynamic("name", script::opt_text(client.name.as_deref()));
+        s.push_constant_dynamic("region", script::opt_text(client.region.as_deref()));
+        s.push_constant_dynamic("key_account", script::opt_bool(client.key_account));
+        s.push_constant_dynamic(
+            "distress_confirmed",
+            script::opt_bool(client.distress_confirmed),
+        );
+        s.push_constant_dynamic(
+            "last_review",
+            script::opt_text(client.last_review.map(|d| d.to_string()).as_deref()),
+        );
+        s.push_constant("as_of", self.context.as_of.to_string());
+        s.push_constant("economy", self.context.economy.clone());
+        s.push_constant_dynamic("company_healthy", script::opt_bool(self.health.healthy));
+        for (name, p) in &self.policy.params {
+            s.push_constant_dynamic(name.as_str(), script::param_value(p));
+        }
+        let mut extra = Map::new();
+        for (k, v) in &client.extra {
+            let value = match v {
+                Extra::Number(d) => Dynamic::from_decimal(*d),
+                Extra::Text(t) => Dynamic::from(t.clone()),
+            };
+            extra.insert(k.as_ref().into(), value);
+        }
+        for name in &self.policy.extra_inputs {
+            let v = extra.get(name.as_str()).cloned().unwrap_or(Dynamic::UNIT);
+            s.push_constant_dynamic(name.as_str(), v);
+        }
+        s.push_constant("extra", extra);
+    }
+
+    fn bind_scores(&mut self, total: Decimal, scores: &[Decimal; 5], base: Grade) {
+        let s = &mut self.scope;
+        s.push_constant("score", total);
+        s.push_constant("base_grade", base.as_str().to_string());
+        let names: HashMap<&str, usize> =
+            CRITERIA.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+        for c in CRITERIA {
+            s.push_constant(format!("{c}_score"), scores[names[c]]);
+        }
+    }
+}
+
+fn ratio_text(r: Option<Decimal>) -> String {
+    r.map_or("n/a (no debt)".into(), |r| {
+        r.round_dp(2).normalize().to_string()
+    })
+}
+
+fn overlay_text(why: &str, o: &Overlay, before: Grade, after: Grade) -> String {
+    let mut parts = Vec::new();
+    if o.notches != 0 {
+        parts.push(format!(
+            "{} notch(es) {} ({before} -> {after})",
+            o.notches.abs(),
+            if o.notches > 0 { "down" } else { "up" }
+        ));
+    }
+    if o.limit_factor != Decimal::ONE {
+        parts.push(format!("lines x{}", o.limit_factor.normalize()));
+    }
+    format!("{why}: {}", parts.join(", "))
+}
+
+/// Works out our own health from the context against the policy's floors.
+pub fn health(policy: &Policy, context: &Context) -> Health {
+    let Some(company) = &context.company else {
+        return Health {
+            healthy: None,
+            assets_to_debt: None,
+            liquid_to_debt: None,
+        };
+    };
+    let a = company.assets_to_debt();
+    let l = company.liquid_to_debt();
+    let healthy = policy.company.as_ref().map(|rules| {
+        // No debt at all passes both tests.
+        a.is_none_or(|a| a >= rules.min_assets_to_debt)
+            && l.is_none_or(|l| l >= rules.min_liquid_to_debt)
+    });
+    Health {
+        healthy,
+        assets_to_debt: a,
+        liquid_to_debt: l,
+    }
+}

@@ -1,0 +1,140 @@
+//! Exact decimals in and out: parsing amounts without ever passing through `f64`, and writing
+//! them as decimal strings.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+/// The largest amount of money accepted anywhere (10^18): far above any real figure, and low
+/// enough that sums over millions of clients can never overflow `Decimal`.
+pub const MONEY_MAX: Decimal = Decimal::from_parts(0xA764_0000, 0x0DE0_B6B3, 0, false, 0);
+
+/// Parses a plain decimal such as `-12.50`, `1e6` or `0.4`. Thousands separators, `NaN`,
+/// `inf` and anything that does not fit a `Decimal` are refused with a reason in plain words.
+pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("empty".into());
+    }
+    let lower = t.to_ascii_lowercase();
+    if lower.contains("nan") || lower.contains("inf") {
+        return Err(format!("`{t}` is not a number"));
+    }
+    if t.contains(',') {
+        return Err(format!(
+            "`{t}` has a thousands separator; write it without `,`"
+        ));
+    }
+    let plain = t.strip_prefix('+').unwrap_or(t);
+    let parsed = if plain.contains(['e', 'E']) {
+        Decimal::from_scientific(plain)
+    } else {
+        Decimal::from_str_exact(plain)
+    };
+    parsed.map_err(|e| {
+        let msg = e.to_string();
+        if msg.contains("overflow") || msg.contains("too large") || msg.contains("exceeds") {
+            format!("`{t}` is too large")
+        } else {
+            format!("`{t}` is not a number")
+        }
+    })
+}
+
+/// Writes money with at least two decimal places (`150000` -> `150000.00`), never fewer digits
+/// than the value holds.
+pub fn fmt_money(d: Decimal) -> String {
+    let mut d = d.normalize();
+    if d.scale() < 2 {
+        d.rescale(2);
+    }
+    d.to_string()
+}
+
+/// Writes a ratio or score as it is, without trailing zeros (`0.50` -> `0.5`).
+pub fn fmt_plain(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// A number as written in a TOML file. Integers and strings are exact at once; a TOML float is
+/// kept here only until its literal text is read back from the file (see
+/// [`crate::policy::source::SourceFile::decimal`]), so `0.1` means exactly one tenth.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TomlNumber {
+    Exact(Decimal),
+    Float(f64),
+}
+
+impl<'de> Deserialize<'de> for TomlNumber {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = TomlNumber;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, or a decimal in quotes such as \"0.40\"")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<TomlNumber, E> {
+                Ok(TomlNumber::Exact(Decimal::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TomlNumber, E> {
+                Ok(TomlNumber::Exact(Decimal::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<TomlNumber, E> {
+                if v.is_finite() {
+                    Ok(TomlNumber::Float(v))
+                } else {
+                    Err(E::custom("`nan` and `inf` are not amounts; write a number"))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TomlNumber, E> {
+                parse_decimal(v).map(TomlNumber::Exact).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl TomlNumber {
+    /// The exact value, given the literal text the number was written as in its file.
+    pub fn exact(self, literal: &str) -> Decimal {
+        match self {
+            TomlNumber::Exact(d) => d,
+            TomlNumber::Float(f) => parse_decimal(&literal.replace('_', ""))
+                .ok()
+                .or_else(|| Decimal::from_str(&f.to_string()).ok())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_exact_decimals_and_refuses_the_rest() {
+        assert_eq!(parse_decimal("0.40").unwrap().to_string(), "0.40");
+        assert_eq!(parse_decimal("1e3").unwrap(), Decimal::from(1000));
+        assert_eq!(parse_decimal("+5").unwrap(), Decimal::from(5));
+        assert!(parse_decimal("NaN").unwrap_err().contains("not a number"));
+        assert!(parse_decimal("inf").is_err());
+        assert!(parse_decimal("1,000").unwrap_err().contains("thousands"));
+        assert!(parse_decimal("abc").is_err());
+        assert!(parse_decimal("1e40").is_err());
+        assert!(
+            parse_decimal("99999999999999999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
+    }
+
+    #[test]
+    fn money_has_two_places_at_least() {
+        assert_eq!(fmt_money(Decimal::from(150000)), "150000.00");
+        assert_eq!(fmt_money(parse_decimal("1.005").unwrap()), "1.005");
+        assert_eq!(fmt_money(parse_decimal("2.500").unwrap()), "2.50");
+        assert_eq!(MONEY_MAX, Decimal::from(1_000_000_000_000_000_000_i64));
+    }
+}

@@ -1,0 +1,727 @@
+//! From a folder on disk to a checked [`Policy`]: read the files, parse `policy.toml` into its
+//! raw [`doc`](super::doc) form, check every rule a finance reader would expect (thresholds
+//! falling, weights adding up, bands without gaps, scripts that compile), and collect every
+//! problem before giving up.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use toml::Spanned;
+
+use super::doc::{BandDoc, CriterionDoc, MeasureDoc, Num, OverlayDoc, ParamDoc, PolicyDoc};
+use super::script::{self, Role, Runtime, Scripts};
+use super::source::did_you_mean;
+use super::{
+    Band, CRITERIA, CompanyRules, Criterion, Diagnostic, Identity, LineRules, LoadError, Measure,
+    MeasureSource, Origin, Overlay, Param, Policy, ReviewRules, Severity, SourceFile,
+};
+use crate::client::facts::Fact;
+use crate::grade::Grade;
+
+const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
+
+/// Reads every file of the folder except `tests/` and hidden ones: `(relative path, bytes)`.
+fn read_folder(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') {
+                continue;
+            }
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if entry.file_type()?.is_dir() {
+                if rel != "tests" {
+                    walk(root, &path, out)?;
+                }
+            } else {
+                out.push((rel, std::fs::read(&path)?));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+pub(super) fn load(dir: &Path) -> Result<Policy, LoadError> {
+    let dir_name = dir.display().to_string();
+    let fail = |diagnostics: Vec<Diagnostic>| LoadError {
+        dir: dir_name.clone(),
+        diagnostics,
+    };
+    let toml_path = dir.join("policy.toml");
+    if !toml_path.is_file() {
+        let d = if dir.is_dir() {
+            Diagnostic::plain(format!("`{}` has no `policy.toml`", dir.display()))
+                .with_help("a policy folder holds `policy.toml`; `credit-policy init DIR` writes a starting one")
+        } else {
+            Diagnostic::plain(format!("there is no policy folder at `{}`", dir.display()))
+                .with_help("give the folder with `--policy DIR` or set `CREDIT_POLICY`")
+        };
+        return Err(fail(vec![d]));
+    }
+    let raw = read_folder(dir).map_err(|e| {
+        fail(vec![Diagnostic::plain(format!(
+            "cannot read `{}`: {e}",
+            dir.display()
+        ))])
+    })?;
+    let hash = super::hash::policy_hash(&raw);
+    let shown = |rel: &str| dir.join(rel).display().to_string();
+    let files: Vec<Arc<SourceFile>> = raw
+        .iter()
+        .filter_map(|(rel, bytes)| {
+            let text = String::from_utf8(bytes.clone()).ok()?;
+            Some(Arc::new(SourceFile {
+                name: shown(rel),
+                text,
+            }))
+        })
+        .collect();
+    let policy_file = files
+        .iter()
+        .find(|f| f.name == shown("policy.toml"))
+        .cloned()
+        .ok_or_else(|| {
+            fail(vec![Diagnostic::plain(format!(
+                "`{}` is not UTF-8 text",
+                toml_path.display()
+            ))])
+        })?;
+
+    let doc: PolicyDoc = match toml::from_str(&policy_file.text) {
+        Ok(doc) => doc,
+        Err(e) => return Err(fail(vec![toml_diagnostic(&policy_file, &e)])),
+    };
+
+    let mut c = Checker {
+        file: policy_file.clone(),
+        problems: Vec::new(),
+    };
+    let policy = c.build(doc, dir, &files, hash);
+    let (errors, warnings): (Vec<_>, Vec<_>) = c
+        .problems
+        .into_iter()
+        .partition(|d| d.severity == Severity::Error);
+    match policy {
+        Some(mut p) if errors.is_empty() => {
+            p.warnings = warnings;
+            Ok(p)
+        }
+        _ => Err(fail(errors.into_iter().chain(warnings).collect())),
+    }
+}
+
+/// A TOML error with a "did you mean" for misspelt keys.
+fn toml_diagnostic(file: &Arc<SourceFile>, e: &toml::de::Error) -> Diagnostic {
+    let message = e.message().trim().to_string();
+    let mut d = Diagnostic::error(file, e.span(), message.clone());
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (word, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        if let Some(s) = did_you_mean(word, candidates.iter().copied()) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        } else if !candidates.is_empty() {
+            d = d.with_help(format!(
+                "the keys allowed here are {}",
+                expected.trim_start_matches(", expected ")
+            ));
+        }
+    }
+    d
+}
+
+struct Checker {
+    file: Arc<SourceFile>,
+    problems: Vec<Diagnostic>,
+}
+
+impl Checker {
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>) -> &mut Diagnostic {
+        self.problems
+            .push(Diagnostic::error(&self.file, Some(span), message));
+        self.problems.last_mut().expect("just pushed")
+    }
+
+    fn warn(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.problems
+            .push(Diagnostic::warning(&self.file, Some(span), message));
+    }
+
+    fn num(&self, n: &Num) -> Decimal {
+        self.file.decimal(n)
+    }
+
+    fn origin(&self, span: &Range<usize>) -> Origin {
+        Origin {
+            file: self.file.name.clone(),
+            line: self.file.line_col(span.start).0,
+        }
+    }
+
+    /// A number that must lie in `lo..=hi`.
+    fn ranged(&mut self, n: &Num, what: &str, lo: Decimal, hi: Option<Decimal>) -> Decimal {
+        let v = self.num(n);
+        let bad = v < lo || hi.is_some_and(|h| v > h);
+        if bad {
+            let range = match hi {
+                Some(h) => format!("from {lo} to {h}"),
+                None => format!("{lo} or more"),
+            };
+            self.error(n.span(), format!("{what} is {v}; it must be {range}"));
+        }
+        v
+    }
+
+    fn build(
+        &mut self,
+        doc: PolicyDoc,
+        dir: &Path,
+        files: &[Arc<SourceFile>],
+        hash: String,
+    ) -> Option<Policy> {
+        for (field, value) in [
+            ("name", &doc.policy.name),
+            ("version", &doc.policy.version),
+            ("currency", &doc.policy.currency),
+        ] {
+            if value.get_ref().trim().is_empty() {
+                self.error(
+                    value.span(),
+                    format!("`policy.{field}` is empty; give the policy a {field}"),
+                );
+            }
+        }
+
+        let crit_docs = [
+            &doc.criteria.character,
+            &doc.criteria.capacity,
+            &doc.criteria.capital,
+            &doc.criteria.collateral,
+            &doc.criteria.conditions,
+        ];
+        let mut criteria = Vec::new();
+        let mut script_measures = Vec::new();
+        for (name, cd) in CRITERIA.into_iter().zip(crit_docs) {
+            criteria.push(self.criterion(name, cd, &mut script_measures));
+        }
+        let total: Decimal = criteria.iter().map(|c: &Criterion| c.weight).sum();
+        if total != HUNDRED {
+            let span = doc.criteria.character.get_ref().weight.span();
+            self.error(
+                span,
+                format!("the five criterion weights add up to {total}, not 100"),
+            )
+            .help = Some(
+                "weights are percent of the total score; change them so they add up to 100".into(),
+            );
+        }
+
+        let thresholds = self.thresholds(&doc);
+        let line = self.line_rules(&doc);
+        let limits = self.limits(&doc, &line);
+
+        let mut overlays = BTreeMap::new();
+        for (name, od) in &doc.overlays {
+            let o = self.overlay(name.get_ref(), name.span(), od);
+            overlays.insert(name.get_ref().clone(), o);
+        }
+        overlays
+            .entry("normal".to_string())
+            .or_insert_with(|| Overlay {
+                name: "normal".into(),
+                description: "no scenario: nothing changes".into(),
+                notches: 0,
+                limit_factor: Decimal::ONE,
+                origin: Origin {
+                    file: self.file.name.clone(),
+                    line: 0,
+                },
+            });
+
+        let company = doc.company.as_ref().map(|cd| {
+            let a = self.ranged(
+                &cd.min_assets_to_debt,
+                "`company.min_assets_to_debt`",
+                Decimal::ZERO,
+                None,
+            );
+            let l = self.ranged(
+                &cd.min_liquid_to_debt,
+                "`company.min_liquid_to_debt`",
+                Decimal::ZERO,
+                None,
+            );
+            let span = cd.min_assets_to_debt.span();
+            CompanyRules {
+                min_assets_to_debt: a,
+                min_liquid_to_debt: l,
+                when_weak: self.overlay("company.when_weak", span, &cd.when_weak),
+            }
+        });
+
+        let review = ReviewRules {
+            months: *doc.review.months.get_ref(),
+            key_account_months: *doc.review.key_account_months.get_ref(),
+        };
+        for m in [&doc.review.months, &doc.review.key_account_months] {
+            if *m.get_ref() == 0 || *m.get_ref() > 120 {
+                self.error(
+                    m.span(),
+                    format!(
+                        "a review interval of {} months is not usable; use 1 to 120",
+                        m.get_ref()
+                    ),
+                );
+            }
+        }
+
+        let known: BTreeSet<&str> = Fact::ALL
+            .iter()
+            .map(|f| f.name())
+            .chain(script::CONTEXT_VARIABLES.iter().copied())
+            .chain(crate::client::TEXT_COLUMNS.iter().copied())
+            .collect();
+        let mut params = Vec::new();
+        for (name, value) in &doc.params {
+            let n = name.get_ref();
+            if !is_identifier(n) {
+                self.error(
+                    name.span(),
+                    format!("param `{n}` is not a usable name; use letters, digits and `_`"),
+                );
+            } else if known.contains(n.as_str()) {
+                self.error(
+                    name.span(),
+                    format!(
+                        "param `{n}` has the name of a client field or context value; rename it"
+                    ),
+                );
+            }
+            let p = match value.get_ref() {
+                ParamDoc::Bool(b) => Param::Bool(*b),
+                ParamDoc::Text(t) => Param::Text(t.clone()),
+                ParamDoc::Number(x) => {
+                    Param::Number(x.exact(self.file.text.get(value.span()).unwrap_or("").trim()))
+                }
+            };
+            params.push((n.clone(), p));
+        }
+        let mut extra_inputs = Vec::new();
+        for e in &doc.inputs.extra {
+            let n = e.get_ref();
+            if !is_identifier(n) {
+                self.error(
+                    e.span(),
+                    format!("extra column `{n}` is not a usable name; use letters, digits and `_`"),
+                );
+            } else if known.contains(n.as_str()) || doc.params.keys().any(|k| k.get_ref() == n) {
+                self.error(
+                    e.span(),
+                    format!("`{n}` is already a known column or param; list only new columns here"),
+                );
+            } else {
+                extra_inputs.push(n.clone());
+            }
+        }
+
+        let scripts = self.scripts(&doc, dir, files);
+        let names = script::variable_names(&params, &extra_inputs);
+        match Runtime::new(&scripts, &names) {
+            Ok(rt) => {
+                let functions = rt.functions();
+                for (fname, span) in &script_measures {
+                    match functions.iter().find(|(n, _)| n == fname) {
+                        Some((_, 0)) => {}
+                        Some((_, n)) => {
+                            self.error(span.clone(), format!("function `{fname}` takes {n} argument(s); a measure function takes none"));
+                        }
+                        None => {
+                            let hint =
+                                did_you_mean(fname, functions.iter().map(|(n, _)| n.as_str()));
+                            let d = self.error(
+                                span.clone(),
+                                format!("no script defines a function `{fname}`"),
+                            );
+                            d.help = Some(match hint {
+                                Some(h) => format!("did you mean `{h}`?"),
+                                None => "define it in a script listed under `[scripts]`".into(),
+                            });
+                        }
+                    }
+                }
+            }
+            Err(diags) => self.problems.extend(diags),
+        }
+
+        Some(Policy {
+            identity: Identity {
+                name: doc.policy.name.get_ref().clone(),
+                version: doc.policy.version.get_ref().clone(),
+                hash,
+            },
+            description: doc.policy.description.clone(),
+            currency: doc.policy.currency.get_ref().clone(),
+            criteria,
+            thresholds,
+            limits,
+            line,
+            overlays,
+            company,
+            review,
+            params,
+            extra_inputs,
+            scripts,
+            files: files.to_vec(),
+            dir: dir.to_path_buf(),
+            warnings: Vec::new(),
+        })
+    }
+
+    fn criterion(
+        &mut self,
+        name: &'static str,
+        cd: &Spanned<CriterionDoc>,
+        script_measures: &mut Vec<(String, Range<usize>)>,
+    ) -> Criterion {
+        let c = cd.get_ref();
+        let weight = self.ranged(
+            &c.weight,
+            &format!("the weight of `{name}`"),
+            Decimal::ZERO,
+            Some(HUNDRED),
+        );
+        if c.measures.is_empty() {
+            self.error(cd.span(), format!("criterion `{name}` has no measures; give it at least one `[[criteria.{name}.measures]]`"));
+        }
+        let measures: Vec<Measure> = c
+            .measures
+            .iter()
+            .filter_map(|m| self.measure(name, m, script_measures))
+            .collect();
+        let total: Decimal = measures.iter().map(|m| m.weight).sum();
+        if !measures.is_empty() && total != HUNDRED {
+            self.error(
+                c.weight.span(),
+                format!("the measure weights of `{name}` add up to {total}, not 100"),
+            )
+            .help = Some("a measure's weight is its percent of the criterion".into());
+        }
+        Criterion {
+            name,
+            weight,
+            measures,
+        }
+    }
+
+    fn measure(
+        &mut self,
+        criterion: &str,
+        m: &Spanned<MeasureDoc>,
+        script_measures: &mut Vec<(String, Range<usize>)>,
+    ) -> Option<Measure> {
+        let md = m.get_ref();
+        let weight = self.ranged(&md.weight, "a measure weight", Decimal::ZERO, Some(HUNDRED));
+        let missing = self.ranged(
+            &md.missing,
+            "`missing` points",
+            Decimal::ZERO,
+            Some(HUNDRED),
+        );
+        let origin = self.origin(&m.span());
+        let source = match (&md.input, &md.script) {
+            (Some(input), None) => {
+                let name = input.get_ref();
+                match Fact::by_name(name) {
+                    Some(f) => MeasureSource::Fact(f),
+                    None => {
+                        let hint = did_you_mean(name, Fact::ALL.iter().map(|f| f.name()));
+                        let d = self.error(
+                            input.span(),
+                            format!("`{name}` is not a client number or derived ratio"),
+                        );
+                        d.help = Some(match hint {
+                            Some(h) => format!("did you mean `{h}`?"),
+                            None => "see the input columns and derived ratios in the README".into(),
+                        });
+                        return None;
+                    }
+                }
+            }
+            (None, Some(f)) => {
+                script_measures.push((f.get_ref().clone(), f.span()));
+                if !md.bands.is_empty() {
+                    self.error(
+                        m.span(),
+                        "a `script` measure returns its points itself; remove its `bands`",
+                    );
+                }
+                MeasureSource::Script(f.get_ref().clone())
+            }
+            _ => {
+                self.error(m.span(), format!("each measure of `{criterion}` needs exactly one of `input` (a client number) or `script` (a function)"));
+                return None;
+            }
+        };
+        let bands = match &source {
+            MeasureSource::Fact(f) => self.bands(f.name(), m.span(), &md.bands),
+            MeasureSource::Script(_) => Vec::new(),
+        };
+        Some(Measure {
+            source,
+            weight,
+            missing,
+            bands,
+            origin,
+        })
+    }
+
+    /// Bands listed in either direction, covering every value once: no gap, no overlap.
+    fn bands(&mut self, measure: &str, span: Range<usize>, docs: &[Spanned<BandDoc>]) -> Vec<Band> {
+        if docs.is_empty() {
+            self.error(span, format!("measure `{measure}` has no bands; add `bands = [{{ to = ..., points = ... }}, ...]`"));
+            return Vec::new();
+        }
+        let mut bands: Vec<(Band, Range<usize>)> = Vec::new();
+        for b in docs {
+            let bd = b.get_ref();
+            let from = bd.from.as_ref().map(|n| self.num(n));
+            let to = bd.to.as_ref().map(|n| self.num(n));
+            let points = self.ranged(&bd.points, "band points", Decimal::ZERO, Some(HUNDRED));
+            if let (Some(f), Some(t)) = (from, to)
+                && f >= t
+            {
+                self.error(
+                    b.span(),
+                    format!("band `from = {f}` to `to = {t}` is empty; `from` must be below `to`"),
+                );
+            }
+            bands.push((Band { from, to, points }, b.span()));
+        }
+        let key = |b: &Band| b.from;
+        let ascending = bands.windows(2).all(|w| key(&w[0].0) <= key(&w[1].0));
+        let descending = bands.windows(2).all(|w| key(&w[0].0) >= key(&w[1].0));
+        if !ascending && !descending {
+            self.error(span.clone(), format!("the bands of `{measure}` are out of order; list them from the lowest values up, or from the highest down"));
+            return bands.into_iter().map(|(b, _)| b).collect();
+        }
+        let mut sorted = bands.clone();
+        sorted.sort_by_key(|(b, _)| key(b));
+        if let Some((first, s)) = sorted.first()
+            && first.from.is_some()
+        {
+            self.error(s.clone(), format!("the lowest band of `{measure}` starts at {}; leave out its `from` so every value gets points", first.from.unwrap_or_default()));
+        }
+        if let Some((last, s)) = sorted.last()
+            && last.to.is_some()
+        {
+            self.error(s.clone(), format!("the highest band of `{measure}` ends at {}; leave out its `to` so every value gets points", last.to.unwrap_or_default()));
+        }
+        for w in sorted.windows(2) {
+            let (a, b) = (&w[0].0, &w[1].0);
+            match (a.to, b.from) {
+                (Some(t), Some(f)) if t < f => {
+                    self.error(w[1].1.clone(), format!("gap in the bands of `{measure}`: no band holds values from {t} up to {f}"));
+                }
+                (Some(t), Some(f)) if t > f => {
+                    self.error(w[1].1.clone(), format!("overlap in the bands of `{measure}`: values from {f} up to {t} are in two bands"));
+                }
+                (None, _) | (_, None) => {
+                    self.error(w[1].1.clone(), format!("the bands of `{measure}` overlap: only the lowest band may leave out `from`, only the highest `to`"));
+                }
+                _ => {}
+            }
+        }
+        bands.into_iter().map(|(b, _)| b).collect()
+    }
+
+    fn thresholds(&mut self, doc: &PolicyDoc) -> [Decimal; 9] {
+        let nums = doc.grades.in_order();
+        let mut out = [Decimal::ZERO; 9];
+        for (i, n) in nums.iter().enumerate() {
+            out[i] = self.ranged(
+                n,
+                &format!("the threshold of `{}`", Grade::ALL[i]),
+                Decimal::ZERO,
+                Some(HUNDRED),
+            );
+        }
+        for i in 1..9 {
+            if out[i] >= out[i - 1] {
+                self.error(nums[i].span(), format!(
+                    "grade thresholds must fall from AAA to C: `{}` needs less than {} (the `{}` threshold), not {}",
+                    Grade::ALL[i], out[i - 1], Grade::ALL[i - 1], out[i]
+                ));
+            }
+        }
+        out
+    }
+
+    fn line_rules(&mut self, doc: &PolicyDoc) -> LineRules {
+        let l = &doc.line;
+        let ceiling = self.ranged(&l.ceiling, "`line.ceiling`", Decimal::ZERO, Some(HUNDRED));
+        let top = self.ranged(
+            &l.top_grade_ceiling,
+            "`line.top_grade_ceiling`",
+            Decimal::ZERO,
+            Some(HUNDRED),
+        );
+        if top < ceiling {
+            self.error(l.top_grade_ceiling.span(), format!("`top_grade_ceiling` ({top}%) is below `ceiling` ({ceiling}%); the top grade may only go higher"));
+        }
+        let rounding_unit = self.num(&l.rounding_unit);
+        if rounding_unit <= Decimal::ZERO {
+            self.error(l.rounding_unit.span(), format!("`rounding_unit` is {rounding_unit}; use a positive amount such as 1000 (or 0.01 for cents)"));
+        }
+        if *l.payment_days.get_ref() == 0 {
+            self.error(
+                l.payment_days.span(),
+                "`payment_days` is 0; give the days allowed to pay, e.g. 60",
+            );
+        }
+        LineRules {
+            ceiling,
+            top_grade_ceiling: top,
+            payment_days: *l.payment_days.get_ref(),
+            rounding_unit,
+        }
+    }
+
+    fn limits(&mut self, doc: &PolicyDoc, line: &LineRules) -> [Decimal; 9] {
+        let nums = doc.limits.in_order();
+        let mut out = [Decimal::ZERO; 9];
+        for (i, n) in nums.iter().enumerate() {
+            let g = Grade::ALL[i];
+            let cap = if i == 0 {
+                line.top_grade_ceiling
+            } else {
+                line.ceiling
+            };
+            let v = self.num(n);
+            if v < Decimal::ZERO {
+                self.error(
+                    n.span(),
+                    format!("the line for `{g}` is {v}%; it cannot be negative"),
+                );
+            } else if v > cap {
+                let which = if i == 0 {
+                    "top_grade_ceiling"
+                } else {
+                    "ceiling"
+                };
+                self.error(
+                    n.span(),
+                    format!("the line for `{g}` is {v}%, above the {cap}% `{which}`"),
+                );
+            }
+            out[i] = v;
+        }
+        for i in 1..9 {
+            if out[i] > out[i - 1] {
+                self.error(
+                    nums[i].span(),
+                    format!(
+                        "lines must not rise as the grade worsens: `{}` has {}% but `{}` only {}%",
+                        Grade::ALL[i],
+                        out[i],
+                        Grade::ALL[i - 1],
+                        out[i - 1]
+                    ),
+                );
+            }
+        }
+        out
+    }
+
+    fn overlay(&mut self, name: &str, span: Range<usize>, od: &OverlayDoc) -> Overlay {
+        let notches = od.notches.as_ref().map_or(0, |n| {
+            if !(-8..=8).contains(n.get_ref()) {
+                self.error(
+                    n.span(),
+                    format!(
+                        "`{name}` moves {} notches; the scale has 9 grades, use -8 to 8",
+                        n.get_ref()
+                    ),
+                );
+            }
+            *n.get_ref()
+        });
+        let limit_factor = od.limit_factor.as_ref().map_or(Decimal::ONE, |f| {
+            self.ranged(
+                f,
+                &format!("the `limit_factor` of `{name}`"),
+                Decimal::ZERO,
+                None,
+            )
+        });
+        if od.notches.is_none() && od.limit_factor.is_none() {
+            self.warn(
+                span.clone(),
+                format!(
+                    "`{name}` sets neither `notches` nor `limit_factor`, so it changes nothing"
+                ),
+            );
+        }
+        Overlay {
+            name: name.to_string(),
+            description: od.description.clone(),
+            notches,
+            limit_factor,
+            origin: self.origin(&span),
+        }
+    }
+
+    fn scripts(&mut self, doc: &PolicyDoc, dir: &Path, files: &[Arc<SourceFile>]) -> Scripts {
+        let mut out = Scripts::default();
+        let listed = doc
+            .scripts
+            .rules
+            .iter()
+            .map(|s| (Role::Rules, s))
+            .chain(doc.scripts.functions.iter().map(|s| (Role::Functions, s)));
+        for (role, rel) in listed {
+            let shown = dir.join(rel.get_ref()).display().to_string();
+            let escapes = Path::new(rel.get_ref())
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)));
+            match files.iter().find(|f| f.name == shown) {
+                Some(f) if !escapes => out.files.push((role, f.clone())),
+                _ => {
+                    let on_disk: Vec<&str> = files
+                        .iter()
+                        .filter_map(|f| f.name.strip_prefix(&format!("{}/", dir.display())))
+                        .filter(|n| n.ends_with(".rhai"))
+                        .collect();
+                    let d = self.error(
+                        rel.span(),
+                        format!("script `{}` is not in the policy folder", rel.get_ref()),
+                    );
+                    d.help = Some(match did_you_mean(rel.get_ref(), on_disk.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "paths are relative to the folder holding `policy.toml`".into(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}

@@ -1,0 +1,182 @@
+//! The raw form of `policy.toml`, exactly as written: serde structs that mirror the file and
+//! refuse unknown keys. [`super::compile`] turns this into the checked [`super::Policy`]; the
+//! engine never sees these types.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::money::TomlNumber;
+
+pub type Num = Spanned<TomlNumber>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDoc {
+    pub policy: IdentityDoc,
+    pub criteria: CriteriaDoc,
+    pub grades: PerGrade<Num>,
+    pub limits: PerGrade<Num>,
+    pub line: LineDoc,
+    #[serde(default)]
+    pub overlays: BTreeMap<Spanned<String>, OverlayDoc>,
+    pub company: Option<CompanyDoc>,
+    pub review: ReviewDoc,
+    #[serde(default)]
+    pub scripts: ScriptsDoc,
+    #[serde(default)]
+    pub params: BTreeMap<Spanned<String>, Spanned<ParamDoc>>,
+    #[serde(default)]
+    pub inputs: InputsDoc,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityDoc {
+    pub name: Spanned<String>,
+    pub version: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    pub currency: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriteriaDoc {
+    pub character: Spanned<CriterionDoc>,
+    pub capacity: Spanned<CriterionDoc>,
+    pub capital: Spanned<CriterionDoc>,
+    pub collateral: Spanned<CriterionDoc>,
+    pub conditions: Spanned<CriterionDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionDoc {
+    /// Share of the total score, in percent; the five add up to 100.
+    pub weight: Num,
+    #[serde(default)]
+    pub description: String,
+    pub measures: Vec<Spanned<MeasureDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureDoc {
+    /// A client column or derived ratio, scored with `bands`.
+    pub input: Option<Spanned<String>>,
+    /// Or: a script function that returns the points itself (0 to 100, or `()` when unknown).
+    pub script: Option<Spanned<String>>,
+    /// Share of the criterion, in percent; a criterion's measures add up to 100.
+    pub weight: Num,
+    /// Points when the value is unknown.
+    pub missing: Num,
+    #[serde(default)]
+    pub bands: Vec<Spanned<BandDoc>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BandDoc {
+    /// Lowest value in the band (inclusive); left out on the lowest band.
+    pub from: Option<Num>,
+    /// First value above the band (exclusive); left out on the highest band.
+    pub to: Option<Num>,
+    pub points: Num,
+}
+
+/// One value per grade, keyed by the grade's name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case)]
+pub struct PerGrade<T> {
+    pub AAA: T,
+    pub AA: T,
+    pub A: T,
+    pub BBB: T,
+    pub BB: T,
+    pub B: T,
+    pub CCC: T,
+    pub CC: T,
+    pub C: T,
+}
+
+impl<T> PerGrade<T> {
+    /// The values best grade first.
+    pub fn in_order(&self) -> [&T; 9] {
+        [
+            &self.AAA, &self.AA, &self.A, &self.BBB, &self.BB, &self.B, &self.CCC, &self.CC,
+            &self.C,
+        ]
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineDoc {
+    /// Highest line for any grade but the top one, percent of annual sales.
+    pub ceiling: Num,
+    /// Highest line for the top grade (AAA), percent of annual sales.
+    pub top_grade_ceiling: Num,
+    pub payment_days: Spanned<u32>,
+    /// Lines are rounded down to a whole multiple of this amount.
+    pub rounding_unit: Num,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverlayDoc {
+    #[serde(default)]
+    pub description: String,
+    /// Notches every client is moved down (negative moves up).
+    pub notches: Option<Spanned<i64>>,
+    /// Factor applied to every line, e.g. 0.8.
+    pub limit_factor: Option<Num>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyDoc {
+    /// Our total assets / total debt must be at least this to count as healthy.
+    pub min_assets_to_debt: Num,
+    /// Our (cash + receivables) / total debt must be at least this.
+    pub min_liquid_to_debt: Num,
+    /// What happens to every client when either floor is breached.
+    pub when_weak: OverlayDoc,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewDoc {
+    pub months: Spanned<u32>,
+    pub key_account_months: Spanned<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptsDoc {
+    /// Rule scripts run for every client, in this order.
+    #[serde(default)]
+    pub rules: Vec<Spanned<String>>,
+    /// Scripts that only define functions (for `script` measures).
+    #[serde(default)]
+    pub functions: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputsDoc {
+    /// Extra input columns the scripts read by name (unknown when a file lacks them).
+    #[serde(default)]
+    pub extra: Vec<Spanned<String>>,
+}
+
+/// A named constant handed to every script.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ParamDoc {
+    Bool(bool),
+    Number(TomlNumber),
+    Text(String),
+}

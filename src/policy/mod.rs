@@ -1,0 +1,194 @@
+//! A policy is a folder: `policy.toml` for the numbers and the Rhai scripts it names for the
+//! logic numbers cannot express. [`Policy::load`] reads the folder, reports every problem at
+//! once, and gives the checked, compiled form the engine evaluates.
+
+mod compile;
+pub mod doc;
+mod hash;
+pub mod script;
+pub mod source;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+pub use source::{Diagnostic, Severity, SourceFile};
+
+use crate::client::facts::Fact;
+use crate::grade::Grade;
+
+/// The five criteria, in the order they are reported.
+pub const CRITERIA: [&str; 5] = [
+    "character",
+    "capacity",
+    "capital",
+    "collateral",
+    "conditions",
+];
+
+/// Where a policy's identity is written: in every decision.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Identity {
+    pub name: String,
+    pub version: String,
+    /// `sha256:` and the hex digest of every file in the folder (see [`hash`]).
+    pub hash: String,
+}
+
+/// A checked, compiled policy. Built only by [`Policy::load`]; the numbers in it are known to
+/// be consistent (thresholds decreasing, weights adding up, bands without gaps).
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub identity: Identity,
+    pub description: String,
+    pub currency: String,
+    pub criteria: Vec<Criterion>,
+    /// Minimum total score for each grade, best grade first.
+    pub thresholds: [Decimal; 9],
+    /// Line as percent of annual sales for each grade, best grade first.
+    pub limits: [Decimal; 9],
+    pub line: LineRules,
+    pub overlays: BTreeMap<String, Overlay>,
+    pub company: Option<CompanyRules>,
+    pub review: ReviewRules,
+    pub params: Vec<(String, Param)>,
+    pub extra_inputs: Vec<String>,
+    pub scripts: script::Scripts,
+    /// Every file of the folder, for diagnostics and `diff`.
+    pub files: Vec<Arc<SourceFile>>,
+    pub dir: PathBuf,
+    /// Warnings found while loading (errors stop the load).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Where a number or rule was written: shown by `explain` and in reasons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Criterion {
+    pub name: &'static str,
+    /// Percent of the total score.
+    pub weight: Decimal,
+    pub measures: Vec<Measure>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Measure {
+    pub source: MeasureSource,
+    /// Percent of the criterion.
+    pub weight: Decimal,
+    /// Points when the value is unknown.
+    pub missing: Decimal,
+    pub bands: Vec<Band>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MeasureSource {
+    /// A client number scored with the band table.
+    Fact(Fact),
+    /// A script function, by its name, that returns points.
+    Script(String),
+}
+
+impl MeasureSource {
+    pub fn name(&self) -> &str {
+        match self {
+            MeasureSource::Fact(f) => f.name(),
+            MeasureSource::Script(s) => s,
+        }
+    }
+}
+
+/// Values in `[from, to)` score `points`; a missing end is open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    pub from: Option<Decimal>,
+    pub to: Option<Decimal>,
+    pub points: Decimal,
+}
+
+impl Band {
+    pub fn contains(&self, v: Decimal) -> bool {
+        self.from.is_none_or(|f| v >= f) && self.to.is_none_or(|t| v < t)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LineRules {
+    pub ceiling: Decimal,
+    pub top_grade_ceiling: Decimal,
+    pub payment_days: u32,
+    pub rounding_unit: Decimal,
+}
+
+/// A tightening (or loosening) applied to every client: a scenario, or our own weakness.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlay {
+    pub name: String,
+    pub description: String,
+    pub notches: i64,
+    pub limit_factor: Decimal,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompanyRules {
+    pub min_assets_to_debt: Decimal,
+    pub min_liquid_to_debt: Decimal,
+    pub when_weak: Overlay,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReviewRules {
+    pub months: u32,
+    pub key_account_months: u32,
+}
+
+/// A constant from `[params]`, visible to every script by its name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Bool(bool),
+    Number(Decimal),
+    Text(String),
+}
+
+/// Why a policy could not be loaded: every problem found, each pointing into its file.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the policy in `{dir}` has {} problem(s)", .diagnostics.iter().filter(|d| d.severity == Severity::Error).count())]
+pub struct LoadError {
+    pub dir: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Policy {
+    /// Reads, checks and compiles the policy folder `dir`.
+    pub fn load(dir: &Path) -> Result<Policy, LoadError> {
+        compile::load(dir)
+    }
+
+    /// The overlay for an economy name; `normal` always exists and changes nothing.
+    pub fn overlay(&self, name: &str) -> Option<&Overlay> {
+        self.overlays.get(name)
+    }
+
+    /// The grade a total score earns: the best grade whose threshold it reaches.
+    pub fn grade_for(&self, score: Decimal) -> Grade {
+        Grade::ALL
+            .into_iter()
+            .zip(self.thresholds)
+            .find(|(_, min)| score >= *min)
+            .map_or(Grade::C, |(g, _)| g)
+    }
+
+    /// The names of the economies a context may name.
+    pub fn economies(&self) -> impl Iterator<Item = &str> {
+        self.overlays.keys().map(String::as_str)
+    }
+}

@@ -1,0 +1,451 @@
+//! The script API: what a policy's Rhai scripts see and what they may do.
+//!
+//! A **rule script** (listed in `[scripts] rules`) runs once per client, top to bottom, after
+//! the client has been scored and given its base grade. It sees, as read-only constants:
+//!
+//! * every client number and derived ratio by its name (`annual_sales`, `debt_ratio`,
+//!   `sell_through`, ... see [`Fact`]), a decimal, or `()` when unknown;
+//! * `id`, `name`, `region` (text or `()`), `key_account`, `distress_confirmed` (`true`,
+//!   `false` or `()`), `last_review` (`"YYYY-MM-DD"` or `()`);
+//! * `score` (weighted total), `base_grade` (e.g. `"A"`), `character_score`,
+//!   `capacity_score`, `capital_score`, `collateral_score`, `conditions_score`;
+//! * the context: `as_of` (`"YYYY-MM-DD"`), `economy` (e.g. `"recession"`), `company_healthy`
+//!   (`true`, `false`, or `()` when the context gives no balance sheet);
+//! * every `[params]` entry by its name, every `[inputs] extra` column by its name, and `extra`,
+//!   a map of all columns the engine does not know.
+//!
+//! It acts by calling:
+//!
+//! | call | effect |
+//! |---|---|
+//! | `terminate(code, text)` | the `terminate` action (and so `hold`) |
+//! | `require_collateral(code, text)` | the `require_collateral` action |
+//! | `watch(code, text)` | the `watch` action |
+//! | `downgrade(n, code, text)` / `upgrade(n, code, text)` | move the grade `n` notches |
+//! | `cap_grade(grade, code, text)` | the final grade is no better than `grade` |
+//! | `scale_line(factor, code, text)` | multiply the line by `factor` (ceilings still apply) |
+//! | `reason(code, text)` | add a reason that changes nothing |
+//!
+//! and may use `known(x)` (not `()`), `pct(x)` (`0.456` -> `"45.6%"`) and `rank(grade)` (0 for
+//! `AAA` to 8 for `C`). A function named by a `script` measure takes no arguments and returns
+//! points from 0 to 100, or `()` for unknown.
+//!
+//! Scripts are compiled once when the policy loads, with strict variables (a misspelt name is a
+//! load error), no `eval`, no modules, no printing, and limits on operations, call depth,
+//! expression depth and the size of strings, arrays and maps. Rhai gives scripts no file,
+//! process or network access.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rhai::{
+    AST, CallFnOptions, Dynamic, Engine, EvalAltResult, NativeCallContext, Position, Scope,
+};
+use rust_decimal::Decimal;
+
+use super::{Diagnostic, Origin, Param, SourceFile};
+use crate::client::facts::Fact;
+use crate::grade::Grade;
+
+/// What a script is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Run for every client.
+    Rules,
+    /// Only defines functions.
+    Functions,
+}
+
+/// The policy's scripts as text; compiled per thread by [`Runtime::new`].
+#[derive(Debug, Clone, Default)]
+pub struct Scripts {
+    pub files: Vec<(Role, Arc<SourceFile>)>,
+}
+
+/// Names a script may read besides the facts: fixed by the engine.
+pub const CONTEXT_VARIABLES: &[&str] = &[
+    "id",
+    "name",
+    "region",
+    "key_account",
+    "distress_confirmed",
+    "last_review",
+    "score",
+    "base_grade",
+    "character_score",
+    "capacity_score",
+    "capital_score",
+    "collateral_score",
+    "conditions_score",
+    "as_of",
+    "economy",
+    "company_healthy",
+    "extra",
+];
+
+/// What a script asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EffectKind {
+    Terminate,
+    RequireCollateral,
+    Watch,
+    Notches(i64),
+    CapGrade(Grade),
+    LineFactor(Decimal),
+    Info,
+}
+
+/// One call a script made for a client, with where it was made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    pub kind: EffectKind,
+    pub code: String,
+    pub text: String,
+    pub origin: Origin,
+}
+
+/// A script that failed for a client: which script, where, and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("script `{file}` failed at line {line}, column {column}: {message}")]
+pub struct ScriptFailure {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+type Sink = Rc<RefCell<Vec<Effect>>>;
+
+/// Compiled scripts and the engine that runs them. One per thread: Rhai engines are not shared.
+pub struct Runtime {
+    engine: Engine,
+    rules: Vec<(String, AST)>,
+    lib: AST,
+    sink: Sink,
+    /// Length of the scope holding the client's constants, before any script's own variables.
+    pub base_len: usize,
+}
+
+/// The names every script may read for this policy, in the order they are bound.
+pub fn variable_names<'a>(params: &'a [(String, Param)], extra: &'a [String]) -> Vec<&'a str> {
+    Fact::ALL
+        .iter()
+        .map(|f| f.name())
+        .chain(CONTEXT_VARIABLES.iter().copied())
+        .chain(params.iter().map(|(n, _)| n.as_str()))
+        .chain(extra.iter().map(String::as_str))
+        .collect()
+}
+
+fn origin(ctx: &NativeCallContext) -> Origin {
+    Origin {
+        file: ctx.call_source().unwrap_or("script").to_string(),
+        line: ctx.call_position().line().unwrap_or(0),
+    }
+}
+
+fn register_effect(engine: &mut Engine, sink: &Sink, name: &str, kind: EffectKind) {
+    let sink = sink.clone();
+    engine.register_fn(
+        name,
+        move |ctx: NativeCallContext, code: &str, text: &str| {
+            sink.borrow_mut().push(Effect {
+                kind: kind.clone(),
+                code: code.to_string(),
+                text: text.to_string(),
+                origin: origin(&ctx),
+            });
+        },
+    );
+}
+
+fn runtime_error(message: String) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(message.into(), Position::NONE))
+}
+
+/// A Rhai engine with the script API registered and every limit on.
+fn build_engine(sink: &Sink) -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .set_strict_variables(true)
+        .set_max_operations(200_000)
+        .set_max_call_levels(32)
+        .set_max_expr_depths(64, 32)
+        .set_max_string_size(10_000)
+        .set_max_array_size(10_000)
+        .set_max_map_size(1_000)
+        .set_max_variables(1_000)
+        .set_max_functions(1_000)
+        .disable_symbol("eval")
+        .on_print(|_| {})
+        .on_debug(|_, _, _| {});
+
+    register_effect(&mut engine, sink, "terminate", EffectKind::Terminate);
+    register_effect(
+        &mut engine,
+        sink,
+        "require_collateral",
+        EffectKind::RequireCollateral,
+    );
+    register_effect(&mut engine, sink, "watch", EffectKind::Watch);
+    register_effect(&mut engine, sink, "reason", EffectKind::Info);
+
+    for (name, sign) in [("downgrade", 1), ("upgrade", -1)] {
+        let sink = sink.clone();
+        engine.register_fn(
+            name,
+            move |ctx: NativeCallContext,
+                  n: i64,
+                  code: &str,
+                  text: &str|
+                  -> Result<(), Box<EvalAltResult>> {
+                if !(0..=8).contains(&n) {
+                    return Err(runtime_error(format!(
+                        "`{name}` takes 0 to 8 notches, not {n}"
+                    )));
+                }
+                sink.borrow_mut().push(Effect {
+                    kind: EffectKind::Notches(sign * n),
+                    code: code.into(),
+                    text: text.into(),
+                    origin: origin(&ctx),
+                });
+                Ok(())
+            },
+        );
+    }
+    let cap_sink = sink.clone();
+    engine.register_fn(
+        "cap_grade",
+        move |ctx: NativeCallContext,
+              g: &str,
+              code: &str,
+              text: &str|
+              -> Result<(), Box<EvalAltResult>> {
+            let grade = Grade::from_str(g).map_err(runtime_error)?;
+            cap_sink.borrow_mut().push(Effect {
+                kind: EffectKind::CapGrade(grade),
+                code: code.into(),
+                text: text.into(),
+                origin: origin(&ctx),
+            });
+            Ok(())
+        },
+    );
+    let scale_sink = sink.clone();
+    let scale = move |ctx: NativeCallContext,
+                      f: Decimal,
+                      code: &str,
+                      text: &str|
+          -> Result<(), Box<EvalAltResult>> {
+        if f.is_sign_negative() {
+            return Err(runtime_error(format!(
+                "`scale_line` needs a factor of 0 or more, not {f}"
+            )));
+        }
+        scale_sink.borrow_mut().push(Effect {
+            kind: EffectKind::LineFactor(f),
+            code: code.into(),
+            text: text.into(),
+            origin: origin(&ctx),
+        });
+        Ok(())
+    };
+    let scale_int = scale.clone();
+    engine.register_fn("scale_line", scale);
+    engine.register_fn(
+        "scale_line",
+        move |ctx: NativeCallContext,
+              f: i64,
+              code: &str,
+              text: &str|
+              -> Result<(), Box<EvalAltResult>> {
+            scale_int(ctx, Decimal::from(f), code, text)
+        },
+    );
+
+    engine.register_fn("known", |v: Dynamic| !v.is_unit());
+    engine.register_fn("pct", |v: Decimal| {
+        format!("{}%", (v * Decimal::ONE_HUNDRED).normalize())
+    });
+    engine.register_fn("pct", |v: i64| format!("{}%", v * 100));
+    engine.register_fn("rank", |g: &str| -> Result<i64, Box<EvalAltResult>> {
+        Ok(Grade::from_str(g).map_err(runtime_error)?.rank() as i64)
+    });
+    engine
+}
+
+/// A scope with every variable name bound to `()`, so strict-variable compilation knows them.
+/// They are declared as variables, not constants, so that the optimiser does not fold the
+/// placeholder `()` into the compiled script.
+fn declaration_scope(names: &[&str]) -> Scope<'static> {
+    let mut scope = Scope::new();
+    for name in names {
+        scope.push_dynamic(name.to_string(), Dynamic::UNIT);
+    }
+    scope
+}
+
+/// Turns a Rhai position in `file` into a diagnostic.
+fn diagnostic_at(file: &Arc<SourceFile>, pos: Position, message: String) -> Diagnostic {
+    let span = pos.line().map(|line| {
+        let start = file.offset(line, pos.position().unwrap_or(1));
+        start..start
+    });
+    Diagnostic::error(file, span, message)
+}
+
+impl Runtime {
+    /// Compiles every script of a policy. Errors come back as diagnostics with file, line and
+    /// column; a misspelt variable is one of them.
+    pub fn new(scripts: &Scripts, names: &[&str]) -> Result<Runtime, Vec<Diagnostic>> {
+        let sink: Sink = Rc::default();
+        let engine = build_engine(&sink);
+        let scope = declaration_scope(names);
+        let mut problems = Vec::new();
+        let mut rules = Vec::new();
+        let mut lib = AST::empty();
+        for (role, file) in &scripts.files {
+            match engine.compile_with_scope(&scope, &file.text) {
+                Ok(mut ast) => {
+                    ast.set_source(file.name.as_str());
+                    lib = lib.merge(&ast.clone_functions_only());
+                    if *role == Role::Rules {
+                        rules.push((file.name.clone(), ast));
+                    }
+                }
+                Err(e) => {
+                    let pos = e.position();
+                    let message = match e.err_type() {
+                        rhai::ParseErrorType::VariableUndefined(v) => {
+                            let hint = super::source::did_you_mean(v, names.iter().copied())
+                                .map(|s| format!("; did you mean `{s}`?"))
+                                .unwrap_or_default();
+                            format!(
+                                "`{v}` is not a client field, derived ratio, context value or param{hint}"
+                            )
+                        }
+                        other => other.to_string(),
+                    };
+                    problems.push(diagnostic_at(file, pos, message));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        // Rule scripts may call functions defined in any script.
+        let rules = rules
+            .into_iter()
+            .map(|(n, ast)| (n, lib.merge(&ast)))
+            .collect();
+        Ok(Runtime {
+            engine,
+            rules,
+            lib,
+            sink,
+            base_len: names.len(),
+        })
+    }
+
+    /// Functions every script defines: name and number of parameters.
+    pub fn functions(&self) -> Vec<(String, usize)> {
+        self.lib
+            .iter_functions()
+            .map(|f| (f.name.to_string(), f.params.len()))
+            .collect()
+    }
+
+    /// Calls a measure function and returns its points, `None` when it returns `()`.
+    pub fn measure(
+        &self,
+        scope: &mut Scope,
+        function: &str,
+    ) -> Result<Option<Decimal>, ScriptFailure> {
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        let value: Dynamic = self
+            .engine
+            .call_fn_with_options(options, scope, &self.lib, function, ())
+            .map_err(|e| failure(&e, function))?;
+        if value.is_unit() {
+            return Ok(None);
+        }
+        if let Ok(i) = value.as_int() {
+            return Ok(Some(Decimal::from(i)));
+        }
+        value.as_decimal().map(Some).map_err(|t| ScriptFailure {
+            file: function.to_string(),
+            line: 0,
+            column: 0,
+            message: format!("function `{function}` returned a {t}, not points (a number or `()`)"),
+        })
+    }
+
+    /// Runs every rule script for the client bound in `scope`; returns what they asked for.
+    pub fn run_rules(&self, scope: &mut Scope) -> Result<Vec<Effect>, ScriptFailure> {
+        self.sink.borrow_mut().clear();
+        for (name, ast) in &self.rules {
+            let result = self.engine.run_ast_with_scope(scope, ast);
+            scope.rewind(self.base_len);
+            result.map_err(|e| failure(&e, name))?;
+        }
+        Ok(std::mem::take(&mut *self.sink.borrow_mut()))
+    }
+}
+
+/// The innermost script position of a runtime error.
+fn failure(err: &EvalAltResult, file: &str) -> ScriptFailure {
+    let mut err = err;
+    let mut file = file.to_string();
+    let mut pos = err.position();
+    while let EvalAltResult::ErrorInFunctionCall(_, src, inner, p) = err {
+        if !src.is_empty() {
+            file = src.clone();
+        }
+        pos = if inner.position().is_none() {
+            *p
+        } else {
+            inner.position()
+        };
+        err = inner;
+    }
+    let mut message = err.to_string();
+    if let Some(i) = message.rfind(" (line ") {
+        message.truncate(i);
+    }
+    if matches!(err, EvalAltResult::ErrorTooManyOperations(_)) {
+        message = "the script ran past its operation limit (an endless loop?)".into();
+    }
+    ScriptFailure {
+        file,
+        line: pos.line().unwrap_or(0),
+        column: pos.position().unwrap_or(0),
+        message,
+    }
+}
+
+/// Puts a decimal, or `()` when unknown, in a script value.
+pub fn opt_decimal(v: Option<Decimal>) -> Dynamic {
+    v.map_or(Dynamic::UNIT, Dynamic::from_decimal)
+}
+
+/// Puts text, or `()` when unknown, in a script value.
+pub fn opt_text(v: Option<&str>) -> Dynamic {
+    v.map_or(Dynamic::UNIT, |s| Dynamic::from(s.to_string()))
+}
+
+/// Puts a flag, or `()` when unknown, in a script value.
+pub fn opt_bool(v: Option<bool>) -> Dynamic {
+    v.map_or(Dynamic::UNIT, Dynamic::from_bool)
+}
+
+/// A `[params]` value as a script value.
+pub fn param_value(p: &Param) -> Dynamic {
+    match p {
+        Param::Bool(b) => Dynamic::from_bool(*b),
+        Param::Number(d) => Dynamic::from_decimal(*d),
+        Param::Text(t) => Dynamic::from(t.clone()),
+    }
+}

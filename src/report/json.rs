@@ -1,0 +1,137 @@
+//! Decisions as JSON: the documented field set, money and scores as decimal strings.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::engine::{Decision, decision_score_text};
+use crate::money::fmt_money;
+use crate::policy::Identity;
+
+#[derive(Debug, Serialize)]
+pub struct ReasonJson<'a> {
+    pub code: &'a str,
+    pub text: &'a str,
+}
+
+/// The five criterion scores, in the order of [`crate::policy::CRITERIA`].
+#[derive(Debug, Serialize)]
+pub struct ScoresJson {
+    pub character: String,
+    pub capacity: String,
+    pub capital: String,
+    pub collateral: String,
+    pub conditions: String,
+}
+
+impl ScoresJson {
+    /// The scores in [`crate::policy::CRITERIA`] order.
+    pub fn in_order(&self) -> [&str; 5] {
+        [
+            &self.character,
+            &self.capacity,
+            &self.capital,
+            &self.collateral,
+            &self.conditions,
+        ]
+    }
+}
+
+/// One decision as it is written out. Field order is fixed, so output is byte-stable.
+#[derive(Debug, Serialize)]
+pub struct DecisionJson<'a> {
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub grade: &'static str,
+    pub base_grade: &'static str,
+    pub score: String,
+    pub scores: ScoresJson,
+    pub limit: String,
+    pub payment_days: u32,
+    pub exposure: String,
+    pub available: String,
+    pub actions: Vec<&'static str>,
+    pub next_review: String,
+    pub reasons: Vec<ReasonJson<'a>>,
+    pub policy: &'a Identity,
+}
+
+impl<'a> DecisionJson<'a> {
+    pub fn new(d: &'a Decision, identity: &'a Identity) -> Self {
+        let [character, capacity, capital, collateral, conditions] =
+            d.scores.map(decision_score_text);
+        let scores = ScoresJson {
+            character,
+            capacity,
+            capital,
+            collateral,
+            conditions,
+        };
+        DecisionJson {
+            id: &d.id,
+            name: d.name.as_deref(),
+            region: d.region.as_deref(),
+            grade: d.grade.as_str(),
+            base_grade: d.base_grade.as_str(),
+            score: decision_score_text(d.score),
+            scores,
+            limit: fmt_money(d.limit),
+            payment_days: d.payment_days,
+            exposure: fmt_money(d.exposure),
+            available: fmt_money(d.available),
+            actions: d.actions.iter().map(|a| a.as_str()).collect(),
+            next_review: d.next_review.to_string(),
+            reasons: d
+                .reasons
+                .iter()
+                .map(|r| ReasonJson {
+                    code: &r.code,
+                    text: &r.text,
+                })
+                .collect(),
+            policy: identity,
+        }
+    }
+}
+
+pub struct JsonWriter<'a, W: Write> {
+    out: W,
+    identity: &'a Identity,
+    lines: bool,
+    count: usize,
+}
+
+impl<'a, W: Write> JsonWriter<'a, W> {
+    pub fn new(out: W, identity: &'a Identity, lines: bool) -> Self {
+        JsonWriter {
+            out,
+            identity,
+            lines,
+            count: 0,
+        }
+    }
+}
+
+impl<W: Write> super::DecisionWriter for JsonWriter<'_, W> {
+    fn write(&mut self, d: &Decision) -> io::Result<()> {
+        if !self.lines {
+            self.out
+                .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+        }
+        serde_json::to_writer(&mut self.out, &DecisionJson::new(d, self.identity))?;
+        if self.lines {
+            self.out.write_all(b"\n")?;
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if !self.lines {
+            self.out
+                .write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
+        }
+        self.out.flush()
+    }
+}

@@ -1,0 +1,97 @@
+//! Writing decisions: an aligned table for people, JSON, JSON Lines and CSV for programs.
+//! Money always leaves as an exact decimal string.
+
+mod csv_out;
+mod json;
+mod table;
+
+use std::io::{self, Write};
+
+pub use json::{DecisionJson, ReasonJson};
+
+use crate::engine::Decision;
+use crate::policy::Identity;
+
+/// The output formats of `evaluate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON array of decisions.
+    Json,
+    /// One JSON decision per line.
+    Jsonl,
+    /// One row per decision; lists joined with `;`.
+    Csv,
+}
+
+impl Format {
+    /// The format a file name's extension asks for.
+    pub fn from_path(path: &str) -> Option<Format> {
+        let ext = std::path::Path::new(path)
+            .extension()?
+            .to_str()?
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "json" => Some(Format::Json),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "csv" => Some(Format::Csv),
+            "txt" => Some(Format::Table),
+            _ => None,
+        }
+    }
+}
+
+/// Writes decisions one at a time, in the order given.
+pub trait DecisionWriter {
+    fn write(&mut self, d: &Decision) -> io::Result<()>;
+    /// Ends the output (closes the JSON array, prints the table).
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+/// A writer for `format` over `out`, stamping every decision with the policy identity.
+pub fn writer<'a, W: Write + 'a>(
+    format: Format,
+    out: W,
+    identity: &'a Identity,
+    currency: &'a str,
+) -> Box<dyn DecisionWriter + 'a> {
+    match format {
+        Format::Table => Box::new(table::TableWriter::new(out, identity, currency)),
+        Format::Json => Box::new(json::JsonWriter::new(out, identity, false)),
+        Format::Jsonl => Box::new(json::JsonWriter::new(out, identity, true)),
+        Format::Csv => Box::new(csv_out::CsvWriter::new(out, identity)),
+    }
+}
+
+/// Money for people: `1234567.5` -> `1,234,567.50`.
+pub fn money_grouped(d: rust_decimal::Decimal) -> String {
+    let s = crate::money::fmt_money(d);
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(money_grouped(Decimal::new(12345675, 1)), "1,234,567.50");
+        assert_eq!(money_grouped(Decimal::new(-1000, 0)), "-1,000.00");
+        assert_eq!(money_grouped(Decimal::ZERO), "0.00");
+    }
+}

@@ -1,0 +1,116 @@
+//! Decisions as an aligned table for a person at a terminal. Column widths count display
+//! width, so Chinese names keep the columns straight.
+
+use std::io::{self, Write};
+
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use rust_decimal::Decimal;
+
+use super::money_grouped;
+use crate::engine::{Action, Decision, decision_score_text};
+use crate::grade::Grade;
+use crate::policy::Identity;
+
+pub struct TableWriter<'a, W: Write> {
+    out: W,
+    identity: &'a Identity,
+    currency: &'a str,
+    table: Table,
+    count: usize,
+    granted: Decimal,
+    held: usize,
+    per_grade: [usize; 9],
+}
+
+impl<'a, W: Write> TableWriter<'a, W> {
+    pub fn new(out: W, identity: &'a Identity, currency: &'a str) -> Self {
+        let mut table = Table::new();
+        table
+            .load_style(presets::UTF8_HORIZONTAL_ONLY)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header([
+                "id",
+                "name",
+                "grade",
+                "base",
+                "score",
+                "line",
+                "exposure",
+                "available",
+                "days",
+                "actions",
+                "next review",
+            ]);
+        for i in [4, 5, 6, 7, 8] {
+            if let Some(c) = table.column_mut(i) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        TableWriter {
+            out,
+            identity,
+            currency,
+            table,
+            count: 0,
+            granted: Decimal::ZERO,
+            held: 0,
+            per_grade: [0; 9],
+        }
+    }
+}
+
+impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
+    fn write(&mut self, d: &Decision) -> io::Result<()> {
+        self.table.add_row([
+            d.id.clone(),
+            d.name.clone().unwrap_or_default(),
+            d.grade.to_string(),
+            if d.base_grade == d.grade {
+                String::new()
+            } else {
+                d.base_grade.to_string()
+            },
+            decision_score_text(d.score),
+            money_grouped(d.limit),
+            money_grouped(d.exposure),
+            money_grouped(d.available),
+            d.payment_days.to_string(),
+            d.actions
+                .iter()
+                .map(|a| a.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            d.next_review.to_string(),
+        ]);
+        self.count += 1;
+        self.granted += d.limit;
+        self.held += usize::from(d.has(Action::Hold));
+        self.per_grade[d.grade.rank()] += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        writeln!(self.out, "{}", self.table)?;
+        let mix: Vec<String> = Grade::ALL
+            .iter()
+            .zip(self.per_grade)
+            .filter(|(_, n)| *n > 0)
+            .map(|(g, n)| format!("{g} {n}"))
+            .collect();
+        writeln!(
+            self.out,
+            "{} clients ({}); credit granted {} {}; {} on hold",
+            self.count,
+            mix.join(", "),
+            money_grouped(self.granted),
+            self.currency,
+            self.held
+        )?;
+        writeln!(
+            self.out,
+            "policy {} {} ({})",
+            self.identity.name, self.identity.version, self.identity.hash
+        )?;
+        self.out.flush()
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use comfy_table::{CellAlignment, ContentArrangement, LineStyle, Table, TableStyle};
 use rust_decimal::Decimal;
 
 use super::money_grouped;
@@ -26,7 +26,9 @@ impl<'a, W: Write> TableWriter<'a, W> {
     pub fn new(out: W, identity: &'a Identity, currency: &'a str) -> Self {
         let mut table = Table::new();
         table
-            .load_style(presets::UTF8_HORIZONTAL_ONLY)
+            .load_style(
+                TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')),
+            )
             .set_content_arrangement(ContentArrangement::Disabled)
             .set_header([
                 "id",

@@ -215,7 +215,17 @@ impl<'p> Evaluator<'p> {
                 }
                 EffectKind::Info => PRIORITY_INFO,
             };
-            reasons.push(Reason::new(&e.code, &e.text, priority).at(&at));
+            let effect = match &e.kind {
+                EffectKind::Notches(n) => format!(
+                    " ({} notch(es) {})",
+                    n.abs(),
+                    if *n >= 0 { "down" } else { "up" }
+                ),
+                EffectKind::CapGrade(g) => format!(" (grade no better than {g})"),
+                EffectKind::LineFactor(f) => format!(" (line x{})", f.normalize()),
+                _ => String::new(),
+            };
+            reasons.push(Reason::new(&e.code, &format!("{}{effect}", e.text), priority).at(&at));
         }
 
         // Economy and our own health.

@@ -94,14 +94,42 @@ impl Fact {
         Fact::ALL.iter().copied().find(|f| f.name() == name)
     }
 
+    /// The values this fact can take, as `(lowest, highest)`; `None` is open. Used to warn about
+    /// bands and rules no client can reach.
+    pub fn range(self) -> (Option<Decimal>, Option<Decimal>) {
+        use Fact::*;
+        let zero = Some(Decimal::ZERO);
+        match self {
+            NetWorth | TangibleNetWorth | TnwToSales | SalesGrowth | DaysSinceReview => {
+                (None, None)
+            }
+            _ => match self.kind() {
+                Kind::Fraction => (zero, Some(Decimal::ONE)),
+                Kind::Rating => (Some(Decimal::ONE), Some(Decimal::from(5))),
+                Kind::Signed => (None, None),
+                _ => (zero, None),
+            },
+        }
+    }
+
+    /// True when the fact only takes whole numbers.
+    pub fn is_whole(self) -> bool {
+        matches!(self.kind(), Kind::Count | Kind::Rating) || self == Fact::DaysSinceReview
+    }
+
     /// True for facts read from an input column, false for derived ones.
     pub fn is_input(self) -> bool {
         self.kind() != Kind::Derived
     }
 }
 
+/// The value of a ratio whose denominator is zero while its numerator is not: one billion, far
+/// beyond any band edge, so the ratio scores as the limit it tends to (no current liabilities
+/// scores as the best current ratio; liabilities with no assets as the worst debt ratio).
+pub const UNBOUNDED: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
 /// The numbers of one client, indexed by [`Fact`]. `None` means unknown (an empty cell, or a
-/// ratio whose denominator is zero or unknown).
+/// ratio with an unknown part, or zero over zero).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts(pub [Option<Decimal>; Fact::COUNT]);
 
@@ -120,13 +148,19 @@ impl Facts {
         self.0[fact as usize] = value;
     }
 
-    /// Fills in every derived fact from the inputs. A ratio with a zero or unknown denominator
-    /// stays unknown, so a band table scores it with its `missing` points rather than failing.
+    /// Fills in every derived fact from the inputs. A ratio with an unknown part, or zero over
+    /// zero, stays unknown, so a band table scores it with its `missing` points; a non-zero
+    /// amount over zero is [`UNBOUNDED`] (negative when the amount is).
     pub fn derive(&mut self, last_review: Option<Date>, as_of: Date) {
         use Fact::*;
         let g = |f: Fact| self.get(f);
         let ratio = |n: Option<Decimal>, d: Option<Decimal>| match (n, d) {
             (Some(n), Some(d)) if !d.is_zero() => n.checked_div(d),
+            // Nothing over nothing says nothing; something over nothing is as large as a
+            // ratio gets (no current liabilities at all is the best liquidity there is).
+            (Some(n), Some(_)) if n.is_zero() => None,
+            (Some(n), Some(_)) if n.is_sign_negative() => Some(-UNBOUNDED),
+            (Some(_), Some(_)) => Some(UNBOUNDED),
             _ => None,
         };
         let sub = |a: Option<Decimal>, b: Option<Decimal>| a?.checked_sub(b?);
@@ -169,7 +203,7 @@ mod tests {
     }
 
     #[test]
-    fn ratios_are_exact_and_unknown_when_the_denominator_is_zero() {
+    fn ratios_are_exact_and_unbounded_when_only_the_denominator_is_zero() {
         let mut f = Facts::default();
         f.set(Fact::TotalAssets, Some(d("1000.00")));
         f.set(Fact::TotalLiabilities, Some(d("400.00")));
@@ -179,7 +213,7 @@ mod tests {
         let as_of = Date::constant(2026, 6, 30);
         f.derive(Some(Date::constant(2026, 6, 1)), as_of);
         assert_eq!(f.get(Fact::DebtRatio), Some(d("0.4")));
-        assert_eq!(f.get(Fact::CurrentRatio), None);
+        assert_eq!(f.get(Fact::CurrentRatio), Some(UNBOUNDED));
         assert_eq!(f.get(Fact::Exposure), Some(d("10.50")));
         assert_eq!(f.get(Fact::NetWorth), Some(d("600.00")));
         assert_eq!(f.get(Fact::TangibleNetWorth), None, "intangibles unknown");

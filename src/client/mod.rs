@@ -187,7 +187,7 @@ impl RowBuilder {
                     Raw::Bool(b) => Some(Extra::Text(b.to_string())),
                     Raw::Text(t) | Raw::Number(t) => Some(match parse_decimal(t) {
                         Ok(d) => Extra::Number(d),
-                        Err(_) => Extra::Text(t.to_string()),
+                        Err(_) => Extra::Text(t.trim().to_string()),
                     }),
                     Raw::Nested => None,
                 };

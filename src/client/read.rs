@@ -109,8 +109,12 @@ impl ClientReader {
         };
         let inner = match format {
             InputFormat::Csv => {
+                // Rows end at `\n`; a `\r` before it is trimmed with the cell. The csv crate's
+                // own CRLF handling miscounts lines (rust-csv#395), and line numbers are how
+                // a reject is found again.
                 let mut reader = csv::ReaderBuilder::new()
                     .flexible(true)
+                    .terminator(csv::Terminator::Any(b'\n'))
                     .from_reader(input as Box<dyn Read>);
                 let header = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
                 let names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();

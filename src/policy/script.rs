@@ -36,6 +36,7 @@
 //! process or network access.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -116,13 +117,15 @@ pub struct ScriptFailure {
     pub message: String,
 }
 
-type Sink = Rc<RefCell<Vec<Effect>>>;
+pub(crate) type Sink = Rc<RefCell<Vec<Effect>>>;
 
 /// Compiled scripts and the engine that runs them. One per thread: Rhai engines are not shared.
 pub struct Runtime {
     engine: Engine,
     rules: Vec<(String, AST)>,
     lib: AST,
+    /// The file that defines each script function, to name it when the function fails.
+    defined_in: HashMap<String, String>,
     sink: Sink,
     /// Length of the scope holding the client's constants, before any script's own variables.
     pub base_len: usize,
@@ -166,7 +169,7 @@ fn runtime_error(message: String) -> Box<EvalAltResult> {
 }
 
 /// A Rhai engine with the script API registered and every limit on.
-fn build_engine(sink: &Sink) -> Engine {
+pub(crate) fn build_engine(sink: &Sink) -> Engine {
     let mut engine = Engine::new();
     engine
         .set_strict_variables(true)
@@ -280,7 +283,7 @@ fn build_engine(sink: &Sink) -> Engine {
 /// A scope with every variable name bound to `()`, so strict-variable compilation knows them.
 /// They are declared as variables, not constants, so that the optimiser does not fold the
 /// placeholder `()` into the compiled script.
-fn declaration_scope(names: &[&str]) -> Scope<'static> {
+pub(crate) fn declaration_scope(names: &[&str]) -> Scope<'static> {
     let mut scope = Scope::new();
     for name in names {
         scope.push_dynamic(name.to_string(), Dynamic::UNIT);
@@ -289,7 +292,7 @@ fn declaration_scope(names: &[&str]) -> Scope<'static> {
 }
 
 /// Turns a Rhai position in `file` into a diagnostic.
-fn diagnostic_at(file: &Arc<SourceFile>, pos: Position, message: String) -> Diagnostic {
+pub(crate) fn diagnostic_at(file: &Arc<SourceFile>, pos: Position, message: String) -> Diagnostic {
     let span = pos.line().map(|line| {
         let start = file.offset(line, pos.position().unwrap_or(1));
         start..start
@@ -307,11 +310,15 @@ impl Runtime {
         let mut problems = Vec::new();
         let mut rules = Vec::new();
         let mut lib = AST::empty();
+        let mut defined_in = HashMap::new();
         for (role, file) in &scripts.files {
             match engine.compile_with_scope(&scope, &file.text) {
                 Ok(mut ast) => {
                     ast.set_source(file.name.as_str());
                     lib = lib.merge(&ast.clone_functions_only());
+                    for f in ast.iter_functions() {
+                        defined_in.insert(f.name.to_string(), file.name.clone());
+                    }
                     if *role == Role::Rules {
                         rules.push((file.name.clone(), ast));
                     }
@@ -345,6 +352,7 @@ impl Runtime {
             engine,
             rules,
             lib,
+            defined_in,
             sink,
             base_len: names.len(),
         })
@@ -368,7 +376,7 @@ impl Runtime {
         let value: Dynamic = self
             .engine
             .call_fn_with_options(options, scope, &self.lib, function, ())
-            .map_err(|e| failure(&e, function))?;
+            .map_err(|e| self.failure(&e, function))?;
         if value.is_unit() {
             return Ok(None);
         }
@@ -376,7 +384,11 @@ impl Runtime {
             return Ok(Some(Decimal::from(i)));
         }
         value.as_decimal().map(Some).map_err(|t| ScriptFailure {
-            file: function.to_string(),
+            file: self
+                .defined_in
+                .get(function)
+                .cloned()
+                .unwrap_or_else(|| function.to_string()),
             line: 0,
             column: 0,
             message: format!("function `{function}` returned a {t}, not points (a number or `()`)"),
@@ -389,40 +401,49 @@ impl Runtime {
         for (name, ast) in &self.rules {
             let result = self.engine.run_ast_with_scope(scope, ast);
             scope.rewind(self.base_len);
-            result.map_err(|e| failure(&e, name))?;
+            result.map_err(|e| self.failure(&e, name))?;
         }
         Ok(std::mem::take(&mut *self.sink.borrow_mut()))
     }
 }
 
-/// The innermost script position of a runtime error.
-fn failure(err: &EvalAltResult, file: &str) -> ScriptFailure {
-    let mut err = err;
-    let mut file = file.to_string();
-    let mut pos = err.position();
-    while let EvalAltResult::ErrorInFunctionCall(_, src, inner, p) = err {
-        if !src.is_empty() {
-            file = src.clone();
+impl Runtime {
+    /// The innermost script position of a runtime error, named by the file that holds it.
+    /// `start` is the rule script, or the measure function, that was running.
+    fn failure(&self, err: &EvalAltResult, start: &str) -> ScriptFailure {
+        let mut err = err;
+        let mut file = self
+            .defined_in
+            .get(start)
+            .cloned()
+            .unwrap_or_else(|| start.to_string());
+        let mut pos = err.position();
+        while let EvalAltResult::ErrorInFunctionCall(name, src, inner, p) = err {
+            if let Some(f) = self.defined_in.get(name) {
+                file = f.clone();
+            } else if !src.is_empty() {
+                file = src.clone();
+            }
+            pos = if inner.position().is_none() {
+                *p
+            } else {
+                inner.position()
+            };
+            err = inner;
         }
-        pos = if inner.position().is_none() {
-            *p
-        } else {
-            inner.position()
-        };
-        err = inner;
-    }
-    let mut message = err.to_string();
-    if let Some(i) = message.rfind(" (line ") {
-        message.truncate(i);
-    }
-    if matches!(err, EvalAltResult::ErrorTooManyOperations(_)) {
-        message = "the script ran past its operation limit (an endless loop?)".into();
-    }
-    ScriptFailure {
-        file,
-        line: pos.line().unwrap_or(0),
-        column: pos.position().unwrap_or(0),
-        message,
+        let mut message = err.to_string();
+        if let Some(i) = message.rfind(" (line ") {
+            message.truncate(i);
+        }
+        if matches!(err, EvalAltResult::ErrorTooManyOperations(_)) {
+            message = "the script ran past its operation limit (an endless loop?)".into();
+        }
+        ScriptFailure {
+            file,
+            line: pos.line().unwrap_or(0),
+            column: pos.position().unwrap_or(0),
+            message,
+        }
     }
 }
 

@@ -22,28 +22,37 @@ impl<'a, W: Write> CsvWriter<'a, W> {
     }
 }
 
+impl<W: Write> CsvWriter<'_, W> {
+    /// The header row, written once, even when no client is decided.
+    fn header(&mut self) -> io::Result<()> {
+        if self.header_done {
+            return Ok(());
+        }
+        let mut header = vec!["id", "name", "region", "grade", "base_grade", "score"];
+        let crit: Vec<String> = CRITERIA.iter().map(|c| format!("score_{c}")).collect();
+        header.extend(crit.iter().map(String::as_str));
+        header.extend([
+            "limit",
+            "payment_days",
+            "exposure",
+            "available",
+            "actions",
+            "next_review",
+            "reason_codes",
+            "reasons",
+            "policy_name",
+            "policy_version",
+            "policy_hash",
+        ]);
+        self.out.write_record(&header)?;
+        self.header_done = true;
+        Ok(())
+    }
+}
+
 impl<W: Write> super::DecisionWriter for CsvWriter<'_, W> {
     fn write(&mut self, d: &Decision) -> io::Result<()> {
-        if !self.header_done {
-            let mut header = vec!["id", "name", "region", "grade", "base_grade", "score"];
-            let crit: Vec<String> = CRITERIA.iter().map(|c| format!("score_{c}")).collect();
-            header.extend(crit.iter().map(String::as_str));
-            header.extend([
-                "limit",
-                "payment_days",
-                "exposure",
-                "available",
-                "actions",
-                "next_review",
-                "reason_codes",
-                "reasons",
-                "policy_name",
-                "policy_version",
-                "policy_hash",
-            ]);
-            self.out.write_record(&header)?;
-            self.header_done = true;
-        }
+        self.header()?;
         let j = DecisionJson::new(d, self.identity);
         let mut row: Vec<String> = vec![
             j.id.into(),
@@ -66,9 +75,10 @@ impl<W: Write> super::DecisionWriter for CsvWriter<'_, W> {
                 .map(|r| r.code)
                 .collect::<Vec<_>>()
                 .join(";"),
+            // A `;` inside a reason would split it in two; it becomes `,`.
             j.reasons
                 .iter()
-                .map(|r| r.text)
+                .map(|r| r.text.replace(';', ","))
                 .collect::<Vec<_>>()
                 .join(";"),
             self.identity.name.clone(),
@@ -80,6 +90,7 @@ impl<W: Write> super::DecisionWriter for CsvWriter<'_, W> {
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        self.header()?;
         self.out.flush()
     }
 }

@@ -1,0 +1,22 @@
+//! CLI tests: the real `credit-policy` binary run on the fixture folders of
+//! `tests/fixtures/<scenario>/`, always as of 2026-06-30 and with `NO_COLOR=1`.
+//!
+//! One test binary; the modules live in `tests/cli/`, one per thing the CLI promises.
+//! Diagnostics shown to people are text snapshots in `tests/snapshots/`
+//! (`INSTA_UPDATE=always cargo test --test cli` to write new ones, then review them).
+
+#[path = "cli/support.rs"]
+mod support;
+
+#[path = "cli/actions.rs"]
+mod actions;
+#[path = "cli/args.rs"]
+mod args;
+#[path = "cli/lines.rs"]
+mod lines;
+#[path = "cli/output.rs"]
+mod output;
+#[path = "cli/policy.rs"]
+mod policy;
+#[path = "cli/rows.rs"]
+mod rows;

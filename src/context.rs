@@ -68,44 +68,37 @@ impl Context {
         Context::parse(&file)
     }
 
-    /// Reads a context from TOML text.
+    /// Reads a context from TOML text; what it leaves out is today, `normal`, no company.
     pub fn parse(file: &Arc<SourceFile>) -> Result<Context, Diagnostic> {
         let doc: ContextDoc = toml::from_str(&file.text)
             .map_err(|e| Diagnostic::error(file, e.span(), e.message().trim()))?;
-        let as_of = match &doc.as_of {
-            None => jiff::ZonedDateTime::now().date(),
-            Some(v) => match v.get_ref() {
+        Context::today().apply(&doc, file)
+    }
+
+    /// This context with what `doc` (read from `file`) sets changed, field by field.
+    pub fn apply(
+        mut self,
+        doc: &ContextDoc,
+        file: &Arc<SourceFile>,
+    ) -> Result<Context, Diagnostic> {
+        if let Some(v) = &doc.as_of {
+            let bad = |msg: String| Diagnostic::error(file, Some(v.span()), msg);
+            self.as_of = match v.get_ref() {
                 toml::Value::Datetime(dt) => match dt.date {
-                    Some(d) => {
-                        Date::new(d.year as i16, d.month as i8, d.day as i8).map_err(|e| {
-                            Diagnostic::error(
-                                file,
-                                Some(v.span()),
-                                format!("`as_of` is not a real date: {e}"),
-                            )
-                        })?
-                    }
-                    None => {
-                        return Err(Diagnostic::error(
-                            file,
-                            Some(v.span()),
-                            "`as_of` needs a date, e.g. 2026-06-30",
-                        ));
-                    }
+                    Some(d) => Date::new(d.year as i16, d.month as i8, d.day as i8)
+                        .map_err(|e| bad(format!("`as_of` is not a real date: {e}")))?,
+                    None => return Err(bad("`as_of` needs a date, e.g. 2026-06-30".into())),
                 },
-                toml::Value::String(s) => parse_date(s).map_err(|e| {
-                    Diagnostic::error(file, Some(v.span()), format!("`as_of`: {e}"))
-                })?,
-                _ => {
-                    return Err(Diagnostic::error(
-                        file,
-                        Some(v.span()),
-                        "`as_of` must be a date such as 2026-06-30",
-                    ));
+                toml::Value::String(s) => {
+                    parse_date(s).map_err(|e| bad(format!("`as_of`: {e}")))?
                 }
-            },
-        };
-        let company = doc.company.as_ref().map(|c| {
+                _ => return Err(bad("`as_of` must be a date such as 2026-06-30".into())),
+            };
+        }
+        if let Some(e) = &doc.economy {
+            self.economy = e.clone();
+        }
+        if let Some(c) = &doc.company {
             let money = |n: &Spanned<TomlNumber>, field: &str| {
                 let v = file.decimal(n);
                 if v.is_sign_negative() && !v.is_zero() {
@@ -118,18 +111,14 @@ impl Context {
                     Ok(v)
                 }
             };
-            Ok::<_, Diagnostic>(Company {
+            self.company = Some(Company {
                 total_assets: money(&c.total_assets, "total_assets")?,
                 total_debt: money(&c.total_debt, "total_debt")?,
                 cash: money(&c.cash, "cash")?,
                 receivables: money(&c.receivables, "receivables")?,
-            })
-        });
-        Ok(Context {
-            as_of,
-            economy: doc.economy.unwrap_or_else(|| "normal".into()),
-            company: company.transpose()?,
-        })
+            });
+        }
+        Ok(self)
     }
 
     /// The overlay the economy names, or an error listing the ones the policy has.
@@ -149,21 +138,23 @@ impl Context {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A context as written in TOML: a context file, or the `context` of a policy test case.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ContextDoc {
-    as_of: Option<Spanned<toml::Value>>,
-    economy: Option<String>,
-    company: Option<CompanyDoc>,
+pub struct ContextDoc {
+    pub as_of: Option<Spanned<toml::Value>>,
+    pub economy: Option<String>,
+    pub company: Option<CompanyDoc>,
 }
 
+/// Our own balance sheet as written in TOML.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CompanyDoc {
-    total_assets: Spanned<TomlNumber>,
-    total_debt: Spanned<TomlNumber>,
-    cash: Spanned<TomlNumber>,
-    receivables: Spanned<TomlNumber>,
+pub struct CompanyDoc {
+    pub total_assets: Spanned<TomlNumber>,
+    pub total_debt: Spanned<TomlNumber>,
+    pub cash: Spanned<TomlNumber>,
+    pub receivables: Spanned<TomlNumber>,
 }
 
 #[cfg(test)]

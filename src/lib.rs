@@ -18,6 +18,7 @@
 //! }
 //! ```
 
+pub mod cases;
 pub mod client;
 pub mod context;
 pub mod engine;

@@ -1,7 +1,12 @@
 //! The command line: argument parsing, the pieces every subcommand shares (finding and loading
 //! the policy, the context, showing diagnostics), and the exit codes. One file per subcommand.
 
+mod check;
+mod diff;
 mod evaluate;
+mod explain;
+mod init;
+mod test;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -33,6 +38,16 @@ struct Cli {
 enum Command {
     /// Decide every client of a portfolio: grade, line, terms, actions and reasons.
     Evaluate(evaluate::Args),
+    /// Check a policy folder and report every problem at once.
+    Check(check::Args),
+    /// Run a policy's own test cases (DIR/tests/*.toml).
+    Test(test::Args),
+    /// Show the full path of one client's decision, and what would earn the next grade.
+    Explain(explain::Args),
+    /// Write a copy of the standard policy to start from.
+    Init(init::Args),
+    /// Show what changed between two policy folders.
+    Diff(diff::Args),
 }
 
 /// Where to find the policy and what holds for everyone: shared by every command that decides.
@@ -56,6 +71,11 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Test(args) => test::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Diff(args) => diff::run(args),
     };
     ExitCode::from(code)
 }
@@ -88,7 +108,7 @@ pub fn load_policy(arg: Option<&PathBuf>) -> Result<Policy, u8> {
         }
         Err(e) => {
             show_diagnostics(&e.diagnostics);
-            error(&format!("{e}; nothing was evaluated"));
+            error(&format!("{e}; nothing was done"));
             Err(EXIT_ERROR)
         }
     }

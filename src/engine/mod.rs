@@ -7,6 +7,7 @@
 //! decision's [`Trace`], and the reasons are drawn from it.
 
 mod decision;
+pub mod explain;
 
 use std::collections::HashMap;
 
@@ -111,10 +112,23 @@ impl<'p> Evaluator<'p> {
 
     /// Decides one client.
     pub fn decide(&mut self, client: &Client) -> Result<Decision, EvalError> {
+        self.decide_with(client, &[])
+    }
+
+    /// Decides one client as if some of its numbers (inputs or derived ratios) were different:
+    /// the "what would it take" of `explain`. Overrides apply after the ratios are derived.
+    pub fn decide_with(
+        &mut self,
+        client: &Client,
+        overrides: &[(Fact, Option<Decimal>)],
+    ) -> Result<Decision, EvalError> {
         let policy = self.policy;
         let as_of = self.context.as_of;
         let mut facts = client.facts.clone();
         facts.derive(client.last_review, as_of);
+        for (fact, value) in overrides {
+            facts.set(*fact, *value);
+        }
         let script_err = |failure| EvalError::Script {
             client: client.id.clone(),
             failure,
@@ -230,7 +244,9 @@ impl<'p> Evaluator<'p> {
 
         // Economy and our own health.
         let overlay = self.overlay;
-        let mut moved = base_grade.lowered(notches);
+        // Rules first (their notches, then their caps), then the economy and our own health,
+        // so a recession lowers every client, capped ones included.
+        let mut moved = base_grade.lowered(notches).max(cap);
         if overlay.notches != 0 || overlay.limit_factor != Decimal::ONE {
             let before = moved;
             moved = moved.lowered(overlay.notches);
@@ -241,7 +257,10 @@ impl<'p> Evaluator<'p> {
                 before,
                 moved,
             );
-            trace.grade_steps.push(text.clone());
+            trace.grade_steps.push(format!(
+                "{}:{}: {text}",
+                overlay.origin.file, overlay.origin.line
+            ));
             reasons.push(Reason::new(
                 &format!("economy_{}", overlay.name),
                 &text,
@@ -262,10 +281,13 @@ impl<'p> Evaluator<'p> {
                 rules.min_liquid_to_debt.normalize()
             );
             let text = overlay_text(&why, &rules.when_weak, before, moved);
-            trace.grade_steps.push(text.clone());
+            trace.grade_steps.push(format!(
+                "{}:{}: {text}",
+                rules.when_weak.origin.file, rules.when_weak.origin.line
+            ));
             reasons.push(Reason::new("company_weak", &text, PRIORITY_COMPANY));
         }
-        let grade = moved.max(cap);
+        let grade = moved;
 
         // The line.
         let sales = facts.get(Fact::AnnualSales).unwrap_or_default();
@@ -505,3 +527,6 @@ pub fn health(policy: &Policy, context: &Context) -> Health {
         liquid_to_debt: l,
     }
 }
+
+#[cfg(test)]
+mod tests;

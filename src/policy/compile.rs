@@ -102,7 +102,15 @@ pub(super) fn load(dir: &Path) -> Result<Policy, LoadError> {
 
     let doc: PolicyDoc = match toml::from_str(&policy_file.text) {
         Ok(doc) => doc,
-        Err(e) => return Err(fail(vec![toml_diagnostic(&policy_file, &e)])),
+        Err(e) => {
+            let mut diags = unknown_tables(&policy_file);
+            let first = toml_diagnostic(&policy_file, &e);
+            let start = |d: &Diagnostic| d.span.as_ref().map(|s| s.start);
+            if !diags.iter().any(|d| start(d) == start(&first)) {
+                diags.push(first);
+            }
+            return Err(fail(diags));
+        }
     };
 
     let mut c = Checker {
@@ -121,6 +129,49 @@ pub(super) fn load(dir: &Path) -> Result<Policy, LoadError> {
         }
         _ => Err(fail(errors.into_iter().chain(warnings).collect())),
     }
+}
+
+/// Misspelt top-level tables and criteria (`[criteria.captial]`), found on the raw TOML. Serde
+/// reports the first missing field it meets, which for a misspelt table name is far from the
+/// cause; this names the cause.
+fn unknown_tables(file: &Arc<SourceFile>) -> Vec<Diagnostic> {
+    const TOP: [&str; 11] = [
+        "policy", "criteria", "grades", "limits", "line", "overlays", "company", "review",
+        "scripts", "params", "inputs",
+    ];
+    let Ok(table) = toml::from_str::<toml::Table>(&file.text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut report = |key: &str, path: &str, allowed: &[&str]| {
+        // Point at the first `[path` header or `key =` that names it.
+        let needle = format!("[{path}");
+        let at = file
+            .text
+            .find(&needle)
+            .map(|i| i + 1 + path.len() - key.len())
+            .or_else(|| file.text.find(key));
+        let span = at.map(|i| i..i + key.len());
+        let mut d = Diagnostic::error(file, span, format!("unknown table `{path}`"));
+        d.help = Some(match did_you_mean(key, allowed.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("the names allowed here are {}", allowed.join(", ")),
+        });
+        out.push(d);
+    };
+    for key in table.keys() {
+        if !TOP.contains(&key.as_str()) {
+            report(key, key, &TOP);
+        }
+    }
+    if let Some(toml::Value::Table(criteria)) = table.get("criteria") {
+        for key in criteria.keys() {
+            if !CRITERIA.contains(&key.as_str()) {
+                report(key, &format!("criteria.{key}"), &CRITERIA);
+            }
+        }
+    }
+    out
 }
 
 /// A TOML error with a "did you mean" for misspelt keys.
@@ -229,6 +280,7 @@ impl Checker {
         }
 
         let thresholds = self.thresholds(&doc);
+        self.unreachable_grades(&criteria, &thresholds, &doc);
         let line = self.line_rules(&doc);
         let limits = self.limits(&doc, &line);
 
@@ -338,6 +390,7 @@ impl Checker {
 
         let scripts = self.scripts(&doc, dir, files);
         let names = script::variable_names(&params, &extra_inputs);
+        let mut scripts_compile = true;
         match Runtime::new(&scripts, &names) {
             Ok(rt) => {
                 let functions = rt.functions();
@@ -362,7 +415,21 @@ impl Checker {
                     }
                 }
             }
-            Err(diags) => self.problems.extend(diags),
+            Err(diags) => {
+                scripts_compile = false;
+                self.problems.extend(diags);
+            }
+        }
+        let (lints, read) = super::lint::lint(&scripts, &names);
+        self.problems.extend(lints);
+        // Which params are read is only known when every script compiled.
+        for name in doc.params.keys().filter(|_| scripts_compile) {
+            if !read.contains(name.get_ref()) {
+                self.warn(
+                    name.span(),
+                    format!("param `{}` is not read by any script", name.get_ref()),
+                );
+            }
         }
 
         Some(Policy {
@@ -475,7 +542,11 @@ impl Checker {
             }
         };
         let bands = match &source {
-            MeasureSource::Fact(f) => self.bands(f.name(), m.span(), &md.bands),
+            MeasureSource::Fact(f) => {
+                let bands = self.bands(f.name(), m.span(), &md.bands);
+                self.unreachable_bands(*f, &bands, &md.bands);
+                bands
+            }
             MeasureSource::Script(_) => Vec::new(),
         };
         Some(Measure {
@@ -544,6 +615,83 @@ impl Checker {
             }
         }
         bands.into_iter().map(|(b, _)| b).collect()
+    }
+
+    /// Warns about bands no value of the fact can fall in (a share above 1, a rating of 7, a
+    /// band of whole numbers with no whole number in it).
+    fn unreachable_bands(&mut self, fact: Fact, bands: &[Band], docs: &[Spanned<BandDoc>]) {
+        let (lo, hi) = fact.range();
+        for (b, d) in bands.iter().zip(docs) {
+            let below = b.to.is_some_and(|t| lo.is_some_and(|l| t <= l));
+            let above = b.from.is_some_and(|f| hi.is_some_and(|h| f > h));
+            let no_whole = fact.is_whole()
+                && match (b.from, b.to) {
+                    (Some(f), Some(t)) => f.ceil() >= t,
+                    _ => false,
+                };
+            if below || above || no_whole {
+                let what = if no_whole && !below && !above {
+                    format!("`{}` is a whole number", fact.name())
+                } else {
+                    format!(
+                        "`{}` is always {}",
+                        fact.name(),
+                        super::lint::describe_range(lo, hi)
+                    )
+                };
+                self.warn(d.span(), format!("no client can fall in this band: {what}"));
+            }
+        }
+    }
+
+    /// Warns about grades no score can reach, given the best and worst points every measure can give.
+    fn unreachable_grades(
+        &mut self,
+        criteria: &[Criterion],
+        thresholds: &[Decimal; 9],
+        doc: &PolicyDoc,
+    ) {
+        let mut best = Decimal::ZERO;
+        let mut worst = Decimal::ZERO;
+        for c in criteria {
+            let (mut b, mut w) = (Decimal::ZERO, Decimal::ZERO);
+            for m in &c.measures {
+                let points = m.bands.iter().map(|x| x.points).chain([m.missing]);
+                let (hi, lo) = match &m.source {
+                    MeasureSource::Fact(_) => (
+                        points.clone().max().unwrap_or_default(),
+                        points.min().unwrap_or_default(),
+                    ),
+                    MeasureSource::Script(_) => (HUNDRED, Decimal::ZERO),
+                };
+                b += hi * m.weight / HUNDRED;
+                w += lo * m.weight / HUNDRED;
+            }
+            best += b * c.weight / HUNDRED;
+            worst += w * c.weight / HUNDRED;
+        }
+        let nums = doc.grades.in_order();
+        for (i, t) in thresholds.iter().enumerate() {
+            if *t > best {
+                self.warn(
+                    nums[i].span(),
+                    format!(
+                        "no score can reach `{}`: the best possible score is {}",
+                        Grade::ALL[i],
+                        best.normalize()
+                    ),
+                );
+            }
+        }
+        // Grades below the one the worst possible score earns are reached only by rules.
+        if let Some(i) = thresholds.iter().position(|t| worst >= *t)
+            && i < 8
+        {
+            self.warn(nums[i + 1].span(), format!(
+                "no score falls below `{}`: the worst possible score is {}, so grades under it come only from rules and overlays",
+                Grade::ALL[i], worst.normalize()
+            ));
+        }
     }
 
     fn thresholds(&mut self, doc: &PolicyDoc) -> [Decimal; 9] {

@@ -3,8 +3,11 @@
 //! once, and gives the checked, compiled form the engine evaluates.
 
 mod compile;
+pub mod diff;
 pub mod doc;
+pub mod embedded;
 mod hash;
+mod lint;
 pub mod script;
 pub mod source;
 
@@ -161,7 +164,7 @@ pub enum Param {
 
 /// Why a policy could not be loaded: every problem found, each pointing into its file.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("the policy in `{dir}` has {} problem(s)", .diagnostics.iter().filter(|d| d.severity == Severity::Error).count())]
+#[error("the policy in `{dir}` has {} error(s)", .diagnostics.iter().filter(|d| d.severity == Severity::Error).count())]
 pub struct LoadError {
     pub dir: String,
     pub diagnostics: Vec<Diagnostic>,
@@ -191,4 +194,19 @@ impl Policy {
     pub fn economies(&self) -> impl Iterator<Item = &str> {
         self.overlays.keys().map(String::as_str)
     }
+}
+
+/// A band table in words: `under 0.40 = 100, 0.40 to under 0.55 = 80, ...`.
+pub fn explain_band_list(bands: &[Band]) -> String {
+    bands
+        .iter()
+        .map(|b| {
+            format!(
+                "{} = {}",
+                crate::engine::explain::band_text(b),
+                b.points.normalize()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

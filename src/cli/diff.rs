@@ -1,0 +1,46 @@
+//! `credit-policy diff`: what changed between two policy folders, in finance terms.
+
+use std::path::PathBuf;
+
+use credit_policy::policy::diff::diff;
+
+use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, load_policy};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The policy as it was.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The policy as it is now.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+}
+
+/// Exit 0 when identical, 1 when they differ, 2 when either does not load.
+pub fn run(args: Args) -> u8 {
+    let (Ok(old), Ok(new)) = (load_policy(Some(&args.old)), load_policy(Some(&args.new))) else {
+        return EXIT_ERROR;
+    };
+    if old.identity.hash == new.identity.hash {
+        println!("the policies are identical ({})", old.identity.hash);
+        return EXIT_OK;
+    }
+    let d = diff(&old, &new);
+    println!(
+        "{} {} ({}) -> {} {} ({})",
+        old.identity.name,
+        old.identity.version,
+        old.identity.hash,
+        new.identity.name,
+        new.identity.version,
+        new.identity.hash
+    );
+    for c in &d.changes {
+        println!("  {c}");
+    }
+    for (_, text) in &d.texts {
+        println!();
+        print!("{text}");
+    }
+    EXIT_REJECTS
+}

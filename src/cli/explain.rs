@@ -1,0 +1,208 @@
+//! `credit-policy explain`: the full path of one client's decision, and what would change it.
+
+use std::fmt::Write as _;
+
+use credit_policy::client::{ClientReader, Row};
+use credit_policy::engine::Evaluator;
+use credit_policy::engine::explain::{Explanation, explain};
+use credit_policy::policy::source::did_you_mean;
+
+use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// For people.
+    Text,
+    /// The same as data.
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The id of the client to explain.
+    #[arg(long, value_name = "ID")]
+    pub client: String,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+    /// The clients: CSV, a JSON array, or JSON Lines; `-` reads standard input.
+    #[arg(value_name = "INPUT")]
+    pub input: String,
+}
+
+pub fn run(args: Args) -> u8 {
+    let Ok(policy) = load_policy(args.policy.policy.as_ref()) else {
+        return EXIT_ERROR;
+    };
+    let Ok(ctx) = load_context(&args.policy, &policy) else {
+        return EXIT_ERROR;
+    };
+    let mut ev = match Evaluator::new(&policy, &ctx) {
+        Ok(e) => e,
+        Err(e) => {
+            error(&e.to_string());
+            return EXIT_ERROR;
+        }
+    };
+    let reader = match ClientReader::open(&args.input) {
+        Ok(r) => r,
+        Err(e) => {
+            error(&e.to_string());
+            return EXIT_ERROR;
+        }
+    };
+    let mut ids = Vec::new();
+    for row in reader {
+        match row {
+            Err(e) => {
+                error(&e.to_string());
+                return EXIT_ERROR;
+            }
+            Ok(Row::Reject(r)) if r.id.as_deref() == Some(args.client.as_str()) => {
+                error(&format!(
+                    "the row of `{}` on line {} is rejected: {}: {}; fix it to see its decision",
+                    args.client, r.line, r.field, r.reason
+                ));
+                return EXIT_REJECTS;
+            }
+            Ok(Row::Reject(_)) => {}
+            Ok(Row::Client(c)) if c.id == args.client => {
+                return match explain(&mut ev, &c) {
+                    Ok(x) => {
+                        match args.format {
+                            ExplainFormat::Json => match serde_json::to_string_pretty(&x) {
+                                Ok(s) => println!("{s}"),
+                                Err(e) => error(&e.to_string()),
+                            },
+                            ExplainFormat::Text => print!("{}", render(&x)),
+                        }
+                        EXIT_OK
+                    }
+                    Err(e) => {
+                        error(&e.to_string());
+                        EXIT_REJECTS
+                    }
+                };
+            }
+            Ok(Row::Client(c)) => ids.push(c.id),
+        }
+    }
+    let hint = did_you_mean(&args.client, ids.iter().map(String::as_str))
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
+    error(&format!(
+        "there is no client `{}` in `{}`{hint}",
+        args.client, args.input
+    ));
+    EXIT_ERROR
+}
+
+/// The explanation as text, section by section.
+pub fn render(x: &Explanation) -> String {
+    let mut s = String::new();
+    let name = x.name.as_deref().map_or(String::new(), |n| format!(" {n}"));
+    let _ = writeln!(
+        s,
+        "client {}{name}: grade {}, line {}, {} days",
+        x.id, x.grade, x.limit, x.payment_days
+    );
+    let _ = writeln!(
+        s,
+        "policy {} {} ({}), as of {}, economy {}",
+        x.policy.name, x.policy.version, x.policy.hash, x.as_of, x.economy
+    );
+    let _ = writeln!(s, "\nmeasures");
+    let mut t = comfy_table::Table::new();
+    t.load_style(
+        comfy_table::TableStyle::new()
+            .header_separator(comfy_table::LineStyle::none().fill('─').junction('─')),
+    )
+    .set_header([
+        "criterion",
+        "measure",
+        "value",
+        "band",
+        "points",
+        "weight %",
+        "defined at",
+    ]);
+    for m in &x.measures {
+        t.add_row([
+            m.criterion.to_string(),
+            m.measure.clone(),
+            m.value.clone().unwrap_or_else(|| "unknown".into()),
+            m.band.clone(),
+            m.points.clone(),
+            m.weight.clone(),
+            m.at.clone(),
+        ]);
+    }
+    let _ = writeln!(s, "{t}");
+    let _ = writeln!(s, "\ncriteria");
+    for c in &x.criteria {
+        let _ = writeln!(
+            s,
+            "  {:<11} {:>6} x {:>3}% = {}",
+            c.criterion, c.score, c.weight, c.contribution
+        );
+    }
+    let threshold = x
+        .thresholds
+        .iter()
+        .find(|(g, _)| *g == x.base_grade)
+        .map_or("?", |(_, t)| t.as_str());
+    let _ = writeln!(
+        s,
+        "  total {} -> base grade {} (needs {} or more)",
+        x.score, x.base_grade, threshold
+    );
+    let _ = writeln!(s, "\ngrade");
+    if x.grade_steps.is_empty() {
+        let _ = writeln!(s, "  no rule, scenario or tightening moved it: {}", x.grade);
+    }
+    for g in &x.grade_steps {
+        let _ = writeln!(s, "  {g}");
+    }
+    let _ = writeln!(s, "  final grade {}", x.grade);
+    let _ = writeln!(s, "\nline");
+    for step in &x.line_steps {
+        let _ = writeln!(s, "  {:<45} {:>22}", step.step, step.amount);
+    }
+    let _ = writeln!(s, "  exposure {} -> available {}", x.exposure, x.available);
+    let _ = writeln!(
+        s,
+        "\nactions: {}",
+        if x.actions.is_empty() {
+            "none".to_string()
+        } else {
+            x.actions.join(", ")
+        }
+    );
+    let _ = writeln!(s, "next review: {}", x.next_review);
+    let _ = writeln!(s, "\nreasons, most important first");
+    for r in &x.reasons {
+        let at = r.at.as_deref().map_or(String::new(), |a| format!(" [{a}]"));
+        let _ = writeln!(s, "  {}: {}{at}", r.code, r.text);
+    }
+    match &x.next_grade {
+        None => {
+            let _ = writeln!(s, "\n{} is the top grade", x.grade);
+        }
+        Some(n) => {
+            let _ = writeln!(s, "\nto reach {}", n.grade);
+            for c in &n.changes {
+                let from = c.from.as_deref().unwrap_or("unknown");
+                let _ = writeln!(
+                    s,
+                    "  {} {from} -> {} would give {}",
+                    c.measure, c.to, c.gives
+                );
+            }
+            if let Some(note) = &n.note {
+                let _ = writeln!(s, "  {note}");
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,287 @@
+//! The full path of one decision, for a person: every measure's value, band and points, the
+//! criterion scores, every rule and overlay that moved the grade, the line arithmetic, the
+//! actions and why, and what single change would earn the next grade up. The "what would it
+//! take" part is computed by deciding the client again with one number changed, never guessed.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{Decision, EvalError, Evaluator};
+use crate::client::{Client, Fact};
+use crate::grade::Grade;
+use crate::money::{fmt_money, fmt_plain};
+use crate::policy::{Band, Identity, MeasureSource};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeasureLine {
+    pub criterion: &'static str,
+    pub measure: String,
+    /// The value scored, `None` when unknown.
+    pub value: Option<String>,
+    /// The band it fell in, in words (`0.95 to under 0.98`), or why none applied.
+    pub band: String,
+    pub points: String,
+    /// Percent of the criterion.
+    pub weight: String,
+    /// Where the measure is defined, `file:line`.
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CriterionLine {
+    pub criterion: &'static str,
+    pub score: String,
+    /// Percent of the total.
+    pub weight: String,
+    /// What it adds to the total: score x weight / 100.
+    pub contribution: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub step: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReasonLine {
+    pub code: String,
+    pub text: String,
+    /// `file:line` of the rule, when a script gave it.
+    pub at: Option<String>,
+}
+
+/// One single change that would earn the next grade up.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIf {
+    pub measure: String,
+    pub from: Option<String>,
+    /// The new value, e.g. `0.90` or `under 0.40`.
+    pub to: String,
+    /// The grade the client would then get.
+    pub gives: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NextGrade {
+    pub grade: &'static str,
+    pub changes: Vec<WhatIf>,
+    /// Said when no single change gets there, or when rules hold the grade down.
+    pub note: Option<String>,
+}
+
+/// Everything `explain` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub id: String,
+    pub name: Option<String>,
+    pub policy: Identity,
+    pub as_of: String,
+    pub economy: String,
+    pub measures: Vec<MeasureLine>,
+    pub criteria: Vec<CriterionLine>,
+    pub score: String,
+    pub base_grade: &'static str,
+    /// The thresholds, best grade first, as `(grade, minimum score)`.
+    pub thresholds: Vec<(&'static str, String)>,
+    pub grade_steps: Vec<String>,
+    pub grade: &'static str,
+    pub line_steps: Vec<Step>,
+    pub limit: String,
+    pub payment_days: u32,
+    pub exposure: String,
+    pub available: String,
+    pub actions: Vec<&'static str>,
+    pub reasons: Vec<ReasonLine>,
+    pub next_review: String,
+    pub next_grade: Option<NextGrade>,
+}
+
+/// A band in words.
+pub fn band_text(b: &Band) -> String {
+    match (b.from, b.to) {
+        (Some(f), Some(t)) => format!("{} to under {}", fmt_plain(f), fmt_plain(t)),
+        (Some(f), None) => format!("{} or more", fmt_plain(f)),
+        (None, Some(t)) => format!("under {}", fmt_plain(t)),
+        (None, None) => "any value".into(),
+    }
+}
+
+/// Explains the decision for `client`.
+pub fn explain(ev: &mut Evaluator<'_>, client: &Client) -> Result<Explanation, EvalError> {
+    let d = ev.decide(client)?;
+    let policy = ev.policy();
+    let mut measures = Vec::new();
+    let mut i = 0;
+    for c in &policy.criteria {
+        for m in &c.measures {
+            let t = &d.trace.measures[i];
+            i += 1;
+            let band = match (&m.source, t.value, t.band) {
+                (_, None, _) => format!("unknown: `missing` gives {}", fmt_plain(m.missing)),
+                (MeasureSource::Script(f), Some(_), _) => {
+                    format!("points from script function `{f}`")
+                }
+                (MeasureSource::Fact(_), Some(_), Some(b)) => band_text(&m.bands[b]),
+                (MeasureSource::Fact(_), Some(_), None) => "no band".into(),
+            };
+            measures.push(MeasureLine {
+                criterion: c.name,
+                measure: m.source.name().to_string(),
+                value: t.value.map(fmt_plain),
+                band,
+                points: fmt_plain(t.points),
+                weight: fmt_plain(m.weight),
+                at: format!("{}:{}", m.origin.file, m.origin.line),
+            });
+        }
+    }
+    let criteria = policy
+        .criteria
+        .iter()
+        .zip(d.scores)
+        .map(|(c, s)| CriterionLine {
+            criterion: c.name,
+            score: super::decision_score_text(s),
+            weight: fmt_plain(c.weight),
+            contribution: fmt_plain(s * c.weight / Decimal::ONE_HUNDRED),
+        })
+        .collect();
+    let next_grade = next_grade(ev, client, &d)?;
+    Ok(Explanation {
+        id: d.id.clone(),
+        name: d.name.clone(),
+        policy: policy.identity.clone(),
+        as_of: ev.context().as_of.to_string(),
+        economy: ev.context().economy.clone(),
+        measures,
+        criteria,
+        score: super::decision_score_text(d.score),
+        base_grade: d.base_grade.as_str(),
+        thresholds: Grade::ALL
+            .iter()
+            .zip(policy.thresholds)
+            .map(|(g, t)| (g.as_str(), fmt_plain(t)))
+            .collect(),
+        grade_steps: d.trace.grade_steps.clone(),
+        grade: d.grade.as_str(),
+        line_steps: d
+            .trace
+            .line_steps
+            .iter()
+            .map(|s| Step {
+                step: s.step.clone(),
+                amount: fmt_money(s.amount),
+            })
+            .collect(),
+        limit: fmt_money(d.limit),
+        payment_days: d.payment_days,
+        exposure: fmt_money(d.exposure),
+        available: fmt_money(d.available),
+        actions: d.actions.iter().map(|a| a.as_str()).collect(),
+        reasons: d
+            .reasons
+            .iter()
+            .map(|r| ReasonLine {
+                code: r.code.clone(),
+                text: r.text.clone(),
+                at: r.at.clone(),
+            })
+            .collect(),
+        next_review: d.next_review.to_string(),
+        next_grade,
+    })
+}
+
+/// A value just under `to`: the largest a client can have and still be in the band below.
+fn just_under(fact: Fact, to: Decimal) -> Decimal {
+    if fact.is_whole() {
+        to.ceil() - Decimal::ONE
+    } else {
+        to - Decimal::new(1, 8)
+    }
+}
+
+/// How the value just under `to` is shown: `3` for whole numbers, `under 0.40` otherwise.
+fn under(fact: Fact, to: Decimal) -> String {
+    if fact.is_whole() {
+        fmt_plain(just_under(fact, to))
+    } else {
+        format!("under {}", fmt_plain(to))
+    }
+}
+
+/// For each measure scored on a band table, the smallest change of that one number that earns
+/// the next grade up, found by deciding the client again with the number changed.
+fn next_grade(
+    ev: &mut Evaluator<'_>,
+    client: &Client,
+    d: &Decision,
+) -> Result<Option<NextGrade>, EvalError> {
+    if d.grade == Grade::AAA {
+        return Ok(None);
+    }
+    let target = d.grade.lowered(-1);
+    let policy = ev.policy();
+    let mut changes = Vec::new();
+    let mut i = 0;
+    for c in &policy.criteria {
+        for m in &c.measures {
+            let t = &d.trace.measures[i];
+            i += 1;
+            let MeasureSource::Fact(fact) = m.source else {
+                continue;
+            };
+            let mut candidates: Vec<(Decimal, Decimal, String)> = Vec::new();
+            for b in m.bands.iter().filter(|b| b.points > t.points) {
+                let (value, text, distance) = match (t.value, b.from, b.to) {
+                    (Some(v), Some(f), _) if f > v => (f, fmt_plain(f), f - v),
+                    (Some(v), _, Some(to)) if to <= v => {
+                        (just_under(fact, to), under(fact, to), v - to)
+                    }
+                    (None, Some(f), _) => (f, fmt_plain(f), b.points),
+                    (None, None, Some(to)) => (just_under(fact, to), under(fact, to), b.points),
+                    _ => continue,
+                };
+                candidates.push((distance, value, text));
+            }
+            candidates.sort_by_key(|c| c.0);
+            for (_, value, text) in candidates {
+                let (lo, hi) = fact.range();
+                if lo.is_some_and(|l| value < l) || hi.is_some_and(|h| value > h) {
+                    continue;
+                }
+                let again = ev.decide_with(client, &[(fact, Some(value))])?;
+                if again.grade < d.grade {
+                    changes.push(WhatIf {
+                        measure: fact.name().to_string(),
+                        from: t.value.map(fmt_plain),
+                        to: text,
+                        gives: again.grade.as_str(),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    let note = if changes.is_empty() {
+        let held = if d.trace.grade_steps.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (the grade is also moved by: {})",
+                d.trace.grade_steps.join("; ")
+            )
+        };
+        Some(format!(
+            "no change to a single measure earns {target}{held}"
+        ))
+    } else {
+        None
+    };
+    Ok(Some(NextGrade {
+        grade: target.as_str(),
+        changes,
+        note,
+    }))
+}

@@ -20,6 +20,7 @@
 
 pub mod cases;
 pub mod client;
+pub mod compare;
 pub mod context;
 pub mod engine;
 pub mod grade;

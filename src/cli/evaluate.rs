@@ -5,8 +5,9 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use credit_policy::client::{ClientReader, Reject, Row};
+use credit_policy::compare::takes_challenger;
 use credit_policy::engine::{EvalError, Evaluator};
-use credit_policy::report::{self, Format};
+use credit_policy::report::{self, Format, Split};
 
 use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
 
@@ -23,19 +24,45 @@ pub struct Args {
     /// Write rejected rows to FILE as JSON Lines {line, id, field, reason} instead of standard error.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
+    /// Champion/challenger: a second policy that decides a stable share of clients.
+    #[arg(long, value_name = "DIR", requires = "split")]
+    pub challenger: Option<PathBuf>,
+    /// The percent of clients the challenger decides, chosen by a hash of the client id.
+    #[arg(long, value_name = "PERCENT", requires = "challenger")]
+    pub split: Option<String>,
+    /// The salt of that hash: change it to draw a new slice of clients.
+    #[arg(long, value_name = "SALT", default_value = "credit-policy")]
+    pub split_salt: String,
     /// The clients: CSV with a header row, a JSON array, or JSON Lines; `-` reads standard input.
     #[arg(value_name = "INPUT")]
     pub input: String,
 }
 
-/// Where rejects go.
-enum RejectSink {
+/// Where rejects go: a JSON Lines file, or standard error in plain words.
+pub enum RejectSink {
     File(BufWriter<File>),
     Stderr,
 }
 
 impl RejectSink {
-    fn write(&mut self, r: &Reject) -> io::Result<()> {
+    /// The rejects file given with `--rejects`, or standard error.
+    pub fn open(path: Option<&Path>) -> Result<RejectSink, String> {
+        match path {
+            Some(p) => File::create(p)
+                .map(|f| RejectSink::File(BufWriter::new(f)))
+                .map_err(|e| format!("cannot write the rejects file `{}`: {e}", p.display())),
+            None => Ok(RejectSink::Stderr),
+        }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        match self {
+            RejectSink::File(f) => f.flush(),
+            RejectSink::Stderr => Ok(()),
+        }
+    }
+
+    pub fn write(&mut self, r: &Reject) -> io::Result<()> {
         match self {
             RejectSink::File(f) => {
                 serde_json::to_writer(&mut *f, r)?;
@@ -92,6 +119,41 @@ pub fn run(args: Args) -> u8 {
             return EXIT_ERROR;
         }
     };
+    let challenger_policy = match &args.challenger {
+        Some(dir) => match load_policy(Some(dir)) {
+            Ok(p) => Some(p),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let mut challenger = match (&challenger_policy, &args.split) {
+        (Some(p), Some(split)) => {
+            let percent = match credit_policy::money::parse_decimal(split.trim_end_matches('%')) {
+                Ok(v)
+                    if v >= rust_decimal::Decimal::ZERO
+                        && v <= rust_decimal::Decimal::ONE_HUNDRED =>
+                {
+                    v
+                }
+                _ => {
+                    error(&format!("--split `{split}` is not a percent from 0 to 100"));
+                    return EXIT_ERROR;
+                }
+            };
+            if let Err(e) = ctx.overlay(p) {
+                error(&format!("the challenger: {e}"));
+                return EXIT_ERROR;
+            }
+            match Evaluator::new(p, &ctx) {
+                Ok(ev) => Some((ev, &p.identity, percent)),
+                Err(e) => {
+                    error(&format!("the challenger: {e}"));
+                    return EXIT_ERROR;
+                }
+            }
+        }
+        _ => None,
+    };
     let reader = match ClientReader::open(&args.input) {
         Ok(r) => r,
         Err(e) => {
@@ -114,22 +176,16 @@ pub fn run(args: Args) -> u8 {
         (None, None) if io::stdout().is_terminal() => Format::Table,
         (None, None) => Format::Jsonl,
     };
-    let mut rejects = match &args.rejects {
-        Some(path) => match File::create(path) {
-            Ok(f) => RejectSink::File(BufWriter::new(f)),
-            Err(e) => {
-                error(&format!(
-                    "cannot write the rejects file `{}`: {e}",
-                    path.display()
-                ));
-                return EXIT_ERROR;
-            }
-        },
-        None => RejectSink::Stderr,
+    let mut rejects = match RejectSink::open(args.rejects.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            error(&e);
+            return EXIT_ERROR;
+        }
     };
 
     let (sink, temp): (Box<dyn Write>, Option<tempfile::NamedTempFile>) = match &args.output {
-        Some(path) => match temp_beside(path) {
+        Some(path) => match super::temp_beside(path) {
             Ok(t) => match t.reopen() {
                 Ok(f) => (Box::new(BufWriter::new(f)), Some(t)),
                 Err(e) => {
@@ -144,22 +200,51 @@ pub fn run(args: Args) -> u8 {
         },
         None => (Box::new(BufWriter::new(io::stdout().lock())), None),
     };
-    let mut out = report::writer(format, sink, &policy.identity, &policy.currency);
+    let mut out = report::writer(
+        format,
+        sink,
+        &policy.identity,
+        &policy.currency,
+        challenger.is_some(),
+    );
 
     let (mut decided, mut rejected) = (0u64, 0u64);
     let result = (|| -> Result<(), String> {
         for row in reader {
             match row.map_err(|e| e.to_string())? {
-                Row::Client(c) => match evaluator.decide(&c) {
-                    Ok(d) => {
-                        out.write(&d).map_err(io_text)?;
-                        decided += 1;
+                Row::Client(c) => {
+                    let decided_by = match &mut challenger {
+                        Some((ev, identity, percent))
+                            if takes_challenger(&c.id, &args.split_salt, *percent) =>
+                        {
+                            let split = Split {
+                                side: "challenger",
+                                champion: &policy.identity,
+                                challenger: identity,
+                            };
+                            ev.decide(&c).map(|d| (d, Some(split)))
+                        }
+                        Some((_, identity, _)) => {
+                            let split = Split {
+                                side: "champion",
+                                champion: &policy.identity,
+                                challenger: identity,
+                            };
+                            evaluator.decide(&c).map(|d| (d, Some(split)))
+                        }
+                        None => evaluator.decide(&c).map(|d| (d, None)),
+                    };
+                    match decided_by {
+                        Ok((d, split)) => {
+                            out.write(&d, split.as_ref()).map_err(io_text)?;
+                            decided += 1;
+                        }
+                        Err(e) => {
+                            rejects.write(&script_reject(c.line, e)).map_err(io_text)?;
+                            rejected += 1;
+                        }
                     }
-                    Err(e) => {
-                        rejects.write(&script_reject(c.line, e)).map_err(io_text)?;
-                        rejected += 1;
-                    }
-                },
+                }
                 Row::Reject(r) => {
                     rejects.write(&r).map_err(io_text)?;
                     rejected += 1;
@@ -167,9 +252,7 @@ pub fn run(args: Args) -> u8 {
             }
         }
         out.finish().map_err(io_text)?;
-        if let RejectSink::File(f) = &mut rejects {
-            f.flush().map_err(io_text)?;
-        }
+        rejects.flush().map_err(io_text)?;
         Ok(())
     })();
     drop(out);
@@ -208,16 +291,4 @@ fn io_text(e: io::Error) -> String {
     } else {
         e.to_string()
     }
-}
-
-/// A temporary file in the same folder as `path`, so the final rename stays on one disk.
-fn temp_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    tempfile::Builder::new()
-        .prefix(".credit-policy-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
 }

@@ -2,6 +2,7 @@
 //! the policy, the context, showing diagnostics), and the exit codes. One file per subcommand.
 
 mod check;
+mod compare;
 mod diff;
 mod evaluate;
 mod explain;
@@ -38,6 +39,8 @@ struct Cli {
 enum Command {
     /// Decide every client of a portfolio: grade, line, terms, actions and reasons.
     Evaluate(evaluate::Args),
+    /// Compare two policies (or two scenarios) on the whole portfolio.
+    Compare(compare::Args),
     /// Check a policy folder and report every problem at once.
     Check(check::Args),
     /// Run a policy's own test cases (DIR/tests/*.toml).
@@ -71,6 +74,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Check(args) => check::run(args),
         Command::Test(args) => test::run(args),
         Command::Explain(args) => explain::run(args),
@@ -233,4 +237,28 @@ impl miette::Diagnostic for Rendered {
             miette::LabeledSpan::new_with_span(Some("here".into()), span),
         )))
     }
+}
+
+/// A temporary file in the same folder as `path`, so the final rename stays on one disk.
+pub fn temp_beside(path: &std::path::Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut b = tempfile::Builder::new();
+    b.prefix(".credit-policy-").suffix(".tmp");
+    // An output file is an ordinary file (the umask still applies), not a private temporary.
+    #[cfg(unix)]
+    b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    b.tempfile_in(dir)
+}
+
+/// Writes `bytes` to `path` whole or not at all: a temporary file beside it, then a rename.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut t = temp_beside(path)?;
+    t.write_all(bytes)?;
+    t.flush()?;
+    t.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

@@ -362,11 +362,7 @@ impl<'p> Evaluator<'p> {
             ));
         }
         let key = client.key_account == Some(true);
-        let months = if key {
-            policy.review.key_account_months
-        } else {
-            policy.review.months
-        };
+        let months = policy.review.months_for(grade, key);
         let next_review = client
             .last_review
             .and_then(|d| d.checked_add((months as i64).months()).ok())
@@ -376,10 +372,12 @@ impl<'p> Evaluator<'p> {
             let text = match client.last_review {
                 Some(last) => format!(
                     "review due since {next_review}: last review {last}, {} reviewed every {months} months",
-                    if key {
-                        "key accounts are"
+                    if policy.review.by_grade[grade.rank()].is_some_and(|m| m == months) {
+                        format!("grade {grade} is")
+                    } else if key {
+                        "key accounts are".to_string()
                     } else {
-                        "clients are"
+                        "clients are".to_string()
                     }
                 ),
                 None => "no credit review on record: review now".to_string(),

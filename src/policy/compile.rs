@@ -323,11 +323,24 @@ impl Checker {
             }
         });
 
+        let mut by_grade = [None; 9];
+        for (g, m) in &doc.review.by_grade {
+            match g.get_ref().parse::<Grade>() {
+                Ok(grade) => by_grade[grade.rank()] = Some(*m.get_ref()),
+                Err(e) => {
+                    self.error(g.span(), e);
+                }
+            }
+        }
         let review = ReviewRules {
             months: *doc.review.months.get_ref(),
             key_account_months: *doc.review.key_account_months.get_ref(),
+            by_grade,
         };
-        for m in [&doc.review.months, &doc.review.key_account_months] {
+        for m in [&doc.review.months, &doc.review.key_account_months]
+            .into_iter()
+            .chain(doc.review.by_grade.values())
+        {
             if *m.get_ref() == 0 || *m.get_ref() > 120 {
                 self.error(
                     m.span(),

@@ -229,6 +229,13 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
         new.review.key_account_months,
         " months",
     );
+    for (i, g) in Grade::ALL.iter().enumerate() {
+        let show = |m: Option<u32>| m.map_or("none".to_string(), |m| format!("{m} months"));
+        let (o, x) = (old.review.by_grade[i], new.review.by_grade[i]);
+        if o != x {
+            l.0.push(format!("review.by_grade.{g}: {} -> {}", show(o), show(x)));
+        }
+    }
     let op: BTreeMap<&str, &Param> = old.params.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let np: BTreeMap<&str, &Param> = new.params.iter().map(|(k, v)| (k.as_str(), v)).collect();
     for (k, v) in &op {

@@ -151,6 +151,9 @@ pub struct CompanyDoc {
 pub struct ReviewDoc {
     pub months: Spanned<u32>,
     pub key_account_months: Spanned<u32>,
+    /// Shorter intervals for some grades, e.g. `CCC = 3`: months at most.
+    #[serde(default)]
+    pub by_grade: BTreeMap<Spanned<String>, Spanned<u32>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -152,6 +152,21 @@ pub struct CompanyRules {
 pub struct ReviewRules {
     pub months: u32,
     pub key_account_months: u32,
+    /// The longest interval for each grade, best grade first (`None`: no limit of its own).
+    pub by_grade: [Option<u32>; 9],
+}
+
+impl ReviewRules {
+    /// Months between reviews for a client of this grade: the ordinary or key-account
+    /// interval, shortened for grades that have their own.
+    pub fn months_for(&self, grade: Grade, key_account: bool) -> u32 {
+        let base = if key_account {
+            self.key_account_months
+        } else {
+            self.months
+        };
+        self.by_grade[grade.rank()].map_or(base, |m| m.min(base))
+    }
 }
 
 /// A constant from `[params]`, visible to every script by its name.

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use super::Split;
 use super::json::DecisionJson;
 use crate::engine::Decision;
 use crate::policy::{CRITERIA, Identity};
@@ -9,14 +10,16 @@ use crate::policy::{CRITERIA, Identity};
 pub struct CsvWriter<'a, W: Write> {
     out: csv::Writer<W>,
     identity: &'a Identity,
+    split: bool,
     header_done: bool,
 }
 
 impl<'a, W: Write> CsvWriter<'a, W> {
-    pub fn new(out: W, identity: &'a Identity) -> Self {
+    pub fn new(out: W, identity: &'a Identity, split: bool) -> Self {
         CsvWriter {
             out: csv::Writer::from_writer(out),
             identity,
+            split,
             header_done: false,
         }
     }
@@ -44,6 +47,9 @@ impl<W: Write> CsvWriter<'_, W> {
             "policy_version",
             "policy_hash",
         ]);
+        if self.split {
+            header.extend(["side", "champion_hash", "challenger_hash"]);
+        }
         self.out.write_record(&header)?;
         self.header_done = true;
         Ok(())
@@ -51,9 +57,9 @@ impl<W: Write> CsvWriter<'_, W> {
 }
 
 impl<W: Write> super::DecisionWriter for CsvWriter<'_, W> {
-    fn write(&mut self, d: &Decision) -> io::Result<()> {
+    fn write(&mut self, d: &Decision, split: Option<&Split>) -> io::Result<()> {
         self.header()?;
-        let j = DecisionJson::new(d, self.identity);
+        let j = DecisionJson::new(d, self.identity).with_split(split);
         let mut row: Vec<String> = vec![
             j.id.into(),
             j.name.unwrap_or("").into(),
@@ -81,10 +87,17 @@ impl<W: Write> super::DecisionWriter for CsvWriter<'_, W> {
                 .map(|r| r.text.replace(';', ","))
                 .collect::<Vec<_>>()
                 .join(";"),
-            self.identity.name.clone(),
-            self.identity.version.clone(),
-            self.identity.hash.clone(),
+            j.policy.name.clone(),
+            j.policy.version.clone(),
+            j.policy.hash.clone(),
         ]);
+        if let Some(sp) = split {
+            row.extend([
+                sp.side.to_string(),
+                sp.champion.hash.clone(),
+                sp.challenger.hash.clone(),
+            ]);
+        }
         self.out.write_record(&row)?;
         Ok(())
     }

@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::Split;
 use crate::engine::{Decision, decision_score_text};
 use crate::money::fmt_money;
 use crate::policy::Identity;
@@ -54,7 +55,15 @@ pub struct DecisionJson<'a> {
     pub actions: Vec<&'static str>,
     pub next_review: String,
     pub reasons: Vec<ReasonJson<'a>>,
+    /// The policy that decided.
     pub policy: &'a Identity,
+    /// In a champion/challenger run: `champion` or `challenger`, and both identities.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub champion: Option<&'a Identity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenger: Option<&'a Identity>,
 }
 
 impl<'a> DecisionJson<'a> {
@@ -91,7 +100,21 @@ impl<'a> DecisionJson<'a> {
                 })
                 .collect(),
             policy: identity,
+            side: None,
+            champion: None,
+            challenger: None,
         }
+    }
+
+    /// The decision stamped with the side that decided it, in a champion/challenger run.
+    pub fn with_split(mut self, split: Option<&Split<'a>>) -> Self {
+        if let Some(s) = split {
+            self.policy = s.policy();
+            self.side = Some(s.side);
+            self.champion = Some(s.champion);
+            self.challenger = Some(s.challenger);
+        }
+        self
     }
 }
 
@@ -114,12 +137,15 @@ impl<'a, W: Write> JsonWriter<'a, W> {
 }
 
 impl<W: Write> super::DecisionWriter for JsonWriter<'_, W> {
-    fn write(&mut self, d: &Decision) -> io::Result<()> {
+    fn write(&mut self, d: &Decision, split: Option<&Split>) -> io::Result<()> {
         if !self.lines {
             self.out
                 .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
         }
-        serde_json::to_writer(&mut self.out, &DecisionJson::new(d, self.identity))?;
+        serde_json::to_writer(
+            &mut self.out,
+            &DecisionJson::new(d, self.identity).with_split(split),
+        )?;
         if self.lines {
             self.out.write_all(b"\n")?;
         }

@@ -2,6 +2,7 @@
 //! Money always leaves as an exact decimal string.
 
 mod csv_out;
+pub mod html;
 mod json;
 mod table;
 
@@ -42,25 +43,48 @@ impl Format {
     }
 }
 
+/// Champion/challenger: which side decided a client, and both sides' policies.
+#[derive(Debug, Clone, Copy)]
+pub struct Split<'a> {
+    /// `champion` or `challenger`.
+    pub side: &'static str,
+    pub champion: &'a Identity,
+    pub challenger: &'a Identity,
+}
+
+impl<'a> Split<'a> {
+    /// The identity of the policy that decided.
+    pub fn policy(&self) -> &'a Identity {
+        if self.side == "challenger" {
+            self.challenger
+        } else {
+            self.champion
+        }
+    }
+}
+
 /// Writes decisions one at a time, in the order given.
 pub trait DecisionWriter {
-    fn write(&mut self, d: &Decision) -> io::Result<()>;
+    /// Writes one decision; `split` names the deciding side in a champion/challenger run.
+    fn write(&mut self, d: &Decision, split: Option<&Split>) -> io::Result<()>;
     /// Ends the output (closes the JSON array, prints the table).
     fn finish(&mut self) -> io::Result<()>;
 }
 
 /// A writer for `format` over `out`, stamping every decision with the policy identity.
+/// `split` says the run is champion/challenger, so the side gets a column of its own.
 pub fn writer<'a, W: Write + 'a>(
     format: Format,
     out: W,
     identity: &'a Identity,
     currency: &'a str,
+    split: bool,
 ) -> Box<dyn DecisionWriter + 'a> {
     match format {
-        Format::Table => Box::new(table::TableWriter::new(out, identity, currency)),
+        Format::Table => Box::new(table::TableWriter::new(out, identity, currency, split)),
         Format::Json => Box::new(json::JsonWriter::new(out, identity, false)),
         Format::Jsonl => Box::new(json::JsonWriter::new(out, identity, true)),
-        Format::Csv => Box::new(csv_out::CsvWriter::new(out, identity)),
+        Format::Csv => Box::new(csv_out::CsvWriter::new(out, identity, split)),
     }
 }
 

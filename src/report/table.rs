@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use comfy_table::{CellAlignment, ContentArrangement, LineStyle, Table, TableStyle};
 use rust_decimal::Decimal;
 
+use super::Split;
 use super::money_grouped;
 use crate::engine::{Action, Decision, decision_score_text};
 use crate::grade::Grade;
@@ -23,26 +24,30 @@ pub struct TableWriter<'a, W: Write> {
 }
 
 impl<'a, W: Write> TableWriter<'a, W> {
-    pub fn new(out: W, identity: &'a Identity, currency: &'a str) -> Self {
+    pub fn new(out: W, identity: &'a Identity, currency: &'a str, split: bool) -> Self {
+        let mut header = vec![
+            "id",
+            "name",
+            "grade",
+            "base",
+            "score",
+            "line",
+            "exposure",
+            "available",
+            "days",
+            "actions",
+            "next review",
+        ];
+        if split {
+            header.push("side");
+        }
         let mut table = Table::new();
         table
             .load_style(
                 TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')),
             )
             .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header([
-                "id",
-                "name",
-                "grade",
-                "base",
-                "score",
-                "line",
-                "exposure",
-                "available",
-                "days",
-                "actions",
-                "next review",
-            ]);
+            .set_header(header);
         for i in [4, 5, 6, 7, 8] {
             if let Some(c) = table.column_mut(i) {
                 c.set_cell_alignment(CellAlignment::Right);
@@ -62,8 +67,8 @@ impl<'a, W: Write> TableWriter<'a, W> {
 }
 
 impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
-    fn write(&mut self, d: &Decision) -> io::Result<()> {
-        self.table.add_row([
+    fn write(&mut self, d: &Decision, split: Option<&Split>) -> io::Result<()> {
+        let mut row = vec![
             d.id.clone(),
             d.name.clone().unwrap_or_default(),
             d.grade.to_string(),
@@ -83,7 +88,11 @@ impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
                 .collect::<Vec<_>>()
                 .join(" "),
             d.next_review.to_string(),
-        ]);
+        ];
+        if let Some(sp) = split {
+            row.push(sp.side.to_string());
+        }
+        self.table.add_row(row);
         self.count += 1;
         self.granted += d.limit;
         self.held += usize::from(d.has(Action::Hold));

@@ -1,0 +1,394 @@
+//! `credit-policy compare`: what a policy change or a scenario does to the whole book.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use comfy_table::{CellAlignment, LineStyle, Table, TableStyle};
+use credit_policy::client::{ClientReader, Row};
+use credit_policy::compare::{Comparison, Report, SideInfo};
+use credit_policy::engine::Evaluator;
+use credit_policy::grade::Grade;
+use credit_policy::policy::Policy;
+use credit_policy::report::{html, money_grouped};
+
+use super::evaluate::{RejectSink, script_reject};
+use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareFormat {
+    /// Tables for people.
+    Table,
+    /// One JSON document.
+    Json,
+    /// The changed clients, one row each.
+    Csv,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Side A's policy folder (the current one).
+    #[arg(long = "a", value_name = "DIR")]
+    pub a: PathBuf,
+    /// Side B's policy folder (the proposal); the same folder with another context is a scenario.
+    #[arg(long = "b", value_name = "DIR")]
+    pub b: PathBuf,
+    /// The context of both sides (TOML): as_of, economy, [company].
+    #[arg(long, value_name = "FILE")]
+    pub context: Option<PathBuf>,
+    /// Side B's own context, when it differs.
+    #[arg(long, value_name = "FILE")]
+    pub context_b: Option<PathBuf>,
+    /// The as-of date of both sides, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Side A's economy (overrides the context).
+    #[arg(long, value_name = "NAME")]
+    pub economy: Option<String>,
+    /// Side B's economy, e.g. `recession` for a stress test.
+    #[arg(long, value_name = "NAME")]
+    pub economy_b: Option<String>,
+    /// Also total by this input column, e.g. `region`.
+    #[arg(long, value_name = "COLUMN")]
+    pub by: Option<String>,
+    #[arg(long, value_enum)]
+    pub format: Option<CompareFormat>,
+    /// Also write a self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write rejected rows to FILE as JSON Lines instead of standard error.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// The clients: CSV, a JSON array, or JSON Lines; `-` reads standard input.
+    #[arg(value_name = "INPUT")]
+    pub input: String,
+}
+
+fn side(policy: &Policy, ctx: &credit_policy::context::Context) -> SideInfo {
+    SideInfo {
+        policy: policy.identity.clone(),
+        as_of: ctx.as_of.to_string(),
+        economy: ctx.economy.clone(),
+    }
+}
+
+pub fn run(args: Args) -> u8 {
+    let (Ok(pa), Ok(pb)) = (load_policy(Some(&args.a)), load_policy(Some(&args.b))) else {
+        return EXIT_ERROR;
+    };
+    let ctx_args = PolicyArgs {
+        policy: None,
+        context: args.context.clone(),
+        as_of: args.as_of.clone(),
+        economy: args.economy.clone(),
+    };
+    let Ok(ca) = load_context(&ctx_args, &pa) else {
+        return EXIT_ERROR;
+    };
+    let b_args = PolicyArgs {
+        context: args.context_b.clone().or(args.context.clone()),
+        economy: args.economy_b.clone().or(args.economy.clone()),
+        ..ctx_args
+    };
+    let Ok(cb) = load_context(&b_args, &pb) else {
+        return EXIT_ERROR;
+    };
+    let (mut ea, mut eb) = match (Evaluator::new(&pa, &ca), Evaluator::new(&pb, &cb)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            error(&e.to_string());
+            return EXIT_ERROR;
+        }
+    };
+    let reader = match ClientReader::open(&args.input) {
+        Ok(r) => r,
+        Err(e) => {
+            error(&e.to_string());
+            return EXIT_ERROR;
+        }
+    };
+    let mut rejects = match RejectSink::open(args.rejects.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            error(&e);
+            return EXIT_ERROR;
+        }
+    };
+    let mut cmp = Comparison::new(side(&pa, &ca), side(&pb, &cb), args.by.clone());
+    for row in reader {
+        let outcome = match row {
+            Err(e) => {
+                error(&format!("{e}; nothing was compared"));
+                return EXIT_ERROR;
+            }
+            Ok(Row::Reject(r)) => Err(r),
+            Ok(Row::Client(c)) => match (ea.decide(&c), eb.decide(&c)) {
+                (Ok(a), Ok(b)) => {
+                    cmp.add(&c, &a, &b);
+                    Ok(())
+                }
+                (Err(e), _) | (_, Err(e)) => Err(script_reject(c.line, e)),
+            },
+        };
+        if let Err(r) = outcome {
+            cmp.reject();
+            if let Err(e) = rejects.write(&r) {
+                error(&e.to_string());
+                return EXIT_ERROR;
+            }
+        }
+    }
+    if let Err(e) = rejects.flush() {
+        error(&e.to_string());
+        return EXIT_ERROR;
+    }
+    let report = cmp.finish();
+    if let Some(path) = &args.html {
+        let diff = credit_policy::policy::diff::diff(&pa, &pb);
+        if let Err(e) = super::write_atomically(path, html::compare_page(&report, &diff).as_bytes())
+        {
+            error(&format!("cannot write `{}`: {e}", path.display()));
+            return EXIT_ERROR;
+        }
+    }
+    let format = args.format.unwrap_or(CompareFormat::Table);
+    let text = match format {
+        CompareFormat::Json => serde_json::to_string_pretty(&report)
+            .map(|s| s + "\n")
+            .unwrap_or_default(),
+        CompareFormat::Table => render(&report),
+        CompareFormat::Csv => changed_csv(&report),
+    };
+    if let Err(e) = io::stdout().lock().write_all(text.as_bytes())
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        error(&e.to_string());
+        return EXIT_ERROR;
+    }
+    if report.rejected > 0 {
+        EXIT_REJECTS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn table() -> Table {
+    let mut t = Table::new();
+    t.load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')));
+    t
+}
+
+fn right(t: &mut Table, from: usize) {
+    let n = t.column_count();
+    for i in from..n {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+fn ids(list: &[String]) -> String {
+    const SHOWN: usize = 8;
+    if list.is_empty() {
+        return "none".into();
+    }
+    let mut s = list
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.len() > SHOWN {
+        let _ = write!(s, " and {} more", list.len() - SHOWN);
+    }
+    format!("{} ({s})", list.len())
+}
+
+/// The report as tables for a person.
+pub fn render(r: &Report) -> String {
+    let mut s = String::new();
+    for (name, side) in [("A", &r.a), ("B", &r.b)] {
+        let _ = writeln!(
+            s,
+            "{name}: {} {} ({}), as of {}, economy {}",
+            side.policy.name, side.policy.version, side.policy.hash, side.as_of, side.economy
+        );
+    }
+    let _ = writeln!(
+        s,
+        "{} clients compared, {} rows rejected\n",
+        r.clients, r.rejected
+    );
+
+    let _ = writeln!(
+        s,
+        "grade migration (rows: grade under A, columns: grade under B)"
+    );
+    let mut t = table();
+    let mut header = vec!["A \\ B".to_string()];
+    header.extend(Grade::ALL.iter().map(|g| g.to_string()));
+    t.set_header(header);
+    for (i, row) in r.matrix().iter().enumerate() {
+        let mut cells = vec![Grade::ALL[i].to_string()];
+        cells.extend(row.iter().enumerate().map(|(j, n)| match (n, i == j) {
+            (0, _) => ".".to_string(),
+            (n, true) => format!("[{n}]"),
+            (n, false) => n.to_string(),
+        }));
+        t.add_row(cells);
+    }
+    right(&mut t, 1);
+    let _ = writeln!(s, "{t}\n");
+
+    let _ = writeln!(s, "credit granted");
+    let mut t = table();
+    t.set_header([
+        "grade",
+        "clients A",
+        "line A",
+        "clients B",
+        "line B",
+        "change",
+    ]);
+    for g in &r.per_grade {
+        t.add_row([
+            g.grade.to_string(),
+            g.clients_a.to_string(),
+            money_grouped(dec(&g.limit_a)),
+            g.clients_b.to_string(),
+            money_grouped(dec(&g.limit_b)),
+            money_grouped(dec(&g.delta)),
+        ]);
+    }
+    t.add_row([
+        "total".to_string(),
+        r.clients.to_string(),
+        money_grouped(dec(&r.limit_total.a)),
+        r.clients.to_string(),
+        money_grouped(dec(&r.limit_total.b)),
+        money_grouped(dec(&r.limit_total.delta)),
+    ]);
+    right(&mut t, 1);
+    let _ = writeln!(s, "{t}\n");
+
+    let _ = writeln!(
+        s,
+        "on hold: A {} clients, exposure {}; B {} clients, exposure {}",
+        r.hold_a.clients,
+        money_grouped(dec(&r.hold_a.exposure)),
+        r.hold_b.clients,
+        money_grouped(dec(&r.hold_b.exposure))
+    );
+    let a = &r.actions;
+    let _ = writeln!(s, "newly held: {}", ids(&a.newly_held));
+    let _ = writeln!(s, "released from hold: {}", ids(&a.released));
+    let _ = writeln!(s, "newly terminated: {}", ids(&a.newly_terminated));
+    let _ = writeln!(s, "newly on watch: {}", ids(&a.newly_watched));
+    let _ = writeln!(
+        s,
+        "newly asked for collateral: {}",
+        ids(&a.newly_collateral)
+    );
+
+    let (up, down) = r.largest_moves(10);
+    for (title, list) in [("largest line cuts", down), ("largest line increases", up)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n{title}");
+        let mut t = table();
+        t.set_header([
+            "id", "name", "grade", "line A", "line B", "change", "why (B)",
+        ]);
+        for c in list {
+            t.add_row([
+                c.id.clone(),
+                c.name.clone().unwrap_or_default(),
+                format!("{} -> {}", c.grade_a, c.grade_b),
+                money_grouped(dec(&c.limit_a)),
+                money_grouped(dec(&c.limit_b)),
+                money_grouped(dec(&c.delta)),
+                c.reasons_b_only.first().cloned().unwrap_or_default(),
+            ]);
+        }
+        for i in 3..6 {
+            if let Some(c) = t.column_mut(i) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        let _ = writeln!(s, "{t}");
+    }
+    if let Some(by) = &r.by {
+        let _ = writeln!(s, "\nby {}", by.column);
+        let mut t = table();
+        t.set_header([
+            by.column.as_str(),
+            "clients",
+            "line A",
+            "line B",
+            "change",
+            "held A",
+            "held B",
+        ]);
+        for g in &by.groups {
+            t.add_row([
+                g.value.clone(),
+                g.clients.to_string(),
+                money_grouped(dec(&g.limit_a)),
+                money_grouped(dec(&g.limit_b)),
+                money_grouped(dec(&g.delta)),
+                g.held_a.to_string(),
+                g.held_b.to_string(),
+            ]);
+        }
+        right(&mut t, 1);
+        let _ = writeln!(s, "{t}");
+    }
+    s
+}
+
+fn dec(s: &str) -> rust_decimal::Decimal {
+    credit_policy::money::parse_decimal(s).unwrap_or_default()
+}
+
+/// The changed clients as CSV.
+fn changed_csv(r: &Report) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "id",
+        "name",
+        "grade_a",
+        "grade_b",
+        "limit_a",
+        "limit_b",
+        "delta",
+        "actions_a",
+        "actions_b",
+        "reasons_a_only",
+        "reasons_b_only",
+    ]);
+    for c in &r.changed {
+        let _ = w.write_record([
+            c.id.as_str(),
+            c.name.as_deref().unwrap_or(""),
+            c.grade_a,
+            c.grade_b,
+            &c.limit_a,
+            &c.limit_b,
+            &c.delta,
+            &c.actions_a.join(";"),
+            &c.actions_b.join(";"),
+            &c.reasons_a_only
+                .iter()
+                .map(|x| x.replace(';', ","))
+                .collect::<Vec<_>>()
+                .join(";"),
+            &c.reasons_b_only
+                .iter()
+                .map(|x| x.replace(';', ","))
+                .collect::<Vec<_>>()
+                .join(";"),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}

@@ -1,0 +1,426 @@
+//! Comparing two sides (a policy plus a context each) on the same portfolio in one pass: the
+//! grade migration matrix, credit granted, exposure on hold, clients whose actions change,
+//! the largest line changes and totals per group. Memory grows with the changed clients kept,
+//! not with the portfolio.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::client::{Client, Extra};
+use crate::engine::{Action, Decision};
+use crate::grade::Grade;
+use crate::money::fmt_money;
+use crate::policy::Identity;
+
+/// One side as the report names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SideInfo {
+    pub policy: Identity,
+    pub as_of: String,
+    pub economy: String,
+}
+
+/// A client whose grade, line or actions differ between the sides.
+#[derive(Debug, Clone, Serialize)]
+pub struct Changed {
+    pub id: String,
+    pub name: Option<String>,
+    pub grade_a: &'static str,
+    pub grade_b: &'static str,
+    pub limit_a: String,
+    pub limit_b: String,
+    /// `limit_b - limit_a`.
+    pub delta: String,
+    pub actions_a: Vec<&'static str>,
+    pub actions_b: Vec<&'static str>,
+    /// Reasons given on one side only, `code: text`.
+    pub reasons_a_only: Vec<String>,
+    pub reasons_b_only: Vec<String>,
+    #[serde(skip)]
+    pub delta_value: Decimal,
+}
+
+/// Money and client counts of one side.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Held {
+    pub clients: u64,
+    pub exposure: String,
+}
+
+/// Totals of one group (`--by`) or one grade.
+#[derive(Debug, Clone, Default)]
+struct Tally {
+    clients_a: u64,
+    clients_b: u64,
+    limit_a: Decimal,
+    limit_b: Decimal,
+    held_a: u64,
+    held_b: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupRow {
+    pub value: String,
+    pub clients: u64,
+    pub limit_a: String,
+    pub limit_b: String,
+    pub delta: String,
+    pub held_a: u64,
+    pub held_b: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GradeRow {
+    pub grade: &'static str,
+    pub clients_a: u64,
+    pub clients_b: u64,
+    pub limit_a: String,
+    pub limit_b: String,
+    pub delta: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub a: String,
+    pub b: String,
+    pub delta: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ActionChanges {
+    pub newly_held: Vec<String>,
+    pub released: Vec<String>,
+    pub newly_terminated: Vec<String>,
+    pub newly_watched: Vec<String>,
+    pub newly_collateral: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ByColumn {
+    pub column: String,
+    pub groups: Vec<GroupRow>,
+}
+
+/// The comparison report; `--format json` writes it as it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub a: SideInfo,
+    pub b: SideInfo,
+    /// Clients decided on both sides.
+    pub clients: u64,
+    /// Input rows rejected (once, not compared).
+    pub rejected: u64,
+    /// `migration[grade under A][grade under B]` = clients; every grade present, best first.
+    pub migration: IndexMap<&'static str, IndexMap<&'static str, u64>>,
+    pub limit_total: Totals,
+    pub per_grade: Vec<GradeRow>,
+    pub hold_a: Held,
+    pub hold_b: Held,
+    pub actions: ActionChanges,
+    pub changed: Vec<Changed>,
+    pub by: Option<ByColumn>,
+}
+
+impl Report {
+    /// The clients with the largest line changes: up to `n` increases, then up to `n` cuts.
+    pub fn largest_moves(&self, n: usize) -> (Vec<&Changed>, Vec<&Changed>) {
+        let mut up: Vec<&Changed> = self
+            .changed
+            .iter()
+            .filter(|c| c.delta_value > Decimal::ZERO)
+            .collect();
+        let mut down: Vec<&Changed> = self
+            .changed
+            .iter()
+            .filter(|c| c.delta_value < Decimal::ZERO)
+            .collect();
+        up.sort_by(|a, b| {
+            b.delta_value
+                .cmp(&a.delta_value)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        down.sort_by(|a, b| {
+            a.delta_value
+                .cmp(&b.delta_value)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        up.truncate(n);
+        down.truncate(n);
+        (up, down)
+    }
+
+    /// The migration matrix as counts, `[A's grade][B's grade]`, best grade first.
+    pub fn matrix(&self) -> [[u64; 9]; 9] {
+        let mut m = [[0; 9]; 9];
+        for (i, ga) in Grade::ALL.iter().enumerate() {
+            for (j, gb) in Grade::ALL.iter().enumerate() {
+                m[i][j] = self.migration[ga.as_str()][gb.as_str()];
+            }
+        }
+        m
+    }
+}
+
+/// Gathers the comparison one client at a time.
+pub struct Comparison {
+    a: SideInfo,
+    b: SideInfo,
+    by: Option<String>,
+    clients: u64,
+    rejected: u64,
+    migration: [[u64; 9]; 9],
+    per_grade: [Tally; 9],
+    groups: BTreeMap<String, Tally>,
+    total_a: Decimal,
+    total_b: Decimal,
+    held_a: (u64, Decimal),
+    held_b: (u64, Decimal),
+    actions: ActionChanges,
+    changed: Vec<Changed>,
+}
+
+/// The value of a client's column, for `--by`.
+fn column_value(c: &Client, column: &str) -> String {
+    let text = match column {
+        "id" => Some(c.id.clone()),
+        "name" => c.name.clone(),
+        "region" => c.region.clone(),
+        "key_account" => c.key_account.map(|b| b.to_string()),
+        "distress_confirmed" => c.distress_confirmed.map(|b| b.to_string()),
+        "last_review" => c.last_review.map(|d| d.to_string()),
+        other => match crate::client::Fact::by_name(other) {
+            Some(f) => c.facts.get(f).map(|d| d.normalize().to_string()),
+            None => c
+                .extra
+                .iter()
+                .find(|(k, _)| k.as_ref() == other)
+                .map(|(_, v)| match v {
+                    Extra::Number(d) => d.normalize().to_string(),
+                    Extra::Text(t) => t.clone(),
+                }),
+        },
+    };
+    text.unwrap_or_else(|| "(empty)".into())
+}
+
+fn reasons_only(x: &Decision, y: &Decision) -> Vec<String> {
+    x.reasons
+        .iter()
+        .filter(|r| {
+            r.code != "score"
+                && !y
+                    .reasons
+                    .iter()
+                    .any(|o| o.code == r.code && o.text == r.text)
+        })
+        .map(|r| format!("{}: {}", r.code, r.text))
+        .collect()
+}
+
+impl Comparison {
+    pub fn new(a: SideInfo, b: SideInfo, by: Option<String>) -> Comparison {
+        Comparison {
+            a,
+            b,
+            by,
+            clients: 0,
+            rejected: 0,
+            migration: [[0; 9]; 9],
+            per_grade: Default::default(),
+            groups: BTreeMap::new(),
+            total_a: Decimal::ZERO,
+            total_b: Decimal::ZERO,
+            held_a: (0, Decimal::ZERO),
+            held_b: (0, Decimal::ZERO),
+            actions: ActionChanges::default(),
+            changed: Vec::new(),
+        }
+    }
+
+    pub fn reject(&mut self) {
+        self.rejected += 1;
+    }
+
+    /// Adds one client decided under both sides.
+    pub fn add(&mut self, client: &Client, a: &Decision, b: &Decision) {
+        self.clients += 1;
+        let (ra, rb) = (a.grade.rank(), b.grade.rank());
+        self.migration[ra][rb] += 1;
+        self.total_a += a.limit;
+        self.total_b += b.limit;
+        let (ha, hb) = (a.has(Action::Hold), b.has(Action::Hold));
+        if ha {
+            self.held_a.0 += 1;
+            self.held_a.1 += a.exposure;
+        }
+        if hb {
+            self.held_b.0 += 1;
+            self.held_b.1 += b.exposure;
+        }
+        self.per_grade[ra].clients_a += 1;
+        self.per_grade[ra].limit_a += a.limit;
+        self.per_grade[rb].clients_b += 1;
+        self.per_grade[rb].limit_b += b.limit;
+        if let Some(column) = &self.by {
+            let g = self.groups.entry(column_value(client, column)).or_default();
+            g.clients_a += 1;
+            g.clients_b += 1;
+            g.limit_a += a.limit;
+            g.limit_b += b.limit;
+            g.held_a += u64::from(ha);
+            g.held_b += u64::from(hb);
+        }
+        let newly = |act: Action| !a.has(act) && b.has(act);
+        let id = || a.id.clone();
+        if newly(Action::Hold) {
+            self.actions.newly_held.push(id());
+        }
+        if ha && !hb {
+            self.actions.released.push(id());
+        }
+        if newly(Action::Terminate) {
+            self.actions.newly_terminated.push(id());
+        }
+        if newly(Action::Watch) {
+            self.actions.newly_watched.push(id());
+        }
+        if newly(Action::RequireCollateral) {
+            self.actions.newly_collateral.push(id());
+        }
+        if a.grade != b.grade || a.limit != b.limit || a.actions != b.actions {
+            let delta = b.limit - a.limit;
+            self.changed.push(Changed {
+                id: a.id.clone(),
+                name: a.name.clone(),
+                grade_a: a.grade.as_str(),
+                grade_b: b.grade.as_str(),
+                limit_a: fmt_money(a.limit),
+                limit_b: fmt_money(b.limit),
+                delta: fmt_money(delta),
+                actions_a: a.actions.iter().map(|x| x.as_str()).collect(),
+                actions_b: b.actions.iter().map(|x| x.as_str()).collect(),
+                reasons_a_only: reasons_only(a, b),
+                reasons_b_only: reasons_only(b, a),
+                delta_value: delta,
+            });
+        }
+    }
+
+    pub fn finish(self) -> Report {
+        let migration = Grade::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, ga)| {
+                let row = Grade::ALL
+                    .iter()
+                    .enumerate()
+                    .map(|(j, gb)| (gb.as_str(), self.migration[i][j]))
+                    .collect();
+                (ga.as_str(), row)
+            })
+            .collect();
+        let per_grade = Grade::ALL
+            .iter()
+            .zip(&self.per_grade)
+            .map(|(g, t)| GradeRow {
+                grade: g.as_str(),
+                clients_a: t.clients_a,
+                clients_b: t.clients_b,
+                limit_a: fmt_money(t.limit_a),
+                limit_b: fmt_money(t.limit_b),
+                delta: fmt_money(t.limit_b - t.limit_a),
+            })
+            .collect();
+        let by = self.by.map(|column| ByColumn {
+            column,
+            groups: self
+                .groups
+                .into_iter()
+                .map(|(value, t)| GroupRow {
+                    value,
+                    clients: t.clients_a,
+                    limit_a: fmt_money(t.limit_a),
+                    limit_b: fmt_money(t.limit_b),
+                    delta: fmt_money(t.limit_b - t.limit_a),
+                    held_a: t.held_a,
+                    held_b: t.held_b,
+                })
+                .collect(),
+        });
+        Report {
+            a: self.a,
+            b: self.b,
+            clients: self.clients,
+            rejected: self.rejected,
+            migration,
+            limit_total: Totals {
+                a: fmt_money(self.total_a),
+                b: fmt_money(self.total_b),
+                delta: fmt_money(self.total_b - self.total_a),
+            },
+            per_grade,
+            hold_a: Held {
+                clients: self.held_a.0,
+                exposure: fmt_money(self.held_a.1),
+            },
+            hold_b: Held {
+                clients: self.held_b.0,
+                exposure: fmt_money(self.held_b.1),
+            },
+            actions: self.actions,
+            changed: self.changed,
+            by,
+        }
+    }
+}
+
+/// Champion/challenger: the client's stable bucket, 0 to 9999, from a SHA-256 of the salt and
+/// the id. The same id and salt give the same bucket on every machine, month after month.
+pub fn bucket(id: &str, salt: &str) -> u32 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(salt.as_bytes())
+        .chain_update([0])
+        .chain_update(id.as_bytes())
+        .finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    (u64::from_be_bytes(first) % 10_000) as u32
+}
+
+/// True when the challenger decides this client: its bucket falls in the first `percent` of
+/// the 10,000 (so `percent` may have two decimals, e.g. 12.5).
+pub fn takes_challenger(id: &str, salt: &str, percent: Decimal) -> bool {
+    Decimal::from(bucket(id, salt)) < percent * Decimal::ONE_HUNDRED
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_stable_and_spread() {
+        // Pinned: a change here moves clients between champion and challenger.
+        assert_eq!(
+            bucket("D001", "credit-policy"),
+            bucket("D001", "credit-policy")
+        );
+        assert_ne!(
+            bucket("D001", "credit-policy"),
+            bucket("D001", "another salt")
+        );
+        let n = 20_000;
+        let taken = (0..n)
+            .filter(|i| takes_challenger(&format!("C{i}"), "s", Decimal::from(10)))
+            .count();
+        assert!(
+            (1_800..2_200).contains(&taken),
+            "10% of {n} should be about 2000, got {taken}"
+        );
+        assert!(!takes_challenger("x", "s", Decimal::ZERO));
+        assert!(takes_challenger("x", "s", Decimal::ONE_HUNDRED));
+    }
+}

@@ -12,6 +12,10 @@ mod support;
 mod actions;
 #[path = "cli/args.rs"]
 mod args;
+#[path = "cli/authoring.rs"]
+mod authoring;
+#[path = "cli/compare.rs"]
+mod compare;
 #[path = "cli/lines.rs"]
 mod lines;
 #[path = "cli/output.rs"]
@@ -20,3 +24,5 @@ mod output;
 mod policy;
 #[path = "cli/rows.rs"]
 mod rows;
+#[path = "cli/sandbox.rs"]
+mod sandbox;

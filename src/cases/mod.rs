@@ -142,7 +142,7 @@ fn run_file(
         text,
     });
     let doc: CaseFile = toml::from_str(&file.text)
-        .map_err(|e| Diagnostic::error(&file, e.span(), e.message().trim()))?;
+        .map_err(|e| crate::policy::compile::toml_diagnostic(&file, &e))?;
     let base = Context::today().apply(&doc.context, &file)?;
     let mut out = Vec::new();
     for case in &doc.case {

@@ -24,7 +24,7 @@ pub fn run(args: Args) -> u8 {
     match Policy::load(&dir) {
         Ok(p) => {
             show_diagnostics(&p.warnings);
-            println!(
+            crate::outln!(
                 "policy `{}` {} in `{}`: no errors, {} warning(s)",
                 p.identity.name,
                 p.identity.version,

@@ -1,7 +1,6 @@
 //! `credit-policy compare`: what a policy change or a scenario does to the whole book.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
 use std::path::PathBuf;
 
 use comfy_table::{CellAlignment, LineStyle, Table, TableStyle};
@@ -159,12 +158,7 @@ pub fn run(args: Args) -> u8 {
         CompareFormat::Table => render(&report),
         CompareFormat::Csv => changed_csv(&report),
     };
-    if let Err(e) = io::stdout().lock().write_all(text.as_bytes())
-        && e.kind() != io::ErrorKind::BrokenPipe
-    {
-        error(&e.to_string());
-        return EXIT_ERROR;
-    }
+    super::out(&text);
     if report.rejected > 0 {
         EXIT_REJECTS
     } else {

@@ -22,11 +22,11 @@ pub fn run(args: Args) -> u8 {
         return EXIT_ERROR;
     };
     if old.identity.hash == new.identity.hash {
-        println!("the policies are identical ({})", old.identity.hash);
+        crate::outln!("the policies are identical ({})", old.identity.hash);
         return EXIT_OK;
     }
     let d = diff(&old, &new);
-    println!(
+    crate::outln!(
         "{} {} ({}) -> {} {} ({})",
         old.identity.name,
         old.identity.version,
@@ -36,11 +36,11 @@ pub fn run(args: Args) -> u8 {
         new.identity.hash
     );
     for c in &d.changes {
-        println!("  {c}");
+        crate::outln!("  {c}");
     }
     for (_, text) in &d.texts {
-        println!();
-        print!("{text}");
+        crate::outln!();
+        crate::cli::out(text);
     }
     EXIT_REJECTS
 }

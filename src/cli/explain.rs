@@ -72,10 +72,10 @@ pub fn run(args: Args) -> u8 {
                     Ok(x) => {
                         match args.format {
                             ExplainFormat::Json => match serde_json::to_string_pretty(&x) {
-                                Ok(s) => println!("{s}"),
+                                Ok(s) => crate::outln!("{s}"),
                                 Err(e) => error(&e.to_string()),
                             },
-                            ExplainFormat::Text => print!("{}", render(&x)),
+                            ExplainFormat::Text => crate::cli::out(&render(&x)),
                         }
                         EXIT_OK
                     }

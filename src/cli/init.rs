@@ -16,7 +16,7 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     match embedded::write_standard(&args.dir) {
         Ok(()) => {
-            println!(
+            crate::outln!(
                 "wrote the standard policy to `{0}`; edit `{0}/policy.toml`, then run `credit-policy check {0}`",
                 args.dir.display()
             );

@@ -143,6 +143,30 @@ pub fn load_context(args: &PolicyArgs, policy: &Policy) -> Result<Context, u8> {
     Ok(ctx)
 }
 
+/// Prints to standard output; a closed pipe (`| head`) ends the program quietly with exit 0,
+/// as it is not an error.
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::cli::out("\n") };
+    ($($arg:tt)*) => { $crate::cli::out(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Writes `text` to standard output; see [`outln!`].
+pub fn out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(EXIT_OK));
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(i32::from(EXIT_ERROR));
+    }
+}
+
 /// A plain error line on standard error.
 pub fn error(message: &str) {
     eprintln!("error: {message}");

@@ -33,24 +33,26 @@ pub fn run(args: Args) -> u8 {
     for o in &outcomes {
         if o.passed() {
             passed += 1;
-            println!("ok     {}: {}", o.file, o.name);
+            crate::outln!("ok     {}: {}", o.file, o.name);
         } else {
             failed += 1;
-            println!("FAILED {}: {}", o.file, o.name);
+            crate::outln!("FAILED {}: {}", o.file, o.name);
             for f in &o.failures {
-                println!("         {f}");
+                crate::outln!("         {f}");
             }
             if !o.trace.is_empty() {
-                println!("       trace:");
+                crate::outln!("       trace:");
                 for t in &o.trace {
-                    println!("         {t}");
+                    crate::outln!("         {t}");
                 }
             }
         }
     }
     if args.update {
-        println!("golden files rewritten; review the change with `git diff` before committing");
+        crate::outln!(
+            "golden files rewritten; review the change with `git diff` before committing"
+        );
     }
-    println!("{passed} passed, {failed} failed");
+    crate::outln!("{passed} passed, {failed} failed");
     if failed > 0 { EXIT_REJECTS } else { EXIT_OK }
 }

@@ -9,8 +9,6 @@
 mod decision;
 pub mod explain;
 
-use std::collections::HashMap;
-
 use jiff::ToSpan;
 use rhai::{Dynamic, Map, Scope};
 use rust_decimal::Decimal;
@@ -23,7 +21,7 @@ use crate::client::{Client, Extra, Fact, Facts};
 use crate::context::Context;
 use crate::grade::Grade;
 use crate::policy::script::{self, EffectKind, Runtime, ScriptFailure};
-use crate::policy::{CRITERIA, Overlay, Policy};
+use crate::policy::{Overlay, Policy};
 
 /// Why a client could not be decided.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -62,6 +60,9 @@ pub struct Evaluator<'p> {
     health: Health,
     runtime: Runtime,
     scope: Scope<'static>,
+    /// Length of the scope holding what is fixed for the run.
+    static_len: usize,
+    plan: Plan,
 }
 
 const PRIORITY_TERMINATE: u8 = 0;
@@ -88,13 +89,31 @@ impl<'p> Evaluator<'p> {
                     .join("; "),
             )
         })?;
+        let health = health(policy, context);
+        // What holds for the whole run is bound once, at the bottom of the scope.
+        let mut scope = Scope::new();
+        let reads = &policy.script_reads;
+        if reads.contains("as_of") {
+            scope.push_constant("as_of", context.as_of.to_string());
+        }
+        if reads.contains("economy") {
+            scope.push_constant("economy", context.economy.clone());
+        }
+        if reads.contains("company_healthy") {
+            scope.push_constant_dynamic("company_healthy", script::opt_bool(health.healthy));
+        }
+        for (name, p) in policy.params.iter().filter(|(n, _)| reads.contains(n)) {
+            scope.push_constant_dynamic(name.as_str(), script::param_value(p));
+        }
         Ok(Evaluator {
             policy,
             context: context.clone(),
             overlay,
-            health: health(policy, context),
+            health,
             runtime,
-            scope: Scope::new(),
+            static_len: scope.len(),
+            scope,
+            plan: Plan::new(policy),
         })
     }
 
@@ -134,8 +153,9 @@ impl<'p> Evaluator<'p> {
             failure,
         };
 
-        self.scope.clear();
-        self.bind_client(client, &facts);
+        if self.plan.any {
+            self.bind_client(client, &facts);
+        }
 
         // Measures, criteria, total.
         let mut measures = Vec::new();
@@ -434,50 +454,154 @@ impl<'p> Evaluator<'p> {
 
     fn bind_client(&mut self, client: &Client, facts: &Facts) {
         let s = &mut self.scope;
-        for f in Fact::ALL {
-            s.push_constant_dynamic(f.name(), script::opt_decimal(facts.get(*f)));
-        }
-        s.push_constant("id", client.id.clone());
-        s.push_constant_dynamic("name", script::opt_text(client.name.as_deref()));
-        s.push_constant_dynamic("region", script::opt_text(client.region.as_deref()));
-        s.push_constant_dynamic("key_account", script::opt_bool(client.key_account));
-        s.push_constant_dynamic(
-            "distress_confirmed",
-            script::opt_bool(client.distress_confirmed),
-        );
-        s.push_constant_dynamic(
-            "last_review",
-            script::opt_text(client.last_review.map(|d| d.to_string()).as_deref()),
-        );
-        s.push_constant("as_of", self.context.as_of.to_string());
-        s.push_constant("economy", self.context.economy.clone());
-        s.push_constant_dynamic("company_healthy", script::opt_bool(self.health.healthy));
-        for (name, p) in &self.policy.params {
-            s.push_constant_dynamic(name.as_str(), script::param_value(p));
-        }
-        let mut extra = Map::new();
-        for (k, v) in &client.extra {
-            let value = match v {
-                Extra::Number(d) => Dynamic::from_decimal(*d),
-                Extra::Text(t) => Dynamic::from(t.clone()),
+        s.rewind(self.static_len);
+        for b in &self.plan.client {
+            let value = match b {
+                Binding::Fact(f) => script::opt_decimal(facts.get(*f)),
+                Binding::Id => Dynamic::from(client.id.clone()),
+                Binding::Name => script::opt_text(client.name.as_deref()),
+                Binding::Region => script::opt_text(client.region.as_deref()),
+                Binding::KeyAccount => script::opt_bool(client.key_account),
+                Binding::Distress => script::opt_bool(client.distress_confirmed),
+                Binding::LastReview => {
+                    script::opt_text(client.last_review.map(|d| d.to_string()).as_deref())
+                }
+                Binding::ExtraInput(name) => client
+                    .extra
+                    .iter()
+                    .find(|(k, _)| k.as_ref() == name.as_str())
+                    .map_or(Dynamic::UNIT, |(_, v)| extra_value(v)),
+                Binding::ExtraMap => {
+                    let map: Map = client
+                        .extra
+                        .iter()
+                        .map(|(k, v)| (k.as_ref().into(), extra_value(v)))
+                        .collect();
+                    Dynamic::from_map(map)
+                }
+                _ => continue,
             };
-            extra.insert(k.as_ref().into(), value);
+            s.push_constant_dynamic(b.name(), value);
         }
-        for name in &self.policy.extra_inputs {
-            let v = extra.get(name.as_str()).cloned().unwrap_or(Dynamic::UNIT);
-            s.push_constant_dynamic(name.as_str(), v);
-        }
-        s.push_constant("extra", extra);
     }
 
     fn bind_scores(&mut self, total: Decimal, scores: &[Decimal; 5], base: Grade) {
         let s = &mut self.scope;
-        s.push_constant("score", total);
-        s.push_constant("base_grade", base.as_str().to_string());
-        let names: HashMap<&str, usize> =
-            CRITERIA.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-        for c in CRITERIA {
-            s.push_constant(format!("{c}_score"), scores[names[c]]);
+        for b in &self.plan.scores {
+            let value = match b {
+                Binding::Score => Dynamic::from_decimal(total),
+                Binding::BaseGrade => Dynamic::from(base.as_str().to_string()),
+                Binding::CriterionScore(i) => Dynamic::from_decimal(scores[*i]),
+                _ => continue,
+            };
+            s.push_constant_dynamic(b.name(), value);
+        }
+    }
+}
+
+fn extra_value(v: &Extra) -> Dynamic {
+    match v {
+        Extra::Number(d) => Dynamic::from_decimal(*d),
+        Extra::Text(t) => Dynamic::from(t.clone()),
+    }
+}
+
+/// One variable a script reads, and where its value comes from.
+#[derive(Debug, Clone)]
+enum Binding {
+    Fact(Fact),
+    Id,
+    Name,
+    Region,
+    KeyAccount,
+    Distress,
+    LastReview,
+    ExtraInput(String),
+    ExtraMap,
+    Score,
+    BaseGrade,
+    CriterionScore(usize),
+}
+
+impl Binding {
+    fn name(&self) -> &str {
+        match self {
+            Binding::Fact(f) => f.name(),
+            Binding::Id => "id",
+            Binding::Name => "name",
+            Binding::Region => "region",
+            Binding::KeyAccount => "key_account",
+            Binding::Distress => "distress_confirmed",
+            Binding::LastReview => "last_review",
+            Binding::ExtraInput(n) => n,
+            Binding::ExtraMap => "extra",
+            Binding::Score => "score",
+            Binding::BaseGrade => "base_grade",
+            Binding::CriterionScore(i) => CRITERION_SCORES[*i],
+        }
+    }
+}
+
+const CRITERION_SCORES: [&str; 5] = [
+    "character_score",
+    "capacity_score",
+    "capital_score",
+    "collateral_score",
+    "conditions_score",
+];
+
+/// The variables bound for each client: only those some script reads, so a policy without
+/// scripts binds nothing and one with short rules binds a handful.
+#[derive(Debug, Default)]
+struct Plan {
+    client: Vec<Binding>,
+    scores: Vec<Binding>,
+    /// `true` when there is any script to run.
+    any: bool,
+}
+
+impl Plan {
+    fn new(policy: &Policy) -> Plan {
+        let reads = &policy.script_reads;
+        let wanted = |n: &str| reads.contains(n);
+        let mut client: Vec<Binding> = Fact::ALL
+            .iter()
+            .filter(|f| wanted(f.name()))
+            .map(|f| Binding::Fact(*f))
+            .collect();
+        for b in [
+            Binding::Id,
+            Binding::Name,
+            Binding::Region,
+            Binding::KeyAccount,
+            Binding::Distress,
+            Binding::LastReview,
+            Binding::ExtraMap,
+        ] {
+            if wanted(b.name()) {
+                client.push(b);
+            }
+        }
+        client.extend(
+            policy
+                .extra_inputs
+                .iter()
+                .filter(|n| wanted(n))
+                .map(|n| Binding::ExtraInput(n.clone())),
+        );
+        let mut scores = Vec::new();
+        for b in [Binding::Score, Binding::BaseGrade]
+            .into_iter()
+            .chain((0..5).map(Binding::CriterionScore))
+        {
+            if wanted(b.name()) {
+                scores.push(b);
+            }
+        }
+        Plan {
+            client,
+            scores,
+            any: !policy.scripts.files.is_empty(),
         }
     }
 }

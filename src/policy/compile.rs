@@ -175,7 +175,7 @@ fn unknown_tables(file: &Arc<SourceFile>) -> Vec<Diagnostic> {
 }
 
 /// A TOML error with a "did you mean" for misspelt keys.
-fn toml_diagnostic(file: &Arc<SourceFile>, e: &toml::de::Error) -> Diagnostic {
+pub(crate) fn toml_diagnostic(file: &Arc<SourceFile>, e: &toml::de::Error) -> Diagnostic {
     let message = e.message().trim().to_string();
     let mut d = Diagnostic::error(file, e.span(), message.clone());
     if let Some(rest) = message.strip_prefix("unknown field `") {
@@ -462,6 +462,7 @@ impl Checker {
             review,
             params,
             extra_inputs,
+            script_reads: read.into_iter().collect(),
             scripts,
             files: files.to_vec(),
             dir: dir.to_path_buf(),
@@ -500,6 +501,7 @@ impl Checker {
         }
         Criterion {
             name,
+            description: c.description.clone(),
             weight,
             measures,
         }

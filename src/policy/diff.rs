@@ -54,6 +54,12 @@ fn overlay_text(o: &Overlay) -> String {
 
 /// `overlay recession: notches 1 -> 2`.
 fn overlay(l: &mut Lines, what: &str, old: &Overlay, new: &Overlay) {
+    if old.description != new.description {
+        l.0.push(format!(
+            "{what}: description \"{}\" -> \"{}\"",
+            old.description, new.description
+        ));
+    }
     if old.notches != new.notches {
         l.0.push(format!(
             "{what}: notches {} -> {}",
@@ -108,6 +114,12 @@ fn measures(l: &mut Lines, c: &str, old: &[Measure], new: &[Measure]) {
 
 fn criteria(l: &mut Lines, old: &[Criterion], new: &[Criterion]) {
     for (o, x) in old.iter().zip(new) {
+        if o.description != x.description {
+            l.0.push(format!(
+                "criteria.{}.description: \"{}\" -> \"{}\"",
+                o.name, o.description, x.description
+            ));
+        }
         l.moved(
             &format!("criteria.{}.weight", o.name),
             n(o.weight),
@@ -136,7 +148,10 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     );
     l.moved("policy.currency", &old.currency, &new.currency, "");
     if old.description != new.description {
-        l.0.push("policy.description changed".into());
+        l.0.push(format!(
+            "policy.description: \"{}\" -> \"{}\"",
+            old.description, new.description
+        ));
     }
     criteria(&mut l, &old.criteria, &new.criteria);
     for (i, g) in Grade::ALL.iter().enumerate() {
@@ -249,6 +264,16 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
     for (k, v) in &np {
         if !op.contains_key(k) {
             l.0.push(format!("params.{k} added ({})", param_text(v)));
+        }
+    }
+    for e in &old.extra_inputs {
+        if !new.extra_inputs.contains(e) {
+            l.0.push(format!("inputs.extra: column `{e}` removed"));
+        }
+    }
+    for e in &new.extra_inputs {
+        if !old.extra_inputs.contains(e) {
+            l.0.push(format!("inputs.extra: column `{e}` added"));
         }
     }
     let rules = |p: &Policy| -> Vec<String> {

@@ -29,6 +29,8 @@ pub struct PolicyDoc {
     pub params: BTreeMap<Spanned<String>, Spanned<ParamDoc>>,
     #[serde(default)]
     pub inputs: InputsDoc,
+    /// What an incoming order may do beyond the line: who approves, and how far per grade.
+    pub orders: Option<OrdersDoc>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +175,18 @@ pub struct InputsDoc {
     /// Extra input columns the scripts read by name (unknown when a file lacks them).
     #[serde(default)]
     pub extra: Vec<Spanned<String>>,
+}
+
+/// `[orders]`: orders over the line that may still be released with approval.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrdersDoc {
+    /// The role that approves an order over the line but within the tolerance.
+    pub approver: Spanned<String>,
+    /// Percent above the line an order may reach with that approval, keyed by grade; a grade
+    /// left out gets 0 (no order over its line).
+    #[serde(default)]
+    pub tolerance: BTreeMap<Spanned<String>, Num>,
 }
 
 /// A named constant handed to every script.

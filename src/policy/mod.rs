@@ -2,7 +2,7 @@
 //! logic numbers cannot express. [`Policy::load`] reads the folder, reports every problem at
 //! once, and gives the checked, compiled form the engine evaluates.
 
-mod compile;
+pub(crate) mod compile;
 pub mod diff;
 pub mod doc;
 pub mod embedded;
@@ -59,6 +59,8 @@ pub struct Policy {
     pub params: Vec<(String, Param)>,
     pub extra_inputs: Vec<String>,
     pub scripts: script::Scripts,
+    /// The variable names the scripts read: only these are bound for each client.
+    pub script_reads: std::collections::BTreeSet<String>,
     /// Every file of the folder, for diagnostics and `diff`.
     pub files: Vec<Arc<SourceFile>>,
     pub dir: PathBuf,
@@ -76,6 +78,7 @@ pub struct Origin {
 #[derive(Debug, Clone)]
 pub struct Criterion {
     pub name: &'static str,
+    pub description: String,
     /// Percent of the total score.
     pub weight: Decimal,
     pub measures: Vec<Measure>,

@@ -127,8 +127,6 @@ pub struct Runtime {
     /// The file that defines each script function, to name it when the function fails.
     defined_in: HashMap<String, String>,
     sink: Sink,
-    /// Length of the scope holding the client's constants, before any script's own variables.
-    pub base_len: usize,
 }
 
 /// The names every script may read for this policy, in the order they are bound.
@@ -354,7 +352,6 @@ impl Runtime {
             lib,
             defined_in,
             sink,
-            base_len: names.len(),
         })
     }
 
@@ -398,9 +395,11 @@ impl Runtime {
     /// Runs every rule script for the client bound in `scope`; returns what they asked for.
     pub fn run_rules(&self, scope: &mut Scope) -> Result<Vec<Effect>, ScriptFailure> {
         self.sink.borrow_mut().clear();
+        let bound = scope.len();
         for (name, ast) in &self.rules {
             let result = self.engine.run_ast_with_scope(scope, ast);
-            scope.rewind(self.base_len);
+            // A script's own variables go; the client's constants stay for the next script.
+            scope.rewind(bound);
             result.map_err(|e| self.failure(&e, name))?;
         }
         Ok(std::mem::take(&mut *self.sink.borrow_mut()))
@@ -434,6 +433,9 @@ impl Runtime {
         let mut message = err.to_string();
         if let Some(i) = message.rfind(" (line ") {
             message.truncate(i);
+        }
+        if matches!(err, EvalAltResult::ErrorStackOverflow(_)) {
+            message = "the script calls functions without end (more than 32 levels deep)".into();
         }
         if matches!(err, EvalAltResult::ErrorTooManyOperations(_)) {
             message = "the script ran past its operation limit (an endless loop?)".into();

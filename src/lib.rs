@@ -18,12 +18,15 @@
 //! }
 //! ```
 
+pub mod audit;
 pub mod cases;
 pub mod client;
 pub mod compare;
 pub mod context;
+pub mod control;
 pub mod engine;
 pub mod grade;
 pub mod money;
 pub mod policy;
 pub mod report;
+pub mod stream;

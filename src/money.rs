@@ -14,6 +14,16 @@ pub const MONEY_MAX: Decimal = Decimal::from_parts(0xA764_0000, 0x0DE0_B6B3, 0, 
 /// Parses a plain decimal such as `-12.50`, `1e6` or `0.4`. Thousands separators, `NaN`,
 /// `inf` and anything that does not fit a `Decimal` are refused with a reason in plain words.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    // The common case first: plain digits, an optional sign and point. Only what fails it is
+    // looked at closely, to say why.
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        && !text.is_empty()
+        && let Ok(d) = Decimal::from_str_exact(text)
+    {
+        return Ok(d);
+    }
     let t = text.trim();
     if t.is_empty() {
         return Err("empty".into());
@@ -43,14 +53,31 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     })
 }
 
-/// Writes money with at least two decimal places (`150000` -> `150000.00`), never fewer digits
-/// than the value holds.
-pub fn fmt_money(d: Decimal) -> String {
-    let mut d = d.normalize();
-    if d.scale() < 2 {
-        d.rescale(2);
+/// Money as it leaves the program: exact, with at least two decimal places (`150000` ->
+/// `150000.00`), never fewer digits than the value holds. Serialises as a JSON string without
+/// building one first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Money(pub Decimal);
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = self.0.normalize();
+        if d.scale() < 2 {
+            d.rescale(2);
+        }
+        std::fmt::Display::fmt(&d, f)
     }
-    d.to_string()
+}
+
+impl serde::Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Writes money with at least two decimal places; see [`Money`].
+pub fn fmt_money(d: Decimal) -> String {
+    Money(d).to_string()
 }
 
 /// Writes a ratio or score as it is, without trailing zeros (`0.50` -> `0.5`).

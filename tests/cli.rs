@@ -16,6 +16,8 @@ mod args;
 mod authoring;
 #[path = "cli/compare.rs"]
 mod compare;
+#[path = "cli/control.rs"]
+mod control;
 #[path = "cli/lines.rs"]
 mod lines;
 #[path = "cli/output.rs"]

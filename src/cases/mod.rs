@@ -21,7 +21,7 @@
 //! expected = "golden/expected.jsonl"  # rewritten by `credit-policy test --update`
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -188,7 +188,7 @@ fn case_client(
         };
         b.cell(&Column::for_name(name), name, raw);
     }
-    b.finish(&mut HashMap::new())
+    b.finish()
         .map_err(|r| format!("the client is not valid: {}: {}", r.field, r.reason))
 }
 
@@ -226,7 +226,7 @@ fn trace(d: &Decision) -> Vec<String> {
         d.trace
             .line_steps
             .iter()
-            .map(|s| format!("line: {} = {}", s.step, crate::money::fmt_money(s.amount))),
+            .map(|s| format!("line: {} = {}", s.text(), crate::money::fmt_money(s.amount))),
     );
     t.extend(d.reasons.iter().map(|r| match &r.at {
         Some(at) => format!("reason {} ({at}): {}", r.code, r.text),
@@ -259,9 +259,9 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
     };
     check("grade", &e.grade, j.grade, false);
     check("base_grade", &e.base_grade, j.base_grade, false);
-    check("score", &e.score, &j.score, true);
-    check("limit", &e.limit, &j.limit, true);
-    check("exposure", &e.exposure, &j.exposure, true);
+    check("score", &e.score, &j.score.to_string(), true);
+    check("limit", &e.limit, &j.limit.to_string(), true);
+    check("exposure", &e.exposure, &j.exposure.to_string(), true);
     if let Some(days) = e.payment_days
         && days != d.payment_days
     {
@@ -275,7 +275,7 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
             toml::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        if expected != j.next_review {
+        if expected != j.next_review.to_string() {
             f.push(format!(
                 "next_review: expected {expected}, got {}",
                 j.next_review

@@ -4,12 +4,13 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use comfy_table::{CellAlignment, LineStyle, Table, TableStyle};
-use credit_policy::client::{ClientReader, Row};
-use credit_policy::compare::{Comparison, Report, SideInfo};
+use credit_policy::client::{Client, ClientReader};
+use credit_policy::compare::{Comparison, Pair, Report, SideInfo};
 use credit_policy::engine::Evaluator;
 use credit_policy::grade::Grade;
 use credit_policy::policy::Policy;
 use credit_policy::report::{html, money_grouped};
+use credit_policy::stream::{self, Item};
 
 use super::evaluate::{RejectSink, script_reject};
 use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
@@ -55,6 +56,9 @@ pub struct Args {
     /// Also write a self-contained HTML report to FILE.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Write rejected rows to FILE as JSON Lines instead of standard error.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
@@ -92,13 +96,10 @@ pub fn run(args: Args) -> u8 {
     let Ok(cb) = load_context(&b_args, &pb) else {
         return EXIT_ERROR;
     };
-    let (mut ea, mut eb) = match (Evaluator::new(&pa, &ca), Evaluator::new(&pb, &cb)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
-    };
+    if let Err(e) = Evaluator::new(&pa, &ca).and_then(|_| Evaluator::new(&pb, &cb)) {
+        error(&e.to_string());
+        return EXIT_ERROR;
+    }
     let reader = match ClientReader::open(&args.input) {
         Ok(r) => r,
         Err(e) => {
@@ -114,31 +115,52 @@ pub fn run(args: Args) -> u8 {
         }
     };
     let mut cmp = Comparison::new(side(&pa, &ca), side(&pb, &cb), args.by.clone());
-    for row in reader {
-        let outcome = match row {
-            Err(e) => {
-                error(&format!("{e}; nothing was compared"));
-                return EXIT_ERROR;
+    let by = args.by.as_deref();
+    // Each worker decides both sides and keeps only what the comparison needs.
+    let make_worker = || -> Result<_, String> {
+        let mut ea = Evaluator::new(&pa, &ca).map_err(|e| e.to_string())?;
+        let mut eb = Evaluator::new(&pb, &cb).map_err(|e| e.to_string())?;
+        Ok(move |c: &Client| {
+            let a = ea.decide(c).map_err(|e| script_reject(c.line, e))?;
+            let b = eb.decide(c).map_err(|e| script_reject(c.line, e))?;
+            Ok(Pair::new(c, &a, &b, by))
+        })
+    };
+    let bar = super::evaluate::progress_bar(reader.size);
+    let streamed = stream::run(
+        reader,
+        stream::threads(args.threads),
+        make_worker,
+        |item| match item {
+            Item::Decided(pair) => {
+                cmp.add_pair(pair);
+                Ok(())
             }
-            Ok(Row::Reject(r)) => Err(r),
-            Ok(Row::Client(c)) => match (ea.decide(&c), eb.decide(&c)) {
-                (Ok(a), Ok(b)) => {
-                    cmp.add(&c, &a, &b);
-                    Ok(())
-                }
-                (Err(e), _) | (_, Err(e)) => Err(script_reject(c.line, e)),
-            },
-        };
-        if let Err(r) = outcome {
-            cmp.reject();
-            if let Err(e) = rejects.write(&r) {
-                error(&e.to_string());
-                return EXIT_ERROR;
+            Item::Rejected(r) => {
+                cmp.reject();
+                rejects.write(&r)
             }
-        }
+        },
+        &|bytes| {
+            if let Some(b) = &bar {
+                b.set_position(bytes);
+            }
+        },
+    );
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    if let Err(e) = streamed {
+        error(&format!("{e}; nothing was compared"));
+        return EXIT_ERROR;
     }
     if let Err(e) = rejects.flush() {
         error(&e.to_string());
+        return EXIT_ERROR;
+    }
+    let extra_columns: Vec<String> = Vec::new();
+    if let Err(e) = cmp.check_by(&extra_columns) {
+        error(&e);
         return EXIT_ERROR;
     }
     let report = cmp.finish();

@@ -4,10 +4,13 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use credit_policy::client::{ClientReader, Reject, Row};
+use credit_policy::audit;
+use credit_policy::client::{Client, ClientReader, Reject};
 use credit_policy::compare::takes_challenger;
 use credit_policy::engine::{EvalError, Evaluator};
 use credit_policy::report::{self, Format, Split};
+use credit_policy::stream::{self, Item, StreamError};
+use rust_decimal::Decimal;
 
 use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
 
@@ -33,6 +36,13 @@ pub struct Args {
     /// The salt of that hash: change it to draw a new slice of clients.
     #[arg(long, value_name = "SALT", default_value = "credit-policy")]
     pub split_salt: String,
+    /// Append one audit record per decision to FILE (JSON Lines): when, the engine and policy,
+    /// the context, the client's fields and their hash, the decision. See `replay`.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Worker threads [default: one per core]; the output is the same for any number.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// The clients: CSV with a header row, a JSON array, or JSON Lines; `-` reads standard input.
     #[arg(value_name = "INPUT")]
     pub input: String,
@@ -112,45 +122,27 @@ pub fn run(args: Args) -> u8 {
     let Ok(ctx) = load_context(&args.policy, &policy) else {
         return EXIT_ERROR;
     };
-    let mut evaluator = match Evaluator::new(&policy, &ctx) {
-        Ok(e) => e,
-        Err(e) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
-    };
-    let challenger_policy = match &args.challenger {
-        Some(dir) => match load_policy(Some(dir)) {
-            Ok(p) => Some(p),
-            Err(code) => return code,
-        },
-        None => None,
-    };
-    let mut challenger = match (&challenger_policy, &args.split) {
-        (Some(p), Some(split)) => {
+    if let Err(e) = Evaluator::new(&policy, &ctx) {
+        error(&e.to_string());
+        return EXIT_ERROR;
+    }
+    let challenger = match (&args.challenger, &args.split) {
+        (Some(dir), Some(split)) => {
+            let Ok(p) = load_policy(Some(dir)) else {
+                return EXIT_ERROR;
+            };
             let percent = match credit_policy::money::parse_decimal(split.trim_end_matches('%')) {
-                Ok(v)
-                    if v >= rust_decimal::Decimal::ZERO
-                        && v <= rust_decimal::Decimal::ONE_HUNDRED =>
-                {
-                    v
-                }
+                Ok(v) if v >= Decimal::ZERO && v <= Decimal::ONE_HUNDRED => v,
                 _ => {
                     error(&format!("--split `{split}` is not a percent from 0 to 100"));
                     return EXIT_ERROR;
                 }
             };
-            if let Err(e) = ctx.overlay(p) {
+            if let Err(e) = Evaluator::new(&p, &ctx) {
                 error(&format!("the challenger: {e}"));
                 return EXIT_ERROR;
             }
-            match Evaluator::new(p, &ctx) {
-                Ok(ev) => Some((ev, &p.identity, percent)),
-                Err(e) => {
-                    error(&format!("the challenger: {e}"));
-                    return EXIT_ERROR;
-                }
-            }
+            Some((p, percent))
         }
         _ => None,
     };
@@ -185,20 +177,17 @@ pub fn run(args: Args) -> u8 {
     };
 
     let (sink, temp): (Box<dyn Write>, Option<tempfile::NamedTempFile>) = match &args.output {
-        Some(path) => match super::temp_beside(path) {
-            Ok(t) => match t.reopen() {
-                Ok(f) => (Box::new(BufWriter::new(f)), Some(t)),
-                Err(e) => {
-                    error(&format!("cannot write `{}`: {e}", path.display()));
-                    return EXIT_ERROR;
-                }
-            },
+        Some(path) => match super::temp_beside(path).and_then(|t| t.reopen().map(|f| (t, f))) {
+            Ok((t, f)) => (Box::new(BufWriter::with_capacity(1 << 16, f)), Some(t)),
             Err(e) => {
                 error(&format!("cannot write `{}`: {e}", path.display()));
                 return EXIT_ERROR;
             }
         },
-        None => (Box::new(BufWriter::new(io::stdout().lock())), None),
+        None => (
+            Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+            None,
+        ),
     };
     let mut out = report::writer(
         format,
@@ -208,53 +197,111 @@ pub fn run(args: Args) -> u8 {
         challenger.is_some(),
     );
 
-    let (mut decided, mut rejected) = (0u64, 0u64);
-    let result = (|| -> Result<(), String> {
-        for row in reader {
-            match row.map_err(|e| e.to_string())? {
-                Row::Client(c) => {
-                    let decided_by = match &mut challenger {
-                        Some((ev, identity, percent))
-                            if takes_challenger(&c.id, &args.split_salt, *percent) =>
-                        {
-                            let split = Split {
-                                side: "challenger",
-                                champion: &policy.identity,
-                                challenger: identity,
-                            };
-                            ev.decide(&c).map(|d| (d, Some(split)))
-                        }
-                        Some((_, identity, _)) => {
-                            let split = Split {
-                                side: "champion",
-                                champion: &policy.identity,
-                                challenger: identity,
-                            };
-                            evaluator.decide(&c).map(|d| (d, Some(split)))
-                        }
-                        None => evaluator.decide(&c).map(|d| (d, None)),
+    let mut log = match &args.log {
+        Some(path) => match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            Ok(f) => Some(BufWriter::new(f)),
+            Err(e) => {
+                error(&format!(
+                    "cannot open the audit log `{}`: {e}",
+                    path.display()
+                ));
+                return EXIT_ERROR;
+            }
+        },
+        None => None,
+    };
+    let logging = log.is_some();
+    let at = jiff::Timestamp::now().to_string();
+    let context_log = audit::ContextLog::new(&ctx);
+    let (at, context_log) = (&at, &context_log);
+
+    // One engine per thread: the champion, and the challenger when there is one.
+    let salt = args.split_salt.as_str();
+    let make_worker = || -> Result<_, String> {
+        let mut champion = Evaluator::new(&policy, &ctx).map_err(|e| e.to_string())?;
+        let mut second = match &challenger {
+            Some((p, percent)) => Some((
+                Evaluator::new(p, &ctx).map_err(|e| e.to_string())?,
+                &p.identity,
+                *percent,
+            )),
+            None => None,
+        };
+        let champion_id = &policy.identity;
+        Ok(move |c: &Client| {
+            let (decided, split) = match &mut second {
+                Some((ev, identity, percent)) => {
+                    let takes = takes_challenger(&c.id, salt, *percent);
+                    let split = Split {
+                        side: if takes { "challenger" } else { "champion" },
+                        champion: champion_id,
+                        challenger: identity,
                     };
-                    match decided_by {
-                        Ok((d, split)) => {
-                            out.write(&d, split.as_ref()).map_err(io_text)?;
-                            decided += 1;
-                        }
-                        Err(e) => {
-                            rejects.write(&script_reject(c.line, e)).map_err(io_text)?;
-                            rejected += 1;
-                        }
-                    }
+                    let d = if takes {
+                        ev.decide(c)
+                    } else {
+                        champion.decide(c)
+                    };
+                    (d, Some(split))
                 }
-                Row::Reject(r) => {
-                    rejects.write(&r).map_err(io_text)?;
+                None => (champion.decide(c), None),
+            };
+            let d = decided.map_err(|e| script_reject(c.line, e))?;
+            let bytes = report::render(format, &d, champion_id, split.as_ref());
+            let deciding = split.as_ref().map_or(champion_id, |s| s.policy());
+            let record = logging.then(|| audit::record_line(at, deciding, context_log, c, &d));
+            Ok((d, split, bytes, record))
+        })
+    };
+
+    let bar = progress_bar(reader.size);
+    let (mut decided, mut rejected) = (0u64, 0u64);
+    let result = stream::run(
+        reader,
+        stream::threads(args.threads),
+        make_worker,
+        |item| {
+            match item {
+                Item::Decided((d, split, bytes, record)) => {
+                    out.write_rendered(&d, split.as_ref(), &bytes)?;
+                    if let (Some(log), Some(record)) = (&mut log, record) {
+                        log.write_all(record.as_bytes())?;
+                        log.write_all(b"\n")?;
+                    }
+                    decided += 1;
+                }
+                Item::Rejected(r) => {
+                    rejects.write(&r)?;
                     rejected += 1;
                 }
             }
-        }
-        out.finish().map_err(io_text)?;
-        rejects.flush().map_err(io_text)?;
-        Ok(())
-    })();
+            if let Some(b) = &bar
+                && (decided + rejected) % 4096 == 0
+            {
+                b.set_message(format!("{} rows", decided + rejected));
+            }
+            Ok(())
+        },
+        &|bytes| {
+            if let Some(b) = &bar {
+                b.set_position(bytes);
+            }
+        },
+    )
+    .map_err(|e| match e {
+        StreamError::Output(e) => io_text(e),
+        other => other.to_string(),
+    })
+    .and_then(|()| out.finish().map_err(io_text))
+    .and_then(|()| rejects.flush().map_err(io_text))
+    .and_then(|()| log.as_mut().map_or(Ok(()), |l| l.flush()).map_err(io_text));
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
     drop(out);
     if let Err(e) = result {
         if e == BROKEN_PIPE {
@@ -281,6 +328,21 @@ pub fn run(args: Args) -> u8 {
         eprintln!("{decided} client(s) decided, {rejected} row(s) rejected{whither}");
     }
     if rejected > 0 { EXIT_REJECTS } else { EXIT_OK }
+}
+
+/// A progress bar on standard error for a long run on a terminal; none otherwise.
+pub fn progress_bar(size: Option<u64>) -> Option<indicatif::ProgressBar> {
+    let size = size.filter(|s| *s > 4 << 20)?;
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(size);
+    let style = indicatif::ProgressStyle::with_template(
+        "{bar:40} {percent:>3}% {msg} ({binary_bytes_per_sec}, {eta} left)",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
 }
 
 const BROKEN_PIPE: &str = "broken pipe";

@@ -5,8 +5,12 @@ mod check;
 mod compare;
 mod diff;
 mod evaluate;
+mod exit;
 mod explain;
 mod init;
+mod order;
+mod replay;
+mod review;
 mod test;
 
 use std::io::IsTerminal;
@@ -51,6 +55,17 @@ enum Command {
     Init(init::Args),
     /// Show what changed between two policy folders.
     Diff(diff::Args),
+    /// Decide the clients of an audit log again and report any decision that would now differ.
+    Replay(replay::Args),
+    /// Check an incoming order (or a batch) against the client's line.
+    ///
+    /// The outcome is release, release with approval, prepayment only, or hold. Exit 0 when
+    /// every order is released, 3 when one is not, 1 when a row is rejected, 2 on an error.
+    Order(order::Args),
+    /// List the credit reviews overdue or falling due soon, most urgent first.
+    Review(review::Args),
+    /// Print the exit steps for every client under `terminate`, with its amounts.
+    Exit(exit::Args),
 }
 
 /// Where to find the policy and what holds for everyone: shared by every command that decides.
@@ -80,6 +95,10 @@ pub fn run() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Init(args) => init::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Order(args) => order::run(args),
+        Command::Review(args) => review::run(args),
+        Command::Exit(args) => exit::run(args),
     };
     ExitCode::from(code)
 }

@@ -7,7 +7,9 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-use super::{Client, Column, Raw, Reject, RowBuilder};
+use std::sync::Arc;
+
+use super::{Client, Column, Raw, Reject, RowBuilder, SeenIds};
 use crate::policy::source::did_you_mean;
 
 /// The input formats, chosen by file extension or, for standard input, by the first character.
@@ -49,28 +51,63 @@ pub enum Row {
 
 enum Inner {
     Csv {
-        reader: csv::Reader<Box<dyn Read>>,
-        columns: Vec<(Column, String)>,
-        record: csv::ByteRecord,
+        reader: csv::Reader<Box<dyn Read + Send>>,
+        columns: Arc<[(Column, String)]>,
     },
     Json {
         values: std::vec::IntoIter<(u64, serde_json::Value)>,
     },
     Jsonl {
-        lines: io::Lines<Box<dyn BufRead>>,
+        lines: io::Lines<Box<dyn BufRead + Send>>,
         line: u64,
     },
+}
+
+/// A row as read from the input, not yet checked, so that checking can run on any thread.
+#[derive(Debug)]
+pub enum RawRow {
+    Csv {
+        line: u64,
+        record: csv::ByteRecord,
+    },
+    Json {
+        line: u64,
+        value: serde_json::Value,
+    },
+    /// A row that could not even be read as a row (bad JSON on a JSON Lines line).
+    Bad(Reject),
+}
+
+impl RawRow {
+    /// The input line the row starts on.
+    pub fn line(&self) -> u64 {
+        match self {
+            RawRow::Csv { line, .. } | RawRow::Json { line, .. } => *line,
+            RawRow::Bad(r) => r.line,
+        }
+    }
+}
+
+/// Turns raw rows into checked clients. Cheap to clone: one per worker thread.
+#[derive(Debug, Clone)]
+pub struct RowParser {
+    columns: Arc<[(Column, String)]>,
+    json_columns: HashMap<String, Column>,
 }
 
 /// Streams the rows of one input.
 pub struct ClientReader {
     path: String,
     inner: Inner,
-    seen: HashMap<String, u64>,
-    columns: HashMap<String, Column>,
+    parser: RowParser,
+    seen: SeenIds,
+    /// Bytes read so far, for a progress bar.
+    bytes: u64,
+    /// The size of the input file, when it is a file.
+    pub size: Option<u64>,
 }
 
-fn open(path: &str) -> Result<Box<dyn BufRead>, InputError> {
+fn open(path: &str) -> Result<Box<dyn BufRead + Send>, InputError> {
     if path == "-" {
         return Ok(Box::new(BufReader::new(io::stdin())));
     }
@@ -115,19 +152,15 @@ impl ClientReader {
                 let mut reader = csv::ReaderBuilder::new()
                     .flexible(true)
                     .terminator(csv::Terminator::Any(b'\n'))
-                    .from_reader(input as Box<dyn Read>);
+                    .from_reader(input as Box<dyn Read + Send>);
                 let header = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
                 let names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
                 check_header(path, &names)?;
-                let columns = names
+                let columns: Arc<[(Column, String)]> = names
                     .iter()
                     .map(|n| (Column::for_name(n), n.clone()))
                     .collect();
-                Inner::Csv {
-                    reader,
-                    columns,
-                    record: csv::ByteRecord::new(),
-                }
+                Inner::Csv { reader, columns }
             }
             InputFormat::Json => {
                 let mut text = Vec::new();
@@ -141,17 +174,140 @@ impl ClientReader {
                 line: 0,
             },
         };
+        let columns = match &inner {
+            Inner::Csv { columns, .. } => columns.clone(),
+            _ => Arc::from(Vec::new()),
+        };
+        let size = if path == "-" {
+            None
+        } else {
+            std::fs::metadata(path).ok().map(|m| m.len())
+        };
         Ok(ClientReader {
             path: path.to_string(),
             inner,
-            seen: HashMap::new(),
-            columns: HashMap::new(),
+            parser: RowParser {
+                columns,
+                json_columns: HashMap::new(),
+            },
+            seen: SeenIds::default(),
+            bytes: 0,
+            size,
         })
     }
 
-    fn object(&mut self, line: u64, value: serde_json::Value) -> Row {
+    /// A parser for the rows of this input, to use on another thread.
+    pub fn parser(&self) -> RowParser {
+        self.parser.clone()
+    }
+
+    /// Bytes read so far (CSV and JSON Lines), for a progress bar.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The next row as read, unchecked; `None` at the end.
+    pub fn next_raw(&mut self) -> Option<Result<RawRow, InputError>> {
+        match &mut self.inner {
+            Inner::Csv { reader, .. } => {
+                let mut record = csv::ByteRecord::new();
+                match reader.read_byte_record(&mut record) {
+                    Ok(false) => None,
+                    Err(e) => Some(Err(csv_error(&self.path, &e))),
+                    Ok(true) => {
+                        let pos = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+                        self.bytes = pos.1;
+                        Some(Ok(RawRow::Csv {
+                            line: pos.0,
+                            record,
+                        }))
+                    }
+                }
+            }
+            Inner::Json { values } => {
+                let (line, value) = values.next()?;
+                Some(Ok(RawRow::Json { line, value }))
+            }
+            Inner::Jsonl { lines, line } => loop {
+                *line += 1;
+                let l = match lines.next()? {
+                    Ok(l) => l,
+                    Err(e) => {
+                        return Some(Err(InputError::Io {
+                            path: self.path.clone(),
+                            source: e,
+                        }));
+                    }
+                };
+                self.bytes += l.len() as u64 + 1;
+                if l.trim().is_empty() {
+                    continue;
+                }
+                let n = *line;
+                return Some(Ok(match serde_json::from_str::<serde_json::Value>(&l) {
+                    Ok(value) => RawRow::Json { line: n, value },
+                    Err(e) => RawRow::Bad(Reject {
+                        line: n,
+                        id: None,
+                        field: String::new(),
+                        reason: format!("is not valid JSON: {e}"),
+                    }),
+                }));
+            },
+        }
+    }
+}
+
+impl RowParser {
+    /// Checks one raw row. Duplicate ids are not seen here: see [`SeenIds`].
+    pub fn parse(&mut self, raw: RawRow) -> Result<Client, Reject> {
+        match raw {
+            RawRow::Bad(r) => Err(r),
+            RawRow::Json { line, value } => self.object(line, value),
+            RawRow::Csv { line, record } => {
+                let columns = &self.columns;
+                if record.len() != columns.len() {
+                    // Keep the id, if the row has one, so the reject can be found.
+                    let id = columns
+                        .iter()
+                        .position(|(c, _)| *c == Column::Id)
+                        .and_then(|i| record.get(i))
+                        .and_then(|v| std::str::from_utf8(v).ok())
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty());
+                    return Err(Reject {
+                        line,
+                        id,
+                        field: String::new(),
+                        reason: format!(
+                            "has {} cells but the header has {}",
+                            record.len(),
+                            columns.len()
+                        ),
+                    });
+                }
+                let mut b = RowBuilder::new(line);
+                for ((column, name), cell) in columns.iter().zip(record.iter()) {
+                    match std::str::from_utf8(cell) {
+                        Ok(t) => b.cell(column, name, Raw::Text(t)),
+                        Err(_) => {
+                            return Err(Reject {
+                                line,
+                                id: None,
+                                field: name.clone(),
+                                reason: "is not UTF-8 text; save the file as UTF-8".into(),
+                            });
+                        }
+                    }
+                }
+                b.finish()
+            }
+        }
+    }
+
+    fn object(&mut self, line: u64, value: serde_json::Value) -> Result<Client, Reject> {
         let serde_json::Value::Object(map) = value else {
-            return Row::Reject(Reject {
+            return Err(Reject {
                 line,
                 id: None,
                 field: String::new(),
@@ -162,7 +318,7 @@ impl ClientReader {
         let mut b = RowBuilder::new(line);
         for (key, v) in &map {
             let column = self
-                .columns
+                .json_columns
                 .entry(key.clone())
                 .or_insert_with(|| Column::for_name(key.trim()));
             let raw = match v {
@@ -174,14 +330,7 @@ impl ClientReader {
             };
             b.cell(column, key, raw);
         }
-        finish(b, &mut self.seen)
-    }
-}
-
-fn finish(b: RowBuilder, seen: &mut HashMap<String, u64>) -> Row {
-    match b.finish(seen) {
-        Ok(c) => Row::Client(Box::new(c)),
-        Err(r) => Row::Reject(r),
+        b.finish()
     }
 }
 
@@ -286,85 +435,18 @@ fn json_array(path: &str, text: &[u8]) -> Result<Vec<(u64, serde_json::Value)>, 
 impl Iterator for ClientReader {
     type Item = Result<Row, InputError>;
 
+    /// The next row, checked, duplicate ids refused: for commands that read one row at a time.
     fn next(&mut self) -> Option<Self::Item> {
-        match &mut self.inner {
-            Inner::Csv {
-                reader,
-                columns,
-                record,
-            } => {
-                match reader.read_byte_record(record) {
-                    Ok(false) => None,
-                    Err(e) => Some(Err(csv_error(&self.path, &e))),
-                    Ok(true) => {
-                        let line = record.position().map_or(0, |p| p.line());
-                        let mut b = RowBuilder::new(line);
-                        if record.len() != columns.len() {
-                            // Keep the id, if the row has one, so the reject can be found.
-                            let id = columns
-                                .iter()
-                                .position(|(c, _)| *c == Column::Id)
-                                .and_then(|i| record.get(i))
-                                .and_then(|v| std::str::from_utf8(v).ok())
-                                .map(|s| s.trim().to_string())
-                                .filter(|s| !s.is_empty());
-                            return Some(Ok(Row::Reject(Reject {
-                                line,
-                                id,
-                                field: String::new(),
-                                reason: format!(
-                                    "has {} cells but the header has {}",
-                                    record.len(),
-                                    columns.len()
-                                ),
-                            })));
-                        }
-                        for ((column, name), cell) in columns.iter().zip(record.iter()) {
-                            match std::str::from_utf8(cell) {
-                                Ok(t) => b.cell(column, name, Raw::Text(t)),
-                                Err(_) => {
-                                    return Some(Ok(Row::Reject(Reject {
-                                        line,
-                                        id: None,
-                                        field: name.clone(),
-                                        reason: "is not UTF-8 text; save the file as UTF-8".into(),
-                                    })));
-                                }
-                            }
-                        }
-                        Some(Ok(finish(b, &mut self.seen)))
-                    }
-                }
-            }
-            Inner::Json { values } => {
-                let (line, v) = values.next()?;
-                Some(Ok(self.object(line, v)))
-            }
-            Inner::Jsonl { lines, line } => loop {
-                *line += 1;
-                let l = match lines.next()? {
-                    Ok(l) => l,
-                    Err(e) => {
-                        return Some(Err(InputError::Io {
-                            path: self.path.clone(),
-                            source: e,
-                        }));
-                    }
-                };
-                if l.trim().is_empty() {
-                    continue;
-                }
-                let n = *line;
-                return Some(Ok(match serde_json::from_str::<serde_json::Value>(&l) {
-                    Ok(v) => self.object(n, v),
-                    Err(e) => Row::Reject(Reject {
-                        line: n,
-                        id: None,
-                        field: String::new(),
-                        reason: format!("is not valid JSON: {e}"),
-                    }),
-                }));
+        let raw = match self.next_raw()? {
+            Ok(raw) => raw,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(Ok(match self.parser.parse(raw) {
+            Ok(c) => match self.seen.check(&c.id, c.line) {
+                Ok(()) => Row::Client(Box::new(c)),
+                Err(r) => Row::Reject(r),
             },
-        }
+            Err(r) => Row::Reject(r),
+        }))
     }
 }

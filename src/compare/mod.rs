@@ -164,6 +164,67 @@ impl Report {
     }
 }
 
+/// What the comparison needs of one client's two decisions, made where the decisions are
+/// (a worker thread) so that gathering stays cheap.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub id: String,
+    pub grade_a: Grade,
+    pub grade_b: Grade,
+    pub limit_a: Decimal,
+    pub limit_b: Decimal,
+    pub exposure: Decimal,
+    pub actions_a: Vec<Action>,
+    pub actions_b: Vec<Action>,
+    /// The `--by` column's value, when asked for and present.
+    pub group: Option<String>,
+    /// Set when the grade, line or actions differ.
+    pub changed: Option<Changed>,
+}
+
+impl Pair {
+    pub fn new(client: &Client, a: &Decision, b: &Decision, by: Option<&str>) -> Pair {
+        let changed =
+            (a.grade != b.grade || a.limit != b.limit || a.actions != b.actions).then(|| {
+                let delta = b.limit - a.limit;
+                Changed {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    grade_a: a.grade.as_str(),
+                    grade_b: b.grade.as_str(),
+                    limit_a: fmt_money(a.limit),
+                    limit_b: fmt_money(b.limit),
+                    delta: fmt_money(delta),
+                    actions_a: a.actions.iter().map(|x| x.as_str()).collect(),
+                    actions_b: b.actions.iter().map(|x| x.as_str()).collect(),
+                    reasons_a_only: reasons_only(a, b),
+                    reasons_b_only: reasons_only(b, a),
+                    delta_value: delta,
+                }
+            });
+        Pair {
+            id: a.id.clone(),
+            grade_a: a.grade,
+            grade_b: b.grade,
+            limit_a: a.limit,
+            limit_b: b.limit,
+            exposure: a.exposure,
+            actions_a: a.actions.clone(),
+            actions_b: b.actions.clone(),
+            group: by.and_then(|column| column_value(client, column)),
+            changed,
+        }
+    }
+
+    fn has_a(&self, act: Action) -> bool {
+        self.actions_a.contains(&act)
+    }
+
+    fn has_b(&self, act: Action) -> bool {
+        self.actions_b.contains(&act)
+    }
+}
+
 /// Gathers the comparison one client at a time.
 pub struct Comparison {
     a: SideInfo,
@@ -180,11 +241,13 @@ pub struct Comparison {
     held_b: (u64, Decimal),
     actions: ActionChanges,
     changed: Vec<Changed>,
+    /// Whether any client had a value in the `--by` column.
+    by_seen: bool,
 }
 
 /// The value of a client's column, for `--by`.
-fn column_value(c: &Client, column: &str) -> String {
-    let text = match column {
+fn column_value(c: &Client, column: &str) -> Option<String> {
+    match column {
         "id" => Some(c.id.clone()),
         "name" => c.name.clone(),
         "region" => c.region.clone(),
@@ -202,8 +265,13 @@ fn column_value(c: &Client, column: &str) -> String {
                     Extra::Text(t) => t.clone(),
                 }),
         },
-    };
-    text.unwrap_or_else(|| "(empty)".into())
+    }
+}
+
+/// True when `column` is a column the engine knows, so an empty value is a value.
+fn known_column(column: &str) -> bool {
+    crate::client::TEXT_COLUMNS.contains(&column)
+        || crate::client::Fact::by_name(column).is_some_and(crate::client::Fact::is_input)
 }
 
 fn reasons_only(x: &Decision, y: &Decision) -> Vec<String> {
@@ -237,7 +305,35 @@ impl Comparison {
             held_b: (0, Decimal::ZERO),
             actions: ActionChanges::default(),
             changed: Vec::new(),
+            by_seen: false,
         }
+    }
+
+    /// An error when `--by` names a column no client has and the engine does not know: most
+    /// likely a misspelling, which would otherwise total everyone in one "(empty)" group.
+    pub fn check_by(&self, columns_seen: &[String]) -> Result<(), String> {
+        let Some(column) = &self.by else {
+            return Ok(());
+        };
+        if self.by_seen || known_column(column) || self.clients == 0 {
+            return Ok(());
+        }
+        let names = crate::client::TEXT_COLUMNS
+            .iter()
+            .copied()
+            .chain(
+                crate::client::Fact::ALL
+                    .iter()
+                    .filter(|f| f.is_input())
+                    .map(|f| f.name()),
+            )
+            .chain(columns_seen.iter().map(String::as_str));
+        let hint = crate::policy::source::did_you_mean(column, names)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        Err(format!(
+            "no client has a column `{column}` to total by{hint}"
+        ))
     }
 
     pub fn reject(&mut self) {
@@ -245,67 +341,63 @@ impl Comparison {
     }
 
     /// Adds one client decided under both sides.
+    /// Adds one client decided under both sides.
     pub fn add(&mut self, client: &Client, a: &Decision, b: &Decision) {
+        let pair = Pair::new(client, a, b, self.by.as_deref());
+        self.add_pair(pair);
+    }
+
+    /// Adds one client's pair of outcomes, made by [`Pair::new`] (on any thread).
+    pub fn add_pair(&mut self, p: Pair) {
         self.clients += 1;
-        let (ra, rb) = (a.grade.rank(), b.grade.rank());
+        let (ra, rb) = (p.grade_a.rank(), p.grade_b.rank());
         self.migration[ra][rb] += 1;
-        self.total_a += a.limit;
-        self.total_b += b.limit;
-        let (ha, hb) = (a.has(Action::Hold), b.has(Action::Hold));
+        self.total_a += p.limit_a;
+        self.total_b += p.limit_b;
+        let (ha, hb) = (p.has_a(Action::Hold), p.has_b(Action::Hold));
         if ha {
             self.held_a.0 += 1;
-            self.held_a.1 += a.exposure;
+            self.held_a.1 += p.exposure;
         }
         if hb {
             self.held_b.0 += 1;
-            self.held_b.1 += b.exposure;
+            self.held_b.1 += p.exposure;
         }
         self.per_grade[ra].clients_a += 1;
-        self.per_grade[ra].limit_a += a.limit;
+        self.per_grade[ra].limit_a += p.limit_a;
         self.per_grade[rb].clients_b += 1;
-        self.per_grade[rb].limit_b += b.limit;
-        if let Some(column) = &self.by {
-            let g = self.groups.entry(column_value(client, column)).or_default();
+        self.per_grade[rb].limit_b += p.limit_b;
+        if self.by.is_some() {
+            self.by_seen |= p.group.is_some();
+            let g = self
+                .groups
+                .entry(p.group.clone().unwrap_or_else(|| "(empty)".into()))
+                .or_default();
             g.clients_a += 1;
             g.clients_b += 1;
-            g.limit_a += a.limit;
-            g.limit_b += b.limit;
+            g.limit_a += p.limit_a;
+            g.limit_b += p.limit_b;
             g.held_a += u64::from(ha);
             g.held_b += u64::from(hb);
         }
-        let newly = |act: Action| !a.has(act) && b.has(act);
-        let id = || a.id.clone();
+        let newly = |act: Action| !p.has_a(act) && p.has_b(act);
         if newly(Action::Hold) {
-            self.actions.newly_held.push(id());
+            self.actions.newly_held.push(p.id.clone());
         }
         if ha && !hb {
-            self.actions.released.push(id());
+            self.actions.released.push(p.id.clone());
         }
         if newly(Action::Terminate) {
-            self.actions.newly_terminated.push(id());
+            self.actions.newly_terminated.push(p.id.clone());
         }
         if newly(Action::Watch) {
-            self.actions.newly_watched.push(id());
+            self.actions.newly_watched.push(p.id.clone());
         }
         if newly(Action::RequireCollateral) {
-            self.actions.newly_collateral.push(id());
+            self.actions.newly_collateral.push(p.id.clone());
         }
-        if a.grade != b.grade || a.limit != b.limit || a.actions != b.actions {
-            let delta = b.limit - a.limit;
-            self.changed.push(Changed {
-                id: a.id.clone(),
-                name: a.name.clone(),
-                grade_a: a.grade.as_str(),
-                grade_b: b.grade.as_str(),
-                limit_a: fmt_money(a.limit),
-                limit_b: fmt_money(b.limit),
-                delta: fmt_money(delta),
-                actions_a: a.actions.iter().map(|x| x.as_str()).collect(),
-                actions_b: b.actions.iter().map(|x| x.as_str()).collect(),
-                reasons_a_only: reasons_only(a, b),
-                reasons_b_only: reasons_only(b, a),
-                delta_value: delta,
-            });
+        if let Some(c) = p.changed {
+            self.changed.push(c);
         }
     }
 

@@ -73,18 +73,39 @@ pub struct MeasureScore {
     pub weight: Decimal,
 }
 
-/// One step of the line arithmetic.
+/// What a step of the line arithmetic did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StepKind {
+    /// The annual sales the line is a share of.
+    Sales,
+    /// Times the grade's percent.
+    Percent { percent: Decimal, grade: Grade },
+    /// Times every factor (economy, our health, rules).
+    Factor(Decimal),
+    /// The ceiling, percent of annual sales.
+    Ceiling(Decimal),
+    /// Rounded down to a multiple of this unit.
+    Rounded(Decimal),
+}
+
+/// One step of the line arithmetic. Kept as numbers; [`LineStep::text`] says it in words when
+/// someone asks (`explain`), so deciding a million clients formats none of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineStep {
-    pub step: String,
+    pub kind: StepKind,
     pub amount: Decimal,
 }
 
 impl LineStep {
-    pub fn new(step: &str, amount: Decimal) -> LineStep {
-        LineStep {
-            step: step.to_string(),
-            amount,
+    pub fn text(&self) -> String {
+        match self.kind {
+            StepKind::Sales => "annual sales".into(),
+            StepKind::Percent { percent, grade } => {
+                format!("x {}% for grade {grade}", percent.normalize())
+            }
+            StepKind::Factor(f) => format!("x factor {}", f.normalize()),
+            StepKind::Ceiling(c) => format!("ceiling {}% of annual sales", c.normalize()),
+            StepKind::Rounded(u) => format!("rounded down to a multiple of {}", u.normalize()),
         }
     }
 }
@@ -132,11 +153,43 @@ impl Decision {
 }
 
 /// A score as shown: cut (not rounded) to two places, so a shown score never reaches a
-/// threshold the exact one does not.
+/// threshold the exact one does not. Serialises as a JSON string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Score(pub Decimal);
+
+impl std::fmt::Display for Score {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = self.0.round_dp_with_strategy(2, RoundingStrategy::ToZero);
+        s.rescale(2);
+        std::fmt::Display::fmt(&s, f)
+    }
+}
+
+impl serde::Serialize for Score {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A score as shown; see [`Score`].
 pub fn score_text(score: Decimal) -> String {
-    let mut s = score.round_dp_with_strategy(2, RoundingStrategy::ToZero);
-    s.rescale(2);
-    s.to_string()
+    Score(score).to_string()
+}
+
+/// A date written `YYYY-MM-DD`; serialises as a JSON string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Day(pub Date);
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl serde::Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 #[cfg(test)]

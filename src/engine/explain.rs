@@ -170,7 +170,7 @@ pub fn explain(ev: &mut Evaluator<'_>, client: &Client) -> Result<Explanation, E
             .line_steps
             .iter()
             .map(|s| Step {
-                step: s.step.clone(),
+                step: s.text(),
                 amount: fmt_money(s.amount),
             })
             .collect(),

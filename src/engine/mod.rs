@@ -14,7 +14,8 @@ use rhai::{Dynamic, Map, Scope};
 use rust_decimal::Decimal;
 
 pub use decision::{
-    Action, Decision, LineStep, MeasureScore, Reason, Trace, score_text as decision_score_text,
+    Action, Day, Decision, LineStep, MeasureScore, Reason, Score, StepKind, Trace,
+    score_text as decision_score_text,
 };
 
 use crate::client::{Client, Extra, Fact, Facts};
@@ -323,21 +324,19 @@ impl<'p> Evaluator<'p> {
         let capped = scaled.map_or(ceiling, |s| s.min(ceiling));
         let unit = policy.line.rounding_unit;
         let limit = ((capped / unit).floor() * unit).max(Decimal::ZERO);
+        let step = |kind, amount| LineStep { kind, amount };
         trace.line_steps = vec![
-            LineStep::new("annual sales", sales),
-            LineStep::new(&format!("x {}% for grade {grade}", pct.normalize()), raw),
-            LineStep::new(
-                &format!("x factor {}", factor.normalize()),
-                scaled.unwrap_or(ceiling),
+            step(StepKind::Sales, sales),
+            step(
+                StepKind::Percent {
+                    percent: pct,
+                    grade,
+                },
+                raw,
             ),
-            LineStep::new(
-                &format!("ceiling {}% of annual sales", ceiling_pct.normalize()),
-                ceiling,
-            ),
-            LineStep::new(
-                &format!("rounded down to a multiple of {}", unit.normalize()),
-                limit,
-            ),
+            step(StepKind::Factor(factor), scaled.unwrap_or(ceiling)),
+            step(StepKind::Ceiling(ceiling_pct), ceiling),
+            step(StepKind::Rounded(unit), limit),
         ];
         if scaled.is_some_and(|s| s > ceiling) {
             reasons.push(Reason::new(

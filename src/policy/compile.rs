@@ -135,9 +135,9 @@ pub(super) fn load(dir: &Path) -> Result<Policy, LoadError> {
 /// reports the first missing field it meets, which for a misspelt table name is far from the
 /// cause; this names the cause.
 fn unknown_tables(file: &Arc<SourceFile>) -> Vec<Diagnostic> {
-    const TOP: [&str; 11] = [
+    const TOP: [&str; 12] = [
         "policy", "criteria", "grades", "limits", "line", "overlays", "company", "review",
-        "scripts", "params", "inputs",
+        "scripts", "params", "inputs", "orders",
     ];
     let Ok(table) = toml::from_str::<toml::Table>(&file.text) else {
         return Vec::new();
@@ -351,6 +351,7 @@ impl Checker {
                 );
             }
         }
+        let orders = self.orders(doc.orders.as_ref());
 
         let known: BTreeSet<&str> = Fact::ALL
             .iter()
@@ -460,6 +461,7 @@ impl Checker {
             overlays,
             company,
             review,
+            orders,
             params,
             extra_inputs,
             script_reads: read.into_iter().collect(),
@@ -878,6 +880,54 @@ impl Checker {
             }
         }
         out
+    }
+
+    /// `[orders]`: a named approver and a tolerance of 0 to 100 percent per known grade.
+    fn orders(&mut self, doc: Option<&super::doc::OrdersDoc>) -> super::OrderRules {
+        let mut rules = super::OrderRules::default();
+        let Some(od) = doc else {
+            return rules;
+        };
+        let approver = od.approver.get_ref().trim();
+        if approver.is_empty() {
+            self.error(
+                od.approver.span(),
+                "`orders.approver` is empty; name the role that approves orders over the line, e.g. \"credit manager\"",
+            );
+        }
+        rules.approver = approver.to_string();
+        // In the order of the file, so the problems are listed as they are met.
+        let mut entries: Vec<_> = od.tolerance.iter().collect();
+        entries.sort_by_key(|(g, _)| g.span().start);
+        for (g, n) in entries {
+            let name = g.get_ref();
+            let v = self.ranged(
+                n,
+                &format!("the tolerance of `{name}`"),
+                Decimal::ZERO,
+                Some(HUNDRED),
+            );
+            match name.parse::<Grade>() {
+                Ok(grade) => rules.tolerance[grade.rank()] = v,
+                Err(_) => {
+                    let upper = name.to_ascii_uppercase();
+                    let hint = Grade::ALL
+                        .iter()
+                        .map(|g| g.as_str())
+                        .find(|g| *g == upper)
+                        .or_else(|| did_you_mean(name, Grade::ALL.iter().map(|g| g.as_str())));
+                    let d = self.error(
+                        g.span(),
+                        format!("`orders.tolerance.{name}` is not a grade"),
+                    );
+                    d.help = Some(match hint {
+                        Some(h) => format!("did you mean `{h}`?"),
+                        None => "the grades are AAA, AA, A, BBB, BB, B, CCC, CC, C".into(),
+                    });
+                }
+            }
+        }
+        rules
     }
 }
 

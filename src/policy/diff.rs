@@ -251,6 +251,20 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             l.0.push(format!("review.by_grade.{g}: {} -> {}", show(o), show(x)));
         }
     }
+    l.moved(
+        "orders.approver",
+        format!("\"{}\"", old.orders.approver),
+        format!("\"{}\"", new.orders.approver),
+        "",
+    );
+    for (i, g) in Grade::ALL.iter().enumerate() {
+        l.moved(
+            &format!("orders.tolerance.{g}"),
+            n(old.orders.tolerance[i]),
+            n(new.orders.tolerance[i]),
+            "%",
+        );
+    }
     let op: BTreeMap<&str, &Param> = old.params.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let np: BTreeMap<&str, &Param> = new.params.iter().map(|(k, v)| (k.as_str(), v)).collect();
     for (k, v) in &op {

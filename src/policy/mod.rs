@@ -32,7 +32,7 @@ pub const CRITERIA: [&str; 5] = [
 ];
 
 /// Where a policy's identity is written: in every decision.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Identity {
     pub name: String,
     pub version: String,
@@ -56,6 +56,8 @@ pub struct Policy {
     pub overlays: BTreeMap<String, Overlay>,
     pub company: Option<CompanyRules>,
     pub review: ReviewRules,
+    /// Orders over the line: the approver and the tolerance per grade (`[orders]`).
+    pub orders: OrderRules,
     pub params: Vec<(String, Param)>,
     pub extra_inputs: Vec<String>,
     pub scripts: script::Scripts,
@@ -169,6 +171,32 @@ impl ReviewRules {
             self.months
         };
         self.by_grade[grade.rank()].map_or(base, |m| m.min(base))
+    }
+}
+
+/// How far over its line an order may go with approval (`[orders]`); without the table no
+/// order goes over any line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderRules {
+    /// The role that approves an order over the line but within the tolerance.
+    pub approver: String,
+    /// Percent above the line an order may reach with that approval, best grade first.
+    pub tolerance: [Decimal; 9],
+}
+
+impl Default for OrderRules {
+    fn default() -> OrderRules {
+        OrderRules {
+            approver: "credit manager".into(),
+            tolerance: [Decimal::ZERO; 9],
+        }
+    }
+}
+
+impl OrderRules {
+    /// The tolerance of a grade, in percent.
+    pub fn tolerance_for(&self, grade: Grade) -> Decimal {
+        self.tolerance[grade.rank()]
     }
 }
 

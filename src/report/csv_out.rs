@@ -7,34 +7,24 @@ use super::json::DecisionJson;
 use crate::engine::Decision;
 use crate::policy::{CRITERIA, Identity};
 
-pub struct CsvWriter<'a, W: Write> {
-    out: csv::Writer<W>,
-    identity: &'a Identity,
-    split: bool,
-    header_done: bool,
+/// One CSV record as bytes, quoted as needed.
+fn record<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(fields: I) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(512)
+        .from_writer(Vec::with_capacity(512));
+    // Writing to a Vec cannot fail.
+    let _ = w.write_record(fields);
+    w.into_inner().unwrap_or_default()
 }
 
-impl<'a, W: Write> CsvWriter<'a, W> {
-    pub fn new(out: W, identity: &'a Identity, split: bool) -> Self {
-        CsvWriter {
-            out: csv::Writer::from_writer(out),
-            identity,
-            split,
-            header_done: false,
-        }
-    }
-}
-
-impl<W: Write> CsvWriter<'_, W> {
-    /// The header row, written once, even when no client is decided.
-    fn header(&mut self) -> io::Result<()> {
-        if self.header_done {
-            return Ok(());
-        }
-        let mut header = vec!["id", "name", "region", "grade", "base_grade", "score"];
-        let crit: Vec<String> = CRITERIA.iter().map(|c| format!("score_{c}")).collect();
-        header.extend(crit.iter().map(String::as_str));
-        header.extend([
+/// The header row.
+pub fn header(split: bool) -> Vec<u8> {
+    let mut header: Vec<String> = ["id", "name", "region", "grade", "base_grade", "score"]
+        .map(String::from)
+        .to_vec();
+    header.extend(CRITERIA.iter().map(|c| format!("score_{c}")));
+    header.extend(
+        [
             "limit",
             "payment_days",
             "exposure",
@@ -46,60 +36,100 @@ impl<W: Write> CsvWriter<'_, W> {
             "policy_name",
             "policy_version",
             "policy_hash",
+        ]
+        .map(String::from),
+    );
+    if split {
+        header.extend(["side", "champion_hash", "challenger_hash"].map(String::from));
+    }
+    record(header)
+}
+
+/// One decision as a CSV row.
+pub fn row(d: &Decision, identity: &Identity, split: Option<&Split>) -> Vec<u8> {
+    let j = DecisionJson::new(d, identity).with_split(split);
+    let mut row: Vec<String> = vec![
+        j.id.into(),
+        j.name.unwrap_or("").into(),
+        j.region.unwrap_or("").into(),
+        j.grade.into(),
+        j.base_grade.into(),
+        j.score.to_string(),
+    ];
+    row.extend(j.scores.in_order().map(|s| s.to_string()));
+    row.extend([
+        j.limit.to_string(),
+        j.payment_days.to_string(),
+        j.exposure.to_string(),
+        j.available.to_string(),
+        j.actions.join(";"),
+        j.next_review.to_string(),
+        j.reasons
+            .iter()
+            .map(|r| r.code)
+            .collect::<Vec<_>>()
+            .join(";"),
+        // A `;` inside a reason would split it in two; it becomes `,`.
+        j.reasons
+            .iter()
+            .map(|r| r.text.replace(';', ","))
+            .collect::<Vec<_>>()
+            .join(";"),
+        j.policy.name.clone(),
+        j.policy.version.clone(),
+        j.policy.hash.clone(),
+    ]);
+    if let Some(sp) = split {
+        row.extend([
+            sp.side.to_string(),
+            sp.champion.hash.clone(),
+            sp.challenger.hash.clone(),
         ]);
-        if self.split {
-            header.extend(["side", "champion_hash", "challenger_hash"]);
+    }
+    record(row)
+}
+
+pub struct CsvWriter<'a, W: Write> {
+    out: W,
+    identity: &'a Identity,
+    split: bool,
+    header_done: bool,
+}
+
+impl<'a, W: Write> CsvWriter<'a, W> {
+    pub fn new(out: W, identity: &'a Identity, split: bool) -> Self {
+        CsvWriter {
+            out,
+            identity,
+            split,
+            header_done: false,
         }
-        self.out.write_record(&header)?;
-        self.header_done = true;
+    }
+
+    /// The header row, written once, even when no client is decided.
+    fn header(&mut self) -> io::Result<()> {
+        if !self.header_done {
+            self.out.write_all(&header(self.split))?;
+            self.header_done = true;
+        }
         Ok(())
     }
 }
 
 impl<W: Write> super::DecisionWriter for CsvWriter<'_, W> {
     fn write(&mut self, d: &Decision, split: Option<&Split>) -> io::Result<()> {
+        let bytes = row(d, self.identity, split);
+        self.write_rendered(d, split, &bytes)
+    }
+
+    fn write_rendered(
+        &mut self,
+        _d: &Decision,
+        _split: Option<&Split>,
+        rendered: &[u8],
+    ) -> io::Result<()> {
         self.header()?;
-        let j = DecisionJson::new(d, self.identity).with_split(split);
-        let mut row: Vec<String> = vec![
-            j.id.into(),
-            j.name.unwrap_or("").into(),
-            j.region.unwrap_or("").into(),
-            j.grade.into(),
-            j.base_grade.into(),
-            j.score.clone(),
-        ];
-        row.extend(j.scores.in_order().map(str::to_string));
-        row.extend([
-            j.limit.clone(),
-            j.payment_days.to_string(),
-            j.exposure.clone(),
-            j.available.clone(),
-            j.actions.join(";"),
-            j.next_review.clone(),
-            j.reasons
-                .iter()
-                .map(|r| r.code)
-                .collect::<Vec<_>>()
-                .join(";"),
-            // A `;` inside a reason would split it in two; it becomes `,`.
-            j.reasons
-                .iter()
-                .map(|r| r.text.replace(';', ","))
-                .collect::<Vec<_>>()
-                .join(";"),
-            j.policy.name.clone(),
-            j.policy.version.clone(),
-            j.policy.hash.clone(),
-        ]);
-        if let Some(sp) = split {
-            row.extend([
-                sp.side.to_string(),
-                sp.champion.hash.clone(),
-                sp.challenger.hash.clone(),
-            ]);
-        }
-        self.out.write_record(&row)?;
-        Ok(())
+        self.out.write_all(rendered)
     }
 
     fn finish(&mut self) -> io::Result<()> {

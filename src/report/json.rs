@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Split;
-use crate::engine::{Decision, decision_score_text};
-use crate::money::fmt_money;
+use crate::engine::{Day, Decision, Score};
+use crate::money::Money;
 use crate::policy::Identity;
 
 #[derive(Debug, Serialize)]
@@ -18,22 +18,22 @@ pub struct ReasonJson<'a> {
 /// The five criterion scores, in the order of [`crate::policy::CRITERIA`].
 #[derive(Debug, Serialize)]
 pub struct ScoresJson {
-    pub character: String,
-    pub capacity: String,
-    pub capital: String,
-    pub collateral: String,
-    pub conditions: String,
+    pub character: Score,
+    pub capacity: Score,
+    pub capital: Score,
+    pub collateral: Score,
+    pub conditions: Score,
 }
 
 impl ScoresJson {
     /// The scores in [`crate::policy::CRITERIA`] order.
-    pub fn in_order(&self) -> [&str; 5] {
+    pub fn in_order(&self) -> [Score; 5] {
         [
-            &self.character,
-            &self.capacity,
-            &self.capital,
-            &self.collateral,
-            &self.conditions,
+            self.character,
+            self.capacity,
+            self.capital,
+            self.collateral,
+            self.conditions,
         ]
     }
 }
@@ -46,14 +46,14 @@ pub struct DecisionJson<'a> {
     pub region: Option<&'a str>,
     pub grade: &'static str,
     pub base_grade: &'static str,
-    pub score: String,
+    pub score: Score,
     pub scores: ScoresJson,
-    pub limit: String,
+    pub limit: Money,
     pub payment_days: u32,
-    pub exposure: String,
-    pub available: String,
+    pub exposure: Money,
+    pub available: Money,
     pub actions: Vec<&'static str>,
-    pub next_review: String,
+    pub next_review: Day,
     pub reasons: Vec<ReasonJson<'a>>,
     /// The policy that decided.
     pub policy: &'a Identity,
@@ -68,8 +68,7 @@ pub struct DecisionJson<'a> {
 
 impl<'a> DecisionJson<'a> {
     pub fn new(d: &'a Decision, identity: &'a Identity) -> Self {
-        let [character, capacity, capital, collateral, conditions] =
-            d.scores.map(decision_score_text);
+        let [character, capacity, capital, collateral, conditions] = d.scores.map(Score);
         let scores = ScoresJson {
             character,
             capacity,
@@ -83,14 +82,14 @@ impl<'a> DecisionJson<'a> {
             region: d.region.as_deref(),
             grade: d.grade.as_str(),
             base_grade: d.base_grade.as_str(),
-            score: decision_score_text(d.score),
+            score: Score(d.score),
             scores,
-            limit: fmt_money(d.limit),
+            limit: Money(d.limit),
             payment_days: d.payment_days,
-            exposure: fmt_money(d.exposure),
-            available: fmt_money(d.available),
+            exposure: Money(d.exposure),
+            available: Money(d.available),
             actions: d.actions.iter().map(|a| a.as_str()).collect(),
-            next_review: d.next_review.to_string(),
+            next_review: Day(d.next_review),
             reasons: d
                 .reasons
                 .iter()
@@ -138,14 +137,21 @@ impl<'a, W: Write> JsonWriter<'a, W> {
 
 impl<W: Write> super::DecisionWriter for JsonWriter<'_, W> {
     fn write(&mut self, d: &Decision, split: Option<&Split>) -> io::Result<()> {
+        let bytes = serde_json::to_vec(&DecisionJson::new(d, self.identity).with_split(split))?;
+        self.write_rendered(d, split, &bytes)
+    }
+
+    fn write_rendered(
+        &mut self,
+        _d: &Decision,
+        _split: Option<&Split>,
+        rendered: &[u8],
+    ) -> io::Result<()> {
         if !self.lines {
             self.out
                 .write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
         }
-        serde_json::to_writer(
-            &mut self.out,
-            &DecisionJson::new(d, self.identity).with_split(split),
-        )?;
+        self.out.write_all(rendered)?;
         if self.lines {
             self.out.write_all(b"\n")?;
         }

@@ -67,6 +67,13 @@ impl<'a> Split<'a> {
 pub trait DecisionWriter {
     /// Writes one decision; `split` names the deciding side in a champion/challenger run.
     fn write(&mut self, d: &Decision, split: Option<&Split>) -> io::Result<()>;
+    /// Writes one decision already rendered by [`render`] (on a worker thread).
+    fn write_rendered(
+        &mut self,
+        d: &Decision,
+        split: Option<&Split>,
+        rendered: &[u8],
+    ) -> io::Result<()>;
     /// Ends the output (closes the JSON array, prints the table).
     fn finish(&mut self) -> io::Result<()>;
 }
@@ -85,6 +92,19 @@ pub fn writer<'a, W: Write + 'a>(
         Format::Json => Box::new(json::JsonWriter::new(out, identity, false)),
         Format::Jsonl => Box::new(json::JsonWriter::new(out, identity, true)),
         Format::Csv => Box::new(csv_out::CsvWriter::new(out, identity, split)),
+    }
+}
+
+/// One decision in the bytes `format` writes for it (the table builds its rows itself, so it
+/// gets none). Run on worker threads; the writer only puts the pieces in order.
+pub fn render(format: Format, d: &Decision, identity: &Identity, split: Option<&Split>) -> Vec<u8> {
+    match format {
+        Format::Json | Format::Jsonl => {
+            serde_json::to_vec(&DecisionJson::new(d, identity).with_split(split))
+                .unwrap_or_default()
+        }
+        Format::Csv => csv_out::row(d, identity, split),
+        Format::Table => Vec::new(),
     }
 }
 

@@ -100,6 +100,16 @@ impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
         Ok(())
     }
 
+    fn write_rendered(
+        &mut self,
+        d: &Decision,
+        split: Option<&Split>,
+        _rendered: &[u8],
+    ) -> io::Result<()> {
+        // The table builds its own rows: it needs every width before it prints.
+        self.write(d, split)
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         writeln!(self.out, "{}", self.table)?;
         let mix: Vec<String> = Grade::ALL

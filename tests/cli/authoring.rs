@@ -199,14 +199,8 @@ fn check_shows_warnings_and_accepts_the_policy() {
         "  { from = 0.98, points = 100 },\n",
         "  { from = 1.5, points = 100 },\n  { from = 0.98, to = 1.5, points = 100 },\n",
     );
-    // A param no script reads; [params] is the last table of the file.
-    let mut text = std::fs::read_to_string(&toml).expect("policy.toml");
-    assert!(
-        text[text.rfind("\n[").expect("a table")..].starts_with("\n[params]\n"),
-        "[params] is the last table"
-    );
-    text.push_str("unused_knob = 7\n");
-    std::fs::write(&toml, text).expect("write policy.toml");
+    // A param no script reads, first in [params].
+    edit(&toml, "\n[params]\n", "\n[params]\nunused_knob = 7\n");
     // A comparison that can never be true.
     let mut rules = std::fs::read_to_string(&script).expect("channel.rhai");
     rules.push_str("\nif on_time_ratio > 1.5 {\n    reason(\"never\", \"cannot happen\");\n}\n");

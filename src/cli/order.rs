@@ -1,0 +1,376 @@
+//! `credit-policy order`: check an incoming order (or a batch of them) against the client's
+//! current decision: release, release with approval, prepayment only, or hold.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use comfy_table::{CellAlignment, ContentArrangement, LineStyle, Table, TableStyle};
+use credit_policy::client::ClientReader;
+use credit_policy::control::Portfolio;
+use credit_policy::control::order::{
+    self, BatchLine, BatchLineJson, Order, OrderCheck, OrderJson, Outcome, Problem,
+};
+use credit_policy::engine::Evaluator;
+use credit_policy::policy::Policy;
+use credit_policy::report::money_grouped;
+
+use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
+
+/// An order (or some order of a batch) was not released: approval, prepayment or a hold.
+pub const EXIT_NOT_RELEASED: u8 = 3;
+
+/// The output formats of the credit-control commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ControlFormat {
+    /// For people.
+    Table,
+    /// The same as data, for an ERP or a script.
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The id of the client placing the order.
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "orders",
+        conflicts_with = "orders",
+        requires = "amount"
+    )]
+    pub client: Option<String>,
+    /// The order's amount, an exact decimal such as 150000.00.
+    #[arg(
+        long,
+        value_name = "MONEY",
+        allow_hyphen_values = true,
+        requires = "client",
+        conflicts_with = "orders"
+    )]
+    pub amount: Option<String>,
+    /// A batch of orders, CSV with the columns `client,amount` and optionally `order_id`,
+    /// checked in arrival order: each order released uses up headroom for the ones after it.
+    #[arg(long, value_name = "FILE")]
+    pub orders: Option<PathBuf>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ControlFormat,
+    /// The clients: CSV, a JSON array, or JSON Lines; `-` reads standard input.
+    #[arg(value_name = "INPUT")]
+    pub input: String,
+}
+
+pub fn run(args: Args) -> u8 {
+    // The order is checked before anything is loaded, so a typo costs nothing.
+    let single = match (&args.client, &args.amount) {
+        (Some(client), Some(amount)) => match order::parse_amount(amount) {
+            Ok(amount) => Some(Order {
+                line: 0,
+                order_id: None,
+                client: client.clone(),
+                amount,
+            }),
+            Err(e) => {
+                error(&format!("--amount {e}"));
+                return EXIT_ERROR;
+            }
+        },
+        _ => None,
+    };
+    let Ok(policy) = load_policy(args.policy.policy.as_ref()) else {
+        return EXIT_ERROR;
+    };
+    let Ok(ctx) = load_context(&args.policy, &policy) else {
+        return EXIT_ERROR;
+    };
+    let mut ev = match Evaluator::new(&policy, &ctx) {
+        Ok(e) => e,
+        Err(e) => {
+            error(&e.to_string());
+            return EXIT_ERROR;
+        }
+    };
+    let orders = match (&single, &args.orders) {
+        (Some(o), _) => vec![Ok(o.clone())],
+        (None, Some(path)) => match read_orders(path, &args.input) {
+            Ok(o) => o,
+            Err(e) => {
+                error(&e);
+                return EXIT_ERROR;
+            }
+        },
+        (None, None) => {
+            error("give `--client ID --amount MONEY`, or `--orders FILE`");
+            return EXIT_ERROR;
+        }
+    };
+    let portfolio = match ClientReader::open(&args.input).and_then(Portfolio::read) {
+        Ok(p) => p.named(&args.input),
+        Err(e) => {
+            error(&e.to_string());
+            return EXIT_ERROR;
+        }
+    };
+    let lines = order::check_batch(&mut ev, &portfolio, orders);
+    if single.is_some() {
+        single_result(&lines, &policy, &args)
+    } else {
+        batch_result(&lines, &policy, args.format)
+    }
+}
+
+fn read_orders(
+    path: &std::path::Path,
+    input: &str,
+) -> Result<Vec<Result<Order, order::OrderReject>>, String> {
+    let shown = path.display().to_string();
+    let reader: Box<dyn std::io::Read> = if shown == "-" {
+        if input == "-" {
+            return Err(
+                "the clients and the orders cannot both come from standard input; give one as a file"
+                    .into(),
+            );
+        }
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?)
+    };
+    order::read_orders(&shown, reader).map_err(|e| e.to_string())
+}
+
+fn single_result(lines: &[BatchLine], policy: &Policy, args: &Args) -> u8 {
+    match lines.first() {
+        Some(BatchLine::Checked { check, .. }) => {
+            match args.format {
+                ControlFormat::Json => {
+                    match serde_json::to_string_pretty(&OrderJson::new(check, &policy.identity)) {
+                        Ok(s) => crate::outln!("{s}"),
+                        Err(e) => error(&e.to_string()),
+                    }
+                }
+                ControlFormat::Table => super::out(&render(check, policy)),
+            }
+            if check.outcome == Outcome::Release {
+                EXIT_OK
+            } else {
+                EXIT_NOT_RELEASED
+            }
+        }
+        Some(BatchLine::Rejected(r)) => {
+            let what = match &r.client {
+                Some(c) => format!("the order for `{c}`: "),
+                None => String::new(),
+            };
+            error(&format!("{what}{}", r.reason));
+            match r.problem {
+                Problem::ClientRejected | Problem::RulesFailed => EXIT_REJECTS,
+                Problem::UnknownClient | Problem::BadOrder => EXIT_ERROR,
+            }
+        }
+        None => EXIT_ERROR,
+    }
+}
+
+/// One order, checked, for a person.
+pub fn render(c: &OrderCheck, policy: &Policy) -> String {
+    let mut s = String::new();
+    let name = c.name.as_deref().map_or(String::new(), |n| format!(" {n}"));
+    let _ = writeln!(
+        s,
+        "order of {} {} for {}{name} (grade {}): {}",
+        money_grouped(c.order),
+        policy.currency,
+        c.client,
+        c.grade,
+        c.outcome.as_str()
+    );
+    if let Some(a) = &c.approver {
+        let _ = writeln!(s, "needs the approval of the {a}");
+    }
+    let mut t = house_table();
+    let tolerance = format!(
+        "{}% (up to {})",
+        c.tolerance.normalize(),
+        money_grouped(c.approval_limit)
+    );
+    let mut rows = vec![
+        ("line", money_grouped(c.line)),
+        ("exposure", money_grouped(c.exposure)),
+    ];
+    if !c.earlier_orders.is_zero() {
+        rows.push(("  of which earlier orders", money_grouped(c.earlier_orders)));
+    }
+    rows.extend([
+        ("order", money_grouped(c.order)),
+        ("headroom before", money_grouped(c.headroom_before)),
+        ("headroom after", money_grouped(c.headroom_after)),
+        ("tolerance", tolerance),
+    ]);
+    for (k, v) in rows {
+        t.add_row([k.to_string(), v]);
+    }
+    if let Some(col) = t.column_mut(1) {
+        col.set_cell_alignment(CellAlignment::Right);
+    }
+    let _ = writeln!(s, "{t}");
+    let _ = writeln!(s, "reasons, most important first");
+    for r in &c.reasons {
+        let _ = writeln!(s, "  {}: {}", r.code, r.text);
+    }
+    let _ = writeln!(
+        s,
+        "policy {} {} ({})",
+        policy.identity.name, policy.identity.version, policy.identity.hash
+    );
+    s
+}
+
+/// A table in the house style (see `report/table.rs`): no borders, a rule under the header.
+pub fn house_table() -> Table {
+    let mut t = Table::new();
+    t.load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')))
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t
+}
+
+fn batch_result(lines: &[BatchLine], policy: &Policy, format: ControlFormat) -> u8 {
+    let mut counts = [0usize; 4];
+    let (mut rejected, mut released) = (0usize, rust_decimal::Decimal::ZERO);
+    for l in lines {
+        match l {
+            BatchLine::Checked { check, .. } => {
+                counts[Outcome::ALL
+                    .iter()
+                    .position(|o| *o == check.outcome)
+                    .unwrap_or(0)] += 1;
+                if check.outcome.takes_credit() {
+                    released += check.order;
+                }
+            }
+            BatchLine::Rejected(r) => {
+                rejected += 1;
+                let id = r
+                    .order_id
+                    .as_deref()
+                    .map_or(String::new(), |i| format!(" (order `{i}`)"));
+                let field = if r.field.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", r.field)
+                };
+                eprintln!("rejected: line {}{id}: {field}{}", r.line, r.reason);
+            }
+        }
+    }
+    match format {
+        ControlFormat::Json => {
+            let rows: Vec<BatchLineJson> = lines
+                .iter()
+                .map(|l| BatchLineJson::new(l, &policy.identity))
+                .collect();
+            match serde_json::to_string_pretty(&rows) {
+                Ok(s) => crate::outln!("{s}"),
+                Err(e) => error(&e.to_string()),
+            }
+        }
+        ControlFormat::Table => {
+            let mut t = house_table();
+            t.set_header([
+                "line",
+                "order",
+                "client",
+                "grade",
+                "amount",
+                "outcome",
+                "credit line",
+                "exposure",
+                "headroom after",
+                "tolerance",
+            ]);
+            let mut notes = String::new();
+            for l in lines {
+                match l {
+                    BatchLine::Checked {
+                        line,
+                        order_id,
+                        check: c,
+                    } => {
+                        t.add_row([
+                            line.to_string(),
+                            order_id.clone().unwrap_or_default(),
+                            c.client.clone(),
+                            c.grade.to_string(),
+                            money_grouped(c.order),
+                            c.outcome.as_str().to_string(),
+                            money_grouped(c.line),
+                            money_grouped(c.exposure),
+                            money_grouped(c.headroom_after),
+                            format!("{}%", c.tolerance.normalize()),
+                        ]);
+                        if c.outcome != Outcome::Release
+                            && let Some(r) = c.reasons.first()
+                        {
+                            let _ = writeln!(notes, "  line {line} {}: {}", c.client, r.text);
+                        }
+                    }
+                    BatchLine::Rejected(r) => {
+                        t.add_row([
+                            r.line.to_string(),
+                            r.order_id.clone().unwrap_or_default(),
+                            r.client.clone().unwrap_or_default(),
+                            String::new(),
+                            String::new(),
+                            "rejected".to_string(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                        ]);
+                        let field = if r.field.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{}: ", r.field)
+                        };
+                        let _ = writeln!(notes, "  line {}: {field}{}", r.line, r.reason);
+                    }
+                }
+            }
+            for i in [4, 6, 7, 8, 9] {
+                if let Some(c) = t.column_mut(i) {
+                    c.set_cell_alignment(CellAlignment::Right);
+                }
+            }
+            let mut s = format!("{t}\n");
+            let mix: Vec<String> = Outcome::ALL
+                .iter()
+                .zip(counts)
+                .map(|(o, n)| format!("{} {n}", o.as_str()))
+                .collect();
+            let _ = writeln!(
+                s,
+                "{} order(s): {}, rejected {rejected}; released on credit {} {}",
+                lines.len(),
+                mix.join(", "),
+                money_grouped(released),
+                policy.currency
+            );
+            if !notes.is_empty() {
+                let _ = write!(s, "not released:\n{notes}");
+            }
+            let _ = writeln!(
+                s,
+                "policy {} {} ({})",
+                policy.identity.name, policy.identity.version, policy.identity.hash
+            );
+            super::out(&s);
+        }
+    }
+    if rejected > 0 {
+        EXIT_REJECTS
+    } else if counts[0] == lines.len() {
+        EXIT_OK
+    } else {
+        EXIT_NOT_RELEASED
+    }
+}

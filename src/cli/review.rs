@@ -1,0 +1,189 @@
+//! `credit-policy review`: the review agenda, the clients whose credit review is overdue or
+//! falls due within a window, most urgent first, with what to look at for each.
+
+use std::fmt::Write as _;
+
+use comfy_table::CellAlignment;
+use credit_policy::client::{ClientReader, Row};
+use credit_policy::control::review::{Agenda, AgendaJson};
+use credit_policy::engine::{Evaluator, decision_score_text};
+use credit_policy::policy::Policy;
+use credit_policy::report::money_grouped;
+
+use super::evaluate::{RejectSink, script_reject};
+use super::order::{ControlFormat, house_table};
+use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// The window: reviews falling due within this many days after the as-of date.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub within: u32,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ControlFormat,
+    /// The clients: CSV, a JSON array, or JSON Lines; `-` reads standard input.
+    #[arg(value_name = "INPUT")]
+    pub input: String,
+}
+
+pub fn run(args: Args) -> u8 {
+    let Ok(policy) = load_policy(args.policy.policy.as_ref()) else {
+        return EXIT_ERROR;
+    };
+    let Ok(ctx) = load_context(&args.policy, &policy) else {
+        return EXIT_ERROR;
+    };
+    let Some(mut agenda) = Agenda::new(ctx.as_of, args.within) else {
+        error(&format!(
+            "--within {} days from {} runs past the calendar; give fewer days",
+            args.within, ctx.as_of
+        ));
+        return EXIT_ERROR;
+    };
+    let mut ev = match Evaluator::new(&policy, &ctx) {
+        Ok(e) => e,
+        Err(e) => {
+            error(&e.to_string());
+            return EXIT_ERROR;
+        }
+    };
+    let reader = match ClientReader::open(&args.input) {
+        Ok(r) => r,
+        Err(e) => {
+            error(&e.to_string());
+            return EXIT_ERROR;
+        }
+    };
+    let mut rejects = RejectSink::Stderr;
+    let mut rejected = 0u64;
+    for row in reader {
+        let reject = match row {
+            Err(e) => {
+                error(&e.to_string());
+                return EXIT_ERROR;
+            }
+            Ok(Row::Client(c)) => match ev.decide(&c) {
+                Ok(d) => {
+                    agenda.consider(&c, &d);
+                    continue;
+                }
+                Err(e) => script_reject(c.line, e),
+            },
+            Ok(Row::Reject(r)) => r,
+        };
+        rejected += 1;
+        let _ = rejects.write(&reject);
+    }
+    agenda.sort();
+    match args.format {
+        ControlFormat::Json => {
+            match serde_json::to_string_pretty(&AgendaJson::new(&agenda, &policy.identity)) {
+                Ok(s) => crate::outln!("{s}"),
+                Err(e) => error(&e.to_string()),
+            }
+        }
+        ControlFormat::Table => super::out(&render(&agenda, &policy)),
+    }
+    if rejected > 0 {
+        eprintln!("{rejected} row(s) rejected: they are not on the agenda");
+        EXIT_REJECTS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// The agenda for a person: one row per client, then what to look at for each.
+pub fn render(a: &Agenda, policy: &Policy) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "reviews overdue or due by {} ({} days after {})",
+        a.until, a.within_days, a.as_of
+    );
+    if a.items.is_empty() {
+        let _ = writeln!(s, "no review is overdue or due in the window");
+    } else {
+        let mut t = house_table();
+        t.set_header([
+            "id",
+            "name",
+            "key",
+            "last review",
+            "next review",
+            "overdue / due",
+            "grade",
+            "exposure",
+            "weakest criteria",
+            "signs",
+        ]);
+        for i in &a.items {
+            let when = match (i.days_overdue, i.days_left) {
+                (Some(d), _) => format!("{d} days"),
+                (None, Some(0)) => "due today".to_string(),
+                (None, Some(d)) => format!("in {d} days"),
+                (None, None) => "never reviewed".to_string(),
+            };
+            t.add_row([
+                i.id.clone(),
+                i.name.clone().unwrap_or_default(),
+                if i.key_account { "key" } else { "" }.to_string(),
+                i.last_review.map_or("never".to_string(), |d| d.to_string()),
+                i.next_review.to_string(),
+                when,
+                i.grade.to_string(),
+                money_grouped(i.exposure),
+                i.lowest
+                    .iter()
+                    .map(|(c, v)| format!("{c} {}", decision_score_text(*v)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                i.signs
+                    .iter()
+                    .map(|g| g.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ]);
+        }
+        for col in [5, 7] {
+            if let Some(c) = t.column_mut(col) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        let _ = writeln!(s, "{t}");
+        let signs: Vec<_> = a.items.iter().filter(|i| !i.signs.is_empty()).collect();
+        if !signs.is_empty() {
+            let _ = writeln!(s, "\nsigns to look at");
+            for i in signs {
+                for g in &i.signs {
+                    let _ = writeln!(
+                        s,
+                        "  {} {} ({}): {}",
+                        i.id,
+                        g.code,
+                        g.action.as_str(),
+                        g.text
+                    );
+                }
+            }
+        }
+    }
+    let keys = a.items.iter().filter(|i| i.urgent()).count();
+    let exposure: rust_decimal::Decimal = a.items.iter().map(|i| i.exposure).sum();
+    let _ = writeln!(
+        s,
+        "\n{} client(s) to review: {} overdue or never reviewed ({keys} key account(s)), {} due; exposure {} {}",
+        a.items.len(),
+        a.late(),
+        a.items.len() - a.late(),
+        money_grouped(exposure),
+        policy.currency
+    );
+    let _ = writeln!(
+        s,
+        "policy {} {} ({})",
+        policy.identity.name, policy.identity.version, policy.identity.hash
+    );
+    s
+}

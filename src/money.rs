@@ -56,7 +56,7 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
 /// Money as it leaves the program: exact, with at least two decimal places (`150000` ->
 /// `150000.00`), never fewer digits than the value holds. Serialises as a JSON string without
 /// building one first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Money(pub Decimal);
 
 impl std::fmt::Display for Money {

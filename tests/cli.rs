@@ -14,10 +14,16 @@ mod actions;
 mod args;
 #[path = "cli/authoring.rs"]
 mod authoring;
+#[path = "cli/channel.rs"]
+mod channel;
 #[path = "cli/compare.rs"]
 mod compare;
 #[path = "cli/control.rs"]
 mod control;
+#[path = "cli/excel.rs"]
+mod excel;
+#[path = "cli/groups.rs"]
+mod groups;
 #[path = "cli/lines.rs"]
 mod lines;
 #[path = "cli/output.rs"]

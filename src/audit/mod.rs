@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::client::{Client, Column, Extra, Fact, Raw, RowBuilder};
 use crate::context::{Company, Context};
+use crate::engine::group::{GroupLines, GroupTotals, Member};
 use crate::engine::{Decision, Evaluator};
 use crate::policy::{Identity, Policy};
 use crate::report::DecisionJson;
@@ -88,6 +89,8 @@ pub fn client_fields(c: &Client) -> BTreeMap<String, String> {
         c.distress_confirmed.map(|b| b.to_string()),
     );
     text("last_review", c.last_review.map(|d| d.to_string()));
+    text("previous_grade", c.previous_grade.map(|g| g.to_string()));
+    text("group", c.group.clone());
     for f in Fact::ALL.iter().filter(|f| f.is_input()) {
         text(f.name(), c.facts.get(*f).map(|d| d.to_string()));
     }
@@ -210,6 +213,68 @@ fn changes(old: &serde_json::Value, new: &serde_json::Value) -> Vec<String> {
 
 /// Decides every client of an audit log again under `policy` and each record's own context.
 pub fn replay(log: impl BufRead, policy: &Policy) -> Replay {
+    replay_with_groups(log, policy, &HashMap::new())
+}
+
+/// The group lines of every logged run that tied clients to groups, by the run's `at`, formed
+/// under `policy` from the run's logged clients decided again: the first pass of a replay, as
+/// of the first pass of `evaluate` (see [`crate::stream::groups`]). Empty when the policy has
+/// no `[groups]`. Lines that cannot be read are left to [`replay_with_groups`] to report.
+pub fn group_lines(log: impl BufRead, policy: &Policy) -> HashMap<String, GroupLines> {
+    let Some(rules) = &policy.groups else {
+        return HashMap::new();
+    };
+    let mut runs: HashMap<String, GroupTotals> = HashMap::new();
+    let mut evaluators: HashMap<String, Evaluator<'_>> = HashMap::new();
+    for (i, line) in log.lines().enumerate() {
+        let Ok(text) = line else {
+            break;
+        };
+        let Ok(rec) = serde_json::from_str::<Record>(&text) else {
+            continue;
+        };
+        let Some(group) = rec.client.get("group").filter(|g| !g.trim().is_empty()) else {
+            continue;
+        };
+        let key = serde_json::to_string(&rec.context).unwrap_or_default();
+        if !evaluators.contains_key(&key) {
+            let Ok(ev) = rec
+                .context
+                .to_context()
+                .and_then(|c| Evaluator::new(policy, &c).map_err(|e| e.to_string()))
+            else {
+                continue;
+            };
+            evaluators.insert(key.clone(), ev);
+        }
+        let Some(ev) = evaluators.get_mut(&key) else {
+            continue;
+        };
+        let mut b = RowBuilder::new(i as u64 + 1);
+        for (k, v) in &rec.client {
+            b.cell(&Column::for_name(k), k, Raw::Text(v));
+        }
+        let totals = runs.entry(rec.at.clone()).or_default();
+        match b
+            .finish()
+            .map(|c| ev.decide(&c).map(|d| Member::of(&c, &d)))
+        {
+            Ok(Ok(member)) => totals.add(group.trim(), member),
+            _ => totals.add_rejected(group.trim()),
+        }
+    }
+    runs.into_iter()
+        .map(|(at, t)| (at, t.lines(rules, policy.line.rounding_unit)))
+        .collect()
+}
+
+/// [`replay`], checking the clients of a run that tied clients to groups against the group
+/// lines `groups` holds for it (see [`group_lines`]).
+pub fn replay_with_groups(
+    log: impl BufRead,
+    policy: &Policy,
+    groups: &HashMap<String, GroupLines>,
+) -> Replay {
     let mut out = Replay::default();
     let mut evaluators: HashMap<String, Evaluator<'_>> = HashMap::new();
     for (i, line) in log.lines().enumerate() {
@@ -265,7 +330,12 @@ pub fn replay(log: impl BufRead, policy: &Policy) -> Replay {
             }
         };
         let now = match ev.decide(&client) {
-            Ok(d) => decision_value(&d),
+            Ok(mut d) => {
+                if let Some(g) = groups.get(&rec.at) {
+                    g.apply(&mut d, client.group.as_deref());
+                }
+                decision_value(&d)
+            }
             Err(e) => {
                 out.unreadable.push((n, e.to_string()));
                 continue;

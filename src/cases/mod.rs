@@ -71,6 +71,10 @@ struct Expect {
     /// Actions that must be absent.
     absent: Option<Vec<String>>,
     next_review: Option<Spanned<toml::Value>>,
+    /// `positive`, `stable` or `negative`, or `none` when the client has no previous grade.
+    outlook: Option<String>,
+    /// Notches moved since the previous grade, `+` for up.
+    notch_change: Option<i64>,
     /// Reason codes that must be present.
     reasons: Option<Vec<String>>,
 }
@@ -281,6 +285,20 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
                 j.next_review
             ));
         }
+    }
+    if let Some(x) = &e.outlook {
+        let actual = j.outlook.unwrap_or("none");
+        if x != actual {
+            f.push(format!("outlook: expected {x}, got {actual}"));
+        }
+    }
+    if let Some(x) = e.notch_change
+        && Some(x) != j.notch_change
+    {
+        f.push(format!(
+            "notch_change: expected {x}, got {}",
+            j.notch_change.map_or("none".into(), |n| n.to_string())
+        ));
     }
     for a in e.actions.iter().flatten() {
         if !j.actions.contains(&a.as_str()) {

@@ -28,11 +28,11 @@ pub enum CompareFormat {
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Side A's policy folder (the current one).
-    #[arg(long = "a", value_name = "DIR")]
-    pub a: PathBuf,
+    #[arg(long = "a", value_name = "DIR", required_unless_present = "outcomes")]
+    pub a: Option<PathBuf>,
     /// Side B's policy folder (the proposal); the same folder with another context is a scenario.
-    #[arg(long = "b", value_name = "DIR")]
-    pub b: PathBuf,
+    #[arg(long = "b", value_name = "DIR", required_unless_present = "outcomes")]
+    pub b: Option<PathBuf>,
     /// The context of both sides (TOML): as_of, economy, [company].
     #[arg(long, value_name = "FILE")]
     pub context: Option<PathBuf>,
@@ -62,9 +62,17 @@ pub struct Args {
     /// Write rejected rows to FILE as JSON Lines instead of standard error.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
-    /// The clients: CSV, a JSON array, or JSON Lines; `-` reads standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    /// The sheet of an Excel INPUT to read [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
+    /// standard input.
+    #[arg(value_name = "INPUT", required_unless_present = "outcomes")]
+    pub input: Option<String>,
+    /// Instead: set side by side the champion and challenger slices of an `evaluate
+    /// --challenger --split` run (its JSON Lines output).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["a", "b", "input", "html", "by"])]
+    pub outcomes: Option<PathBuf>,
 }
 
 fn side(policy: &Policy, ctx: &credit_policy::context::Context) -> SideInfo {
@@ -76,7 +84,14 @@ fn side(policy: &Policy, ctx: &credit_policy::context::Context) -> SideInfo {
 }
 
 pub fn run(args: Args) -> u8 {
-    let (Ok(pa), Ok(pb)) = (load_policy(Some(&args.a)), load_policy(Some(&args.b))) else {
+    if let Some(path) = &args.outcomes {
+        return run_outcomes(path, args.format.unwrap_or(CompareFormat::Table));
+    }
+    let (Some(a), Some(b), Some(input)) = (&args.a, &args.b, &args.input) else {
+        error("give `--a DIR --b DIR INPUT`, or `--outcomes FILE`");
+        return EXIT_ERROR;
+    };
+    let (Ok(pa), Ok(pb)) = (load_policy(Some(a)), load_policy(Some(b))) else {
         return EXIT_ERROR;
     };
     let ctx_args = PolicyArgs {
@@ -100,7 +115,7 @@ pub fn run(args: Args) -> u8 {
         error(&e.to_string());
         return EXIT_ERROR;
     }
-    let reader = match ClientReader::open(&args.input) {
+    let reader = match ClientReader::open_with(input, args.sheet.as_deref()) {
         Ok(r) => r,
         Err(e) => {
             error(&e.to_string());
@@ -407,4 +422,100 @@ fn changed_csv(r: &Report) -> String {
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// `compare --outcomes FILE`: the two slices of a champion/challenger run side by side.
+fn run_outcomes(path: &std::path::Path, format: CompareFormat) -> u8 {
+    use credit_policy::compare::outcomes::{self, Outcomes};
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            error(&format!("cannot read `{}`: {e}", path.display()));
+            return EXIT_ERROR;
+        }
+    };
+    let o = outcomes::read(std::io::BufReader::new(file));
+    if o.champion.clients + o.challenger.clients == 0 {
+        error(&format!(
+            "`{}` holds no decision of a champion/challenger run; make one with `evaluate --challenger DIR --split PERCENT --format jsonl`",
+            path.display()
+        ));
+        return EXIT_ERROR;
+    }
+    if format == CompareFormat::Json {
+        super::out(&(serde_json::to_string_pretty(&o).unwrap_or_default() + "\n"));
+    } else {
+        let mut s = String::new();
+        let _ = writeln!(s, "champion:   {}", o.champion.policy);
+        let _ = writeln!(s, "challenger: {}\n", o.challenger.policy);
+        let mut t = table();
+        t.set_header(["", "champion", "challenger"]);
+        let (a, b) = (&o.champion, &o.challenger);
+        let share = |n: u64, of: u64| {
+            if of == 0 {
+                "-".to_string()
+            } else {
+                let pct = rust_decimal::Decimal::from(n * 100) / rust_decimal::Decimal::from(of);
+                format!("{}% ({n})", pct.round_dp(1))
+            }
+        };
+        t.add_row([
+            "clients".to_string(),
+            a.clients.to_string(),
+            b.clients.to_string(),
+        ]);
+        for ((g, na), (_, nb)) in Outcomes::grades(a).into_iter().zip(Outcomes::grades(b)) {
+            t.add_row([
+                format!("grade {g}"),
+                share(na, a.clients),
+                share(nb, b.clients),
+            ]);
+        }
+        t.add_row([
+            "credit granted".to_string(),
+            money_grouped(a.limit_total.0),
+            money_grouped(b.limit_total.0),
+        ]);
+        t.add_row([
+            "exposure".to_string(),
+            money_grouped(a.exposure_total.0),
+            money_grouped(b.exposure_total.0),
+        ]);
+        t.add_row([
+            "on hold".to_string(),
+            share(a.held, a.clients),
+            share(b.held, b.clients),
+        ]);
+        t.add_row([
+            "exposure on hold".to_string(),
+            money_grouped(a.held_exposure.0),
+            money_grouped(b.held_exposure.0),
+        ]);
+        t.add_row([
+            "terminate".to_string(),
+            a.terminated.to_string(),
+            b.terminated.to_string(),
+        ]);
+        t.add_row([
+            "watch".to_string(),
+            a.watched.to_string(),
+            b.watched.to_string(),
+        ]);
+        t.add_row([
+            "require collateral".to_string(),
+            a.collateral.to_string(),
+            b.collateral.to_string(),
+        ]);
+        right(&mut t, 1);
+        let _ = writeln!(s, "{t}");
+        for (line, why) in &o.skipped {
+            let _ = writeln!(s, "line {line} skipped: {why}");
+        }
+        super::out(&s);
+    }
+    if o.skipped.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_REJECTS
+    }
 }

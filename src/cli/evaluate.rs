@@ -5,11 +5,14 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use credit_policy::audit;
-use credit_policy::client::{Client, ClientReader, Reject};
+use credit_policy::client::{Client, ClientReader, InputError, Reject};
 use credit_policy::compare::takes_challenger;
+use credit_policy::context::Context;
+use credit_policy::engine::group::GroupLines;
 use credit_policy::engine::{EvalError, Evaluator};
+use credit_policy::policy::Policy;
 use credit_policy::report::{self, Format, Split};
-use credit_policy::stream::{self, Item, StreamError};
+use credit_policy::stream::{self, Item, StreamError, groups};
 use rust_decimal::Decimal;
 
 use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
@@ -43,7 +46,11 @@ pub struct Args {
     /// Worker threads [default: one per core]; the output is the same for any number.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// The clients: CSV with a header row, a JSON array, or JSON Lines; `-` reads standard input.
+    /// The sheet of an Excel INPUT to read [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// The clients: CSV with a header row, a JSON array, JSON Lines, or an Excel workbook
+    /// (.xlsx); `-` reads standard input.
     #[arg(value_name = "INPUT")]
     pub input: String,
 }
@@ -146,10 +153,48 @@ pub fn run(args: Args) -> u8 {
         }
         _ => None,
     };
-    let reader = match ClientReader::open(&args.input) {
+    // Group lines need every member's line first: a run that checks groups reads the input
+    // twice, standard input kept in a temporary file (see `stream::groups`).
+    let spooled = match (&policy.groups, args.input.as_str()) {
+        (Some(_), "-") => match groups::spool_stdin() {
+            Ok(f) => Some(f),
+            Err(e) => {
+                error(&format!(
+                    "cannot keep standard input in a temporary file: {e}"
+                ));
+                return EXIT_ERROR;
+            }
+        },
+        _ => None,
+    };
+    let input = spooled.as_ref().map_or_else(
+        || args.input.clone(),
+        |f| f.path().to_string_lossy().into_owned(),
+    );
+    let open = || ClientReader::open_with(&input, args.sheet.as_deref());
+    // Messages name standard input as the user gave it, not its temporary file.
+    let shown = |message: String| match &spooled {
+        Some(_) => message.replace(&input, "-"),
+        None => message,
+    };
+    let threads = stream::threads(args.threads);
+    let group_lines = match group_pass(
+        &open,
+        (&policy, &ctx),
+        challenger.as_ref(),
+        &args.split_salt,
+        threads,
+    ) {
+        Ok(g) => g,
+        Err(e) => {
+            error(&shown(e));
+            return EXIT_ERROR;
+        }
+    };
+    let reader = match open() {
         Ok(r) => r,
         Err(e) => {
-            error(&e.to_string());
+            error(&shown(e.to_string()));
             return EXIT_ERROR;
         }
     };
@@ -159,7 +204,7 @@ pub fn run(args: Args) -> u8 {
             Some(f) => f,
             None => {
                 error(&format!(
-                    "cannot tell the format of `{}` from its name; add `--format json|jsonl|csv|table`",
+                    "cannot tell the format of `{}` from its name; add `--format json|jsonl|csv|xlsx|table`",
                     path.display()
                 ));
                 return EXIT_ERROR;
@@ -168,6 +213,10 @@ pub fn run(args: Args) -> u8 {
         (None, None) if io::stdout().is_terminal() => Format::Table,
         (None, None) => Format::Jsonl,
     };
+    if format == Format::Xlsx && args.output.is_none() {
+        error("`--format xlsx` writes a workbook, which needs a file: add `--output FILE.xlsx`");
+        return EXIT_ERROR;
+    }
     let mut rejects = match RejectSink::open(args.rejects.as_deref()) {
         Ok(r) => r,
         Err(e) => {
@@ -189,12 +238,13 @@ pub fn run(args: Args) -> u8 {
             None,
         ),
     };
-    let mut out = report::writer(
+    let mut out = report::writer_in(
         format,
         sink,
         &policy.identity,
         &policy.currency,
         challenger.is_some(),
+        &ctx,
     );
 
     let mut log = match &args.log {
@@ -232,6 +282,7 @@ pub fn run(args: Args) -> u8 {
             None => None,
         };
         let champion_id = &policy.identity;
+        let group_lines = group_lines.as_ref();
         Ok(move |c: &Client| {
             let (decided, split) = match &mut second {
                 Some((ev, identity, percent)) => {
@@ -250,7 +301,10 @@ pub fn run(args: Args) -> u8 {
                 }
                 None => (champion.decide(c), None),
             };
-            let d = decided.map_err(|e| script_reject(c.line, e))?;
+            let mut d = decided.map_err(|e| script_reject(c.line, e))?;
+            if let Some(g) = group_lines {
+                g.apply(&mut d, c.group.as_deref());
+            }
             let bytes = report::render(format, &d, champion_id, split.as_ref());
             let deciding = split.as_ref().map_or(champion_id, |s| s.policy());
             let record = logging.then(|| audit::record_line(at, deciding, context_log, c, &d));
@@ -294,7 +348,13 @@ pub fn run(args: Args) -> u8 {
     )
     .map_err(|e| match e {
         StreamError::Output(e) => io_text(e),
-        other => other.to_string(),
+        other => shown(other.to_string()),
+    })
+    .and_then(|()| {
+        group_lines
+            .as_ref()
+            .map_or(Ok(()), |g| out.groups(g))
+            .map_err(io_text)
     })
     .and_then(|()| out.finish().map_err(io_text))
     .and_then(|()| rejects.flush().map_err(io_text))
@@ -328,6 +388,43 @@ pub fn run(args: Args) -> u8 {
         eprintln!("{decided} client(s) decided, {rejected} row(s) rejected{whither}");
     }
     if rejected > 0 { EXIT_REJECTS } else { EXIT_OK }
+}
+
+/// The first pass of a run that checks group lines (`[groups]` in the policy, a `group` column
+/// in the input): every group's line, from every member decided as the second pass will decide
+/// it (by the champion, or for its share by the challenger). `None` when there is nothing to
+/// check.
+fn group_pass(
+    open: &dyn Fn() -> Result<ClientReader, InputError>,
+    (policy, ctx): (&Policy, &Context),
+    challenger: Option<&(Policy, Decimal)>,
+    salt: &str,
+    threads: usize,
+) -> Result<Option<GroupLines>, String> {
+    if policy.groups.is_none() {
+        return Ok(None);
+    }
+    let reader = open().map_err(|e| e.to_string())?;
+    if !groups::names_groups(reader).map_err(|e| e.to_string())? {
+        return Ok(None);
+    }
+    let make_decide = || -> Result<_, String> {
+        let mut champion = Evaluator::new(policy, ctx).map_err(|e| e.to_string())?;
+        let mut second = match challenger {
+            Some((p, percent)) => {
+                Some((Evaluator::new(p, ctx).map_err(|e| e.to_string())?, *percent))
+            }
+            None => None,
+        };
+        Ok(move |c: &Client| {
+            let decided = match &mut second {
+                Some((ev, percent)) if takes_challenger(&c.id, salt, *percent) => ev.decide(c),
+                _ => champion.decide(c),
+            };
+            decided.map_err(|e| script_reject(c.line, e))
+        })
+    };
+    groups::group_lines(open, policy, threads, make_decide).map_err(|e| e.to_string())
 }
 
 /// A progress bar on standard error for a long run on a terminal; none otherwise.

@@ -1,6 +1,7 @@
 //! The command line: argument parsing, the pieces every subcommand shares (finding and loading
 //! the policy, the context, showing diagnostics), and the exit codes. One file per subcommand.
 
+mod channel;
 mod check;
 mod compare;
 mod diff;
@@ -66,6 +67,13 @@ enum Command {
     Review(review::Args),
     /// Print the exit steps for every client under `terminate`, with its amounts.
     Exit(exit::Args),
+    /// Screen the largest clients for fake volume: sell-through, cross-region sales, inventory
+    /// and receivables growing faster than sales, most doubtful first.
+    ///
+    /// Most doubtful first: most signs raised, then lowest sell-through (unknown last), then
+    /// largest annual sales. The thresholds are the policy's `[params]`, the same the policy's
+    /// rules compare against when they put a client on `watch`.
+    Channel(channel::Args),
 }
 
 /// Where to find the policy and what holds for everyone: shared by every command that decides.
@@ -99,6 +107,7 @@ pub fn run() -> ExitCode {
         Command::Order(args) => order::run(args),
         Command::Review(args) => review::run(args),
         Command::Exit(args) => exit::run(args),
+        Command::Channel(args) => channel::run(args),
     };
     ExitCode::from(code)
 }

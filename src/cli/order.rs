@@ -56,7 +56,11 @@ pub struct Args {
     pub policy: PolicyArgs,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ControlFormat,
-    /// The clients: CSV, a JSON array, or JSON Lines; `-` reads standard input.
+    /// The sheet of an Excel INPUT to read [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
+    /// standard input.
     #[arg(value_name = "INPUT")]
     pub input: String,
 }
@@ -105,7 +109,9 @@ pub fn run(args: Args) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let portfolio = match ClientReader::open(&args.input).and_then(Portfolio::read) {
+    let portfolio = match ClientReader::open_with(&args.input, args.sheet.as_deref())
+        .and_then(Portfolio::read)
+    {
         Ok(p) => p.named(&args.input),
         Err(e) => {
             error(&e.to_string());

@@ -4,7 +4,7 @@
 use std::io::BufReader;
 use std::path::PathBuf;
 
-use credit_policy::audit::replay;
+use credit_policy::audit::{group_lines, replay_with_groups};
 
 use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, error, load_policy};
 
@@ -27,17 +27,23 @@ pub fn run(args: Args) -> u8 {
     let Ok(policy) = load_policy(args.policy.as_ref()) else {
         return EXIT_ERROR;
     };
-    let file = match std::fs::File::open(&args.log) {
-        Ok(f) => f,
-        Err(e) => {
+    let open = || {
+        std::fs::File::open(&args.log).map_err(|e| {
             error(&format!(
                 "cannot read the audit log `{}`: {e}",
                 args.log.display()
-            ));
-            return EXIT_ERROR;
-        }
+            ))
+        })
     };
-    let r = replay(BufReader::new(file), &policy);
+    // Group lines are formed from every member first, as `evaluate` formed them.
+    let Ok(file) = open() else {
+        return EXIT_ERROR;
+    };
+    let groups = group_lines(BufReader::new(file), &policy);
+    let Ok(file) = open() else {
+        return EXIT_ERROR;
+    };
+    let r = replay_with_groups(BufReader::new(file), &policy, &groups);
     if args.json {
         crate::outln!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {

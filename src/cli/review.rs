@@ -23,7 +23,11 @@ pub struct Args {
     pub within: u32,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ControlFormat,
-    /// The clients: CSV, a JSON array, or JSON Lines; `-` reads standard input.
+    /// The sheet of an Excel INPUT to read [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
+    /// standard input.
     #[arg(value_name = "INPUT")]
     pub input: String,
 }
@@ -49,7 +53,7 @@ pub fn run(args: Args) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let reader = match ClientReader::open(&args.input) {
+    let reader = match ClientReader::open_with(&args.input, args.sheet.as_deref()) {
         Ok(r) => r,
         Err(e) => {
             error(&e.to_string());

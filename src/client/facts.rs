@@ -74,6 +74,8 @@ facts! {
     SellIn = "sell_in", Money, "what it bought from us over the period";
     SellOut = "sell_out", Money, "what it sold on to end customers over the period";
     CrossRegionSales = "cross_region_sales", Money, "its sales found outside its territory";
+    InventoryGrowth = "inventory_growth", Signed, "year-on-year growth of its inventory, e.g. 0.35";
+    ReceivableGrowth = "receivable_growth", Signed, "year-on-year growth of what it owes us, e.g. 0.25";
     Exposure = "exposure", Derived, "receivable_balance + open_orders (an empty cell counts as 0)";
     DebtRatio = "debt_ratio", Derived, "total_liabilities / total_assets";
     CurrentRatio = "current_ratio", Derived, "current_assets / current_liabilities";

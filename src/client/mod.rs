@@ -3,6 +3,7 @@
 
 pub mod facts;
 pub mod read;
+pub mod xlsx;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use rust_decimal::Decimal;
 pub use facts::{Fact, Facts, Kind};
 pub use read::{ClientReader, InputError, InputFormat, RawRow, Row, RowParser};
 
+use crate::grade::Grade;
 use crate::money::{MONEY_MAX, parse_decimal};
 
 /// The input columns that are not numbers.
@@ -23,6 +25,8 @@ pub const TEXT_COLUMNS: &[&str] = &[
     "key_account",
     "last_review",
     "distress_confirmed",
+    "previous_grade",
+    "group",
 ];
 
 /// One client, its fields checked.
@@ -36,6 +40,10 @@ pub struct Client {
     pub key_account: Option<bool>,
     pub distress_confirmed: Option<bool>,
     pub last_review: Option<Date>,
+    /// The grade it had before (at its last review), for the outlook.
+    pub previous_grade: Option<Grade>,
+    /// The group (parent) it belongs to, whose members share a group line.
+    pub group: Option<String>,
     /// The numeric input columns; derived ratios are filled in by the engine.
     pub facts: Facts,
     /// Columns the engine does not know, passed to scripts as they are.
@@ -55,6 +63,8 @@ impl Client {
             key_account: None,
             distress_confirmed: None,
             last_review: None,
+            previous_grade: None,
+            group: None,
             facts,
             extra: Vec::new(),
         }
@@ -118,6 +128,8 @@ pub enum Column {
     KeyAccount,
     Distress,
     LastReview,
+    PreviousGrade,
+    Group,
     Fact(Fact),
     Extra(Arc<str>),
 }
@@ -131,6 +143,8 @@ impl Column {
             "key_account" => Column::KeyAccount,
             "distress_confirmed" => Column::Distress,
             "last_review" => Column::LastReview,
+            "previous_grade" => Column::PreviousGrade,
+            "group" => Column::Group,
             other => match Fact::by_name(other) {
                 Some(f) if f.is_input() => Column::Fact(f),
                 _ => Column::Extra(Arc::from(other)),
@@ -176,6 +190,12 @@ impl RowBuilder {
         self.problems.push((field.to_string(), reason.into()));
     }
 
+    /// Refuses a cell that cannot be taken at all (an Excel error value, say), naming `field`;
+    /// the row is rejected like one with any other bad cell.
+    pub fn refuse(&mut self, field: &str, reason: impl Into<String>) {
+        self.problem(field, reason);
+    }
+
     /// Takes one cell.
     pub fn cell(&mut self, column: &Column, name: &str, raw: Raw<'_>) {
         let raw = match raw {
@@ -209,6 +229,11 @@ impl RowBuilder {
                 Ok(v) => c.last_review = v,
                 Err(e) => self.problem(name, e),
             },
+            Column::PreviousGrade => match grade(raw) {
+                Ok(v) => c.previous_grade = v,
+                Err(e) => self.problem(name, e),
+            },
+            Column::Group => c.group = text(raw),
             Column::Fact(f) => match number(*f, raw) {
                 Ok(v) => c.facts.set(*f, v),
                 Err(e) => self.problem(name, e),
@@ -293,6 +318,22 @@ fn boolean(raw: Raw<'_>) -> Result<Option<bool>, String> {
             )),
         },
         Raw::Nested => Err("is not a yes/no value".into()),
+    }
+}
+
+fn grade(raw: Raw<'_>) -> Result<Option<Grade>, String> {
+    match raw {
+        Raw::Empty => Ok(None),
+        Raw::Text(t) => {
+            let t = t.trim();
+            t.parse::<Grade>().map(Some).map_err(|e| {
+                match t.to_ascii_uppercase().parse::<Grade>() {
+                    Ok(g) => format!("`{t}` is not a grade; grades are written in capitals: `{g}`"),
+                    Err(_) => e,
+                }
+            })
+        }
+        _ => Err("is not a grade; use one of AAA, AA, A, BBB, BB, B, CCC, CC, C".into()),
     }
 }
 
@@ -384,6 +425,31 @@ mod tests {
     }
 
     #[test]
+    fn previous_grade_and_group_are_read_and_empty_means_none() {
+        let c = row(&[
+            ("id", "K1"),
+            ("annual_sales", "10"),
+            ("previous_grade", " BBB "),
+            ("group", " G1 "),
+        ])
+        .unwrap();
+        assert_eq!(c.previous_grade, Some(Grade::BBB));
+        assert_eq!(c.group.as_deref(), Some("G1"));
+        assert!(
+            c.extra.is_empty(),
+            "neither is passed on as an extra column"
+        );
+        let c = row(&[
+            ("id", "K1"),
+            ("annual_sales", "10"),
+            ("previous_grade", ""),
+            ("group", ""),
+        ])
+        .unwrap();
+        assert_eq!((c.previous_grade, c.group), (None, None));
+    }
+
+    #[test]
     fn each_bad_cell_is_named_with_its_reason() {
         let cases = [
             (
@@ -446,6 +512,24 @@ mod tests {
                 "1 to 5",
             ),
             (vec![("id", "K")], "annual_sales", "required"),
+            (
+                vec![
+                    ("id", "K"),
+                    ("annual_sales", "5"),
+                    ("previous_grade", "AAB"),
+                ],
+                "previous_grade",
+                "not a grade",
+            ),
+            (
+                vec![
+                    ("id", "K"),
+                    ("annual_sales", "5"),
+                    ("previous_grade", "bbb"),
+                ],
+                "previous_grade",
+                "capitals: `BBB`",
+            ),
         ];
         for (cells, field, words) in cases {
             let r = row(&cells).unwrap_err();

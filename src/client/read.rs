@@ -1,14 +1,15 @@
-//! Reading clients from CSV (with a header row), a JSON array of objects, or JSON Lines, from a
-//! file or standard input (`-`). Rows stream one at a time; each comes out as a client or a
-//! reject with its line number.
+//! Reading clients from CSV (with a header row), a JSON array of objects, JSON Lines, or a sheet
+//! of an Excel workbook (see [`super::xlsx`]), from a file or standard input (`-`). Rows stream
+//! one at a time; each comes out as a client or a reject with its line (or sheet row) number.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use super::xlsx::{self, SheetRow};
 use super::{Client, Column, Raw, Reject, RowBuilder, SeenIds};
 use crate::policy::source::did_you_mean;
 
@@ -18,6 +19,8 @@ pub enum InputFormat {
     Csv,
     Json,
     Jsonl,
+    /// An Excel workbook (`.xlsx`): one of its sheets.
+    Xlsx,
 }
 
 /// A problem with the input as a whole: nothing more can be read from it.
@@ -40,6 +43,14 @@ pub enum InputError {
         column: u64,
         message: String,
     },
+    #[error("`{path}` has no sheet `{sheet}`{hint}")]
+    NoSheet {
+        path: String,
+        sheet: String,
+        hint: String,
+    },
+    #[error("`{path}` {message}")]
+    Workbook { path: String, message: String },
 }
 
 /// One input row's outcome.
@@ -53,6 +64,7 @@ enum Inner {
     Csv {
         reader: csv::Reader<Box<dyn Read + Send>>,
         columns: Arc<[(Column, String)]>,
+        lines: Arc<Mutex<LineIndex>>,
     },
     Json {
         values: std::vec::IntoIter<(u64, serde_json::Value)>,
@@ -60,6 +72,12 @@ enum Inner {
     Jsonl {
         lines: io::Lines<Box<dyn BufRead + Send>>,
         line: u64,
+    },
+    Xlsx {
+        sheet: Box<xlsx::Sheet>,
+        /// The sheet column of each header column, shared by every row.
+        at: Arc<[u32]>,
+        columns: Arc<[(Column, String)]>,
     },
 }
 
@@ -74,6 +92,8 @@ pub enum RawRow {
         line: u64,
         value: serde_json::Value,
     },
+    /// A row of a sheet of an Excel workbook.
+    Sheet(SheetRow),
     /// A row that could not even be read as a row (bad JSON on a JSON Lines line).
     Bad(Reject),
 }
@@ -83,8 +103,62 @@ impl RawRow {
     pub fn line(&self) -> u64 {
         match self {
             RawRow::Csv { line, .. } | RawRow::Json { line, .. } => *line,
+            RawRow::Sheet(row) => row.line,
             RawRow::Bad(r) => r.line,
         }
+    }
+}
+
+/// The positions of newlines read but not yet passed, so the line of a byte offset can be told
+/// in constant memory: offsets are asked for in increasing order.
+#[derive(Debug, Default)]
+struct LineIndex {
+    /// Byte offsets of newlines at or after the last offset asked for.
+    ahead: std::collections::VecDeque<u64>,
+    /// Newlines before that.
+    passed: u64,
+}
+
+impl LineIndex {
+    /// The 1-based line of the record the csv reader places at byte `offset`. The reader
+    /// places a record after the blank lines before it, so newlines right at the offset are
+    /// blank lines and are passed too.
+    fn line_at(&mut self, mut offset: u64) -> u64 {
+        while let Some(&n) = self.ahead.front() {
+            if n < offset {
+                self.ahead.pop_front();
+                self.passed += 1;
+            } else if n == offset {
+                self.ahead.pop_front();
+                self.passed += 1;
+                offset += 1;
+            } else {
+                break;
+            }
+        }
+        self.passed + 1
+    }
+}
+
+/// Passes bytes through, noting where each newline is.
+struct LineCounter<R> {
+    inner: R,
+    offset: u64,
+    lines: Arc<Mutex<LineIndex>>,
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut l) = self.lines.lock() {
+            for (i, b) in buf[..n].iter().enumerate() {
+                if *b == b'\n' {
+                    l.ahead.push_back(self.offset + i as u64);
+                }
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 
@@ -122,6 +196,12 @@ impl ClientReader {
     /// Opens `path` (`-` for standard input) in the format its extension names, else the one
     /// its first character suggests.
     pub fn open(path: &str) -> Result<ClientReader, InputError> {
+        ClientReader::open_with(path, None)
+    }
+
+    /// Like [`ClientReader::open`]; an Excel workbook is read from the sheet named `sheet`, or
+    /// its first sheet. Naming a sheet of an input that is not a workbook is an error.
+    pub fn open_with(path: &str, sheet: Option<&str>) -> Result<ClientReader, InputError> {
         let mut input = open(path)?;
         let io_err = |source| InputError::Io {
             path: path.to_string(),
@@ -135,24 +215,51 @@ impl ClientReader {
             Some("csv") => InputFormat::Csv,
             Some("json") => InputFormat::Json,
             Some("jsonl") | Some("ndjson") => InputFormat::Jsonl,
+            Some("xlsx") | Some("xlsm") => InputFormat::Xlsx,
+            Some(other @ ("xls" | "xlsb" | "ods" | "numbers")) => {
+                return Err(InputError::Workbook {
+                    path: path.to_string(),
+                    message: format!(
+                        "is a `.{other}` workbook, which is not read; save it as an Excel workbook (.xlsx) or as CSV"
+                    ),
+                });
+            }
             _ => {
                 let buf = input.fill_buf().map_err(io_err)?;
                 match buf.iter().find(|b| !b.is_ascii_whitespace()) {
+                    // A zip archive, as every .xlsx file is.
+                    _ if buf.starts_with(b"PK\x03\x04") => InputFormat::Xlsx,
                     Some(b'[') => InputFormat::Json,
                     Some(b'{') => InputFormat::Jsonl,
                     _ => InputFormat::Csv,
                 }
             }
         };
+        if let Some(name) = sheet
+            && format != InputFormat::Xlsx
+        {
+            return Err(InputError::Workbook {
+                path: path.to_string(),
+                message: format!(
+                    "is not an Excel workbook (.xlsx), so it has no sheet `{name}` to read; leave out `--sheet`"
+                ),
+            });
+        }
         let inner = match format {
             InputFormat::Csv => {
-                // Rows end at `\n`; a `\r` before it is trimmed with the cell. The csv crate's
-                // own CRLF handling miscounts lines (rust-csv#395), and line numbers are how
-                // a reject is found again.
+                // Rows end at `\n`; a `\r` before it is trimmed with the cell. Line numbers are
+                // counted here from the bytes, as the csv crate's own count goes wrong after a
+                // blank line or with `\r\n` (rust-csv#395), and they are how a reject is found.
+                let lines = Arc::new(Mutex::new(LineIndex::default()));
+                let counted = LineCounter {
+                    inner: input,
+                    offset: 0,
+                    lines: lines.clone(),
+                };
                 let mut reader = csv::ReaderBuilder::new()
                     .flexible(true)
                     .terminator(csv::Terminator::Any(b'\n'))
-                    .from_reader(input as Box<dyn Read + Send>);
+                    .from_reader(Box::new(counted) as Box<dyn Read + Send>);
                 let header = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
                 let names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
                 check_header(path, &names)?;
@@ -160,7 +267,11 @@ impl ClientReader {
                     .iter()
                     .map(|n| (Column::for_name(n), n.clone()))
                     .collect();
-                Inner::Csv { reader, columns }
+                Inner::Csv {
+                    reader,
+                    columns,
+                    lines,
+                }
             }
             InputFormat::Json => {
                 let mut text = Vec::new();
@@ -173,9 +284,25 @@ impl ClientReader {
                 lines: input.lines(),
                 line: 0,
             },
+            InputFormat::Xlsx => {
+                let mut bytes = Vec::new();
+                input.read_to_end(&mut bytes).map_err(io_err)?;
+                let (sheet, names) = xlsx::Sheet::open(path, bytes, sheet)?;
+                check_header(path, &names)?;
+                let at = sheet.columns();
+                let columns = names
+                    .iter()
+                    .map(|n| (Column::for_name(n), n.clone()))
+                    .collect();
+                Inner::Xlsx {
+                    sheet: Box::new(sheet),
+                    at,
+                    columns,
+                }
+            }
         };
         let columns = match &inner {
-            Inner::Csv { columns, .. } => columns.clone(),
+            Inner::Csv { columns, .. } | Inner::Xlsx { columns, .. } => columns.clone(),
             _ => Arc::from(Vec::new()),
         };
         let size = if path == "-" {
@@ -201,7 +328,8 @@ impl ClientReader {
         self.parser.clone()
     }
 
-    /// Bytes read so far (CSV and JSON Lines), for a progress bar.
+    /// Bytes read so far (CSV and JSON Lines; for a workbook, its share of rows handed out), for
+    /// a progress bar.
     pub fn bytes_read(&self) -> u64 {
         self.bytes
     }
@@ -209,24 +337,32 @@ impl ClientReader {
     /// The next row as read, unchecked; `None` at the end.
     pub fn next_raw(&mut self) -> Option<Result<RawRow, InputError>> {
         match &mut self.inner {
-            Inner::Csv { reader, .. } => {
+            Inner::Csv { reader, lines, .. } => loop {
                 let mut record = csv::ByteRecord::new();
                 match reader.read_byte_record(&mut record) {
-                    Ok(false) => None,
-                    Err(e) => Some(Err(csv_error(&self.path, &e))),
+                    Ok(false) => return None,
+                    Err(e) => return Some(Err(csv_error(&self.path, &e))),
                     Ok(true) => {
-                        let pos = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
-                        self.bytes = pos.1;
-                        Some(Ok(RawRow::Csv {
-                            line: pos.0,
-                            record,
-                        }))
+                        let byte = record.position().map_or(0, |p| p.byte());
+                        self.bytes = byte;
+                        // A blank line (or a lone `\r`) is not a row.
+                        if record.len() == 1 && record[0].trim_ascii().is_empty() {
+                            continue;
+                        }
+                        let line = lines.lock().map_or(0, |mut l| l.line_at(byte));
+                        return Some(Ok(RawRow::Csv { line, record }));
                     }
                 }
-            }
+            },
             Inner::Json { values } => {
                 let (line, value) = values.next()?;
                 Some(Ok(RawRow::Json { line, value }))
+            }
+            Inner::Xlsx { sheet, at, .. } => {
+                let row = sheet.next_row(at);
+                // The workbook is in memory; progress is the share of its rows handed out.
+                self.bytes = (self.size.unwrap_or(0) as f64 * sheet.done()) as u64;
+                Some(Ok(RawRow::Sheet(row?)))
             }
             Inner::Jsonl { lines, line } => loop {
                 *line += 1;
@@ -264,6 +400,7 @@ impl RowParser {
         match raw {
             RawRow::Bad(r) => Err(r),
             RawRow::Json { line, value } => self.object(line, value),
+            RawRow::Sheet(row) => xlsx::parse(&self.columns, row),
             RawRow::Csv { line, record } => {
                 let columns = &self.columns;
                 if record.len() != columns.len() {
@@ -303,6 +440,33 @@ impl RowParser {
                 b.finish()
             }
         }
+    }
+
+    /// The names of the header row's columns, in order; none for JSON input, whose rows name
+    /// their own fields.
+    pub fn column_names(&self) -> impl Iterator<Item = &str> {
+        self.columns.iter().map(|(_, n)| n.as_str())
+    }
+
+    /// The text of the cell `name` of a raw row, trimmed and unchecked: what a row says even
+    /// when it is rejected (the group it names, say). `None` when the row has no such cell, has
+    /// the wrong number of cells, or is a sheet row or a row that could not be read.
+    pub fn raw_text(&self, raw: &RawRow, name: &str) -> Option<String> {
+        let text = match raw {
+            // A row with the wrong number of cells says nothing for sure.
+            RawRow::Csv { record, .. } if record.len() == self.columns.len() => {
+                let i = self.columns.iter().position(|(_, n)| n == name)?;
+                std::str::from_utf8(record.get(i)?).ok()?.to_string()
+            }
+            RawRow::Json { value, .. } => match value.get(name)? {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(text.trim().to_string())
     }
 
     fn object(&mut self, line: u64, value: serde_json::Value) -> Result<Client, Reject> {
@@ -448,5 +612,48 @@ impl Iterator for ClientReader {
             },
             Err(r) => Row::Reject(r),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines_of(text: &str) -> Vec<(u64, String)> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.csv");
+        std::fs::write(&path, text).unwrap();
+        let mut r = ClientReader::open(path.to_str().unwrap()).unwrap();
+        let mut out = Vec::new();
+        while let Some(raw) = r.next_raw() {
+            let raw = raw.unwrap();
+            let id = match &raw {
+                RawRow::Csv { record, .. } => {
+                    String::from_utf8_lossy(&record[0]).trim().to_string()
+                }
+                _ => String::new(),
+            };
+            out.push((raw.line(), id));
+        }
+        out
+    }
+
+    #[test]
+    fn line_numbers_count_blank_lines_quoted_newlines_and_crlf() {
+        let want = vec![
+            (2, "A".to_string()),
+            (4, "B".into()),
+            (7, "C\nD".into()),
+            (9, "E".into()),
+        ];
+        assert_eq!(
+            lines_of("id,annual_sales\nA,1\n\nB,2\n\n\n\"C\nD\",3\nE,4\n"),
+            want
+        );
+        assert_eq!(
+            lines_of("id,annual_sales\r\nA,1\r\n\r\nB,2\r\n\r\n\r\n\"C\nD\",3\r\nE,4\r\n"),
+            want
+        );
+        assert_eq!(lines_of("id,annual_sales\nA,1"), vec![(2, "A".to_string())]);
     }
 }

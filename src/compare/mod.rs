@@ -3,6 +3,8 @@
 //! the largest line changes and totals per group. Memory grows with the changed clients kept,
 //! not with the portfolio.
 
+pub mod outcomes;
+
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;

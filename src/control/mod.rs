@@ -6,6 +6,7 @@
 //! Each takes decisions the engine made (and the policy), and gives plain data the command line
 //! prints as a table or JSON. No grading happens here: the engine decides, this acts on it.
 
+pub mod channel;
 pub mod exit;
 pub mod order;
 pub mod review;

@@ -142,6 +142,11 @@ pub struct Decision {
     pub available: Decimal,
     pub actions: Vec<Action>,
     pub next_review: Date,
+    /// The grade the client had before (the `previous_grade` column), for the outlook.
+    pub previous_grade: Option<Grade>,
+    /// The client's group and how the group stands against its line; set by the group check
+    /// ([`super::group`]) in a run that checks groups.
+    pub group: Option<GroupStatus>,
     pub reasons: Vec<Reason>,
     pub trace: Trace,
 }
@@ -150,6 +155,55 @@ impl Decision {
     pub fn has(&self, action: Action) -> bool {
         self.actions.contains(&action)
     }
+
+    /// Notches moved since the previous grade: positive when the grade got better, negative
+    /// when it fell; `None` without a previous grade.
+    pub fn notch_change(&self) -> Option<i64> {
+        self.previous_grade
+            .map(|p| p.rank() as i64 - self.grade.rank() as i64)
+    }
+
+    /// Better, the same, or worse than the previous grade; `None` without one.
+    pub fn outlook(&self) -> Option<Outlook> {
+        self.notch_change().map(|n| match n.signum() {
+            1 => Outlook::Positive,
+            0 => Outlook::Stable,
+            _ => Outlook::Negative,
+        })
+    }
+}
+
+/// Where the grade is heading, against the previous grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outlook {
+    /// The final grade is better than the previous one.
+    Positive,
+    Stable,
+    /// The final grade is worse than the previous one.
+    Negative,
+}
+
+impl Outlook {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outlook::Positive => "positive",
+            Outlook::Stable => "stable",
+            Outlook::Negative => "negative",
+        }
+    }
+}
+
+/// A member's group against the group line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupStatus {
+    /// The group, as the `group` column names it.
+    pub id: String,
+    /// The group line: the members' lines added up, capped (see [`super::group`]).
+    pub line: Decimal,
+    /// The combined exposure of every member.
+    pub exposure: Decimal,
+    /// `true` when the combined exposure is above the group line.
+    pub over: bool,
 }
 
 /// A score as shown: cut (not rounded) to two places, so a shown score never reaches a

@@ -8,14 +8,15 @@
 
 mod decision;
 pub mod explain;
+pub mod group;
 
 use jiff::ToSpan;
 use rhai::{Dynamic, Map, Scope};
 use rust_decimal::Decimal;
 
 pub use decision::{
-    Action, Day, Decision, LineStep, MeasureScore, Reason, Score, StepKind, Trace,
-    score_text as decision_score_text,
+    Action, Day, Decision, GroupStatus, LineStep, MeasureScore, Outlook, Reason, Score, StepKind,
+    Trace, score_text as decision_score_text,
 };
 
 use crate::client::{Client, Extra, Fact, Facts};
@@ -382,10 +383,41 @@ impl<'p> Evaluator<'p> {
         }
         let key = client.key_account == Some(true);
         let months = policy.review.months_for(grade, key);
-        let next_review = client
+        let mut next_review = client
             .last_review
             .and_then(|d| d.checked_add((months as i64).months()).ok())
             .unwrap_or(as_of);
+        if let Some(previous) = client.previous_grade {
+            let change = previous.rank() as i64 - grade.rank() as i64;
+            if change != 0 {
+                reasons.push(Reason::new(
+                    "outlook",
+                    &format!(
+                        "{} {} notch(es) from the previous grade ({previous} -> {grade}): outlook {}",
+                        if change > 0 { "up" } else { "down" },
+                        change.abs(),
+                        if change > 0 { "positive" } else { "negative" }
+                    ),
+                    PRIORITY_INFO,
+                ));
+            }
+            // A client that fell far is looked at again soon, whatever its usual interval.
+            if let Some(rule) = &policy.review.after_downgrade
+                && -change >= i64::from(rule.notches)
+                && let Ok(by) = as_of.checked_add(i64::from(rule.months).months())
+                && by < next_review
+            {
+                reasons.push(Reason::new(
+                    "review_after_downgrade",
+                    &format!(
+                        "down {} notch(es) from the previous grade ({previous} -> {grade}): review by {by} instead of {next_review}; a fall of {} or more notches is reviewed within {} months",
+                        -change, rule.notches, rule.months
+                    ),
+                    PRIORITY_REVIEW,
+                ));
+                next_review = by;
+            }
+        }
         let review_due = next_review <= as_of;
         if review_due {
             let text = match client.last_review {
@@ -446,6 +478,8 @@ impl<'p> Evaluator<'p> {
             available,
             actions,
             next_review,
+            previous_grade: client.previous_grade,
+            group: None,
             reasons,
             trace,
         })

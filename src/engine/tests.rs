@@ -1010,3 +1010,66 @@ fn reasons_come_most_important_first_and_the_score_last() {
     );
     assert!(dec.reasons.is_sorted_by_key(|r| r.priority));
 }
+
+#[test]
+fn the_outlook_compares_the_final_grade_with_the_previous_one() {
+    let mut c = strong();
+    let dec = decide(&c);
+    assert_eq!(
+        (dec.previous_grade, dec.notch_change(), dec.outlook()),
+        (None, None, None)
+    );
+    assert!(!codes(&dec).contains(&"outlook"));
+    for (previous, change, outlook) in [
+        (Grade::AAA, 0, Outlook::Stable),
+        (Grade::A, 2, Outlook::Positive),
+    ] {
+        c.previous_grade = Some(previous);
+        let dec = decide(&c);
+        assert_eq!(dec.notch_change(), Some(change), "{previous}");
+        assert_eq!(dec.outlook(), Some(outlook), "{previous}");
+    }
+    // The final grade counts: a recession takes AAA to AA, one notch below a previous AAA.
+    c.previous_grade = Some(Grade::AAA);
+    let dec = decide_in(standard(), &context("recession"), &c);
+    assert_eq!(dec.notch_change(), Some(-1));
+    assert_eq!(dec.outlook(), Some(Outlook::Negative));
+    assert_eq!(
+        reason(&dec, "outlook").text,
+        "down 1 notch(es) from the previous grade (AAA -> AA): outlook negative"
+    );
+}
+
+#[test]
+fn a_fall_of_two_notches_brings_the_next_review_within_three_months() {
+    // The A client of the ladder, last reviewed 2026-01-15: next review 2027-01-15.
+    let (mut c, _, grade) = ladder().swap_remove(2);
+    assert_eq!(grade, Grade::A);
+    c.previous_grade = Some(Grade::AA);
+    let one = decide(&c);
+    assert_eq!(one.next_review, Date::constant(2027, 1, 15));
+    assert!(!codes(&one).contains(&"review_after_downgrade"));
+    c.previous_grade = Some(Grade::AAA);
+    let two = decide(&c);
+    assert_eq!(
+        two.next_review,
+        Date::constant(2026, 9, 30),
+        "as of + 3 months"
+    );
+    assert_eq!(
+        reason(&two, "review_after_downgrade").text,
+        "down 2 notch(es) from the previous grade (AAA -> A): review by 2026-09-30 instead of 2027-01-15; a fall of 2 or more notches is reviewed within 3 months"
+    );
+    assert!(!two.has(Action::ReviewDue));
+    // A usual date that comes sooner stays: a key account is due on 2026-07-15.
+    c.key_account = Some(true);
+    let key = decide(&c);
+    assert_eq!(key.next_review, Date::constant(2026, 7, 15));
+    assert!(!codes(&key).contains(&"review_after_downgrade"));
+    // Without the rule, a fall changes no date.
+    let mut policy = standard().clone();
+    policy.review.after_downgrade = None;
+    c.key_account = None;
+    let without = decide_in(&policy, &context("normal"), &c);
+    assert_eq!(without.next_review, Date::constant(2027, 1, 15));
+}

@@ -15,8 +15,9 @@ use super::doc::{BandDoc, CriterionDoc, MeasureDoc, Num, OverlayDoc, ParamDoc, P
 use super::script::{self, Role, Runtime, Scripts};
 use super::source::did_you_mean;
 use super::{
-    Band, CRITERIA, CompanyRules, Criterion, Diagnostic, Identity, LineRules, LoadError, Measure,
-    MeasureSource, Origin, Overlay, Param, Policy, ReviewRules, Severity, SourceFile,
+    AfterDowngrade, Band, CRITERIA, CompanyRules, Criterion, Diagnostic, GroupRules, Identity,
+    LineRules, LoadError, Measure, MeasureSource, Origin, Overlay, Param, Policy, ReviewRules,
+    Severity, SourceFile,
 };
 use crate::client::facts::Fact;
 use crate::grade::Grade;
@@ -135,9 +136,9 @@ pub(super) fn load(dir: &Path) -> Result<Policy, LoadError> {
 /// reports the first missing field it meets, which for a misspelt table name is far from the
 /// cause; this names the cause.
 fn unknown_tables(file: &Arc<SourceFile>) -> Vec<Diagnostic> {
-    const TOP: [&str; 12] = [
+    const TOP: [&str; 13] = [
         "policy", "criteria", "grades", "limits", "line", "overlays", "company", "review",
-        "scripts", "params", "inputs", "orders",
+        "scripts", "params", "inputs", "orders", "groups",
     ];
     let Ok(table) = toml::from_str::<toml::Table>(&file.text) else {
         return Vec::new();
@@ -332,10 +333,16 @@ impl Checker {
                 }
             }
         }
+        let after_downgrade = doc
+            .review
+            .after_downgrade
+            .as_ref()
+            .map(|a| self.after_downgrade(a, &doc.review));
         let review = ReviewRules {
             months: *doc.review.months.get_ref(),
             key_account_months: *doc.review.key_account_months.get_ref(),
             by_grade,
+            after_downgrade,
         };
         for m in [&doc.review.months, &doc.review.key_account_months]
             .into_iter()
@@ -352,6 +359,7 @@ impl Checker {
             }
         }
         let orders = self.orders(doc.orders.as_ref());
+        let groups = doc.groups.as_ref().map(|g| self.groups(g, &line));
 
         let known: BTreeSet<&str> = Fact::ALL
             .iter()
@@ -462,6 +470,7 @@ impl Checker {
             company,
             review,
             orders,
+            groups,
             params,
             extra_inputs,
             script_reads: read.into_iter().collect(),
@@ -928,6 +937,83 @@ impl Checker {
             }
         }
         rules
+    }
+}
+
+impl Checker {
+    /// `[review.after_downgrade]`: 1 to 8 notches, 1 to 120 months; a warning when the months
+    /// are so many that no review would ever come sooner.
+    fn after_downgrade(
+        &mut self,
+        a: &super::doc::AfterDowngradeDoc,
+        review: &super::doc::ReviewDoc,
+    ) -> AfterDowngrade {
+        let notches = *a.notches.get_ref();
+        if !(1..=8).contains(&notches) {
+            self.error(
+                a.notches.span(),
+                format!(
+                    "`review.after_downgrade.notches` is {notches}; a fall of 1 to 8 notches is possible on the nine-grade scale"
+                ),
+            );
+        }
+        let months = *a.months.get_ref();
+        if !(1..=120).contains(&months) {
+            self.error(
+                a.months.span(),
+                format!("`review.after_downgrade.months` is {months}; use 1 to 120"),
+            );
+        }
+        let longest = (*review.months.get_ref()).max(*review.key_account_months.get_ref());
+        if (1..=120).contains(&months) && months >= i64::from(longest) {
+            self.warn(
+                a.months.span(),
+                format!(
+                    "a review within {months} months after a downgrade never comes sooner than the usual {longest}-month interval; use fewer months"
+                ),
+            );
+        }
+        AfterDowngrade {
+            notches: notches.clamp(1, 8) as u32,
+            months: months.clamp(1, 120) as u32,
+            origin: self.origin(&a.notches.span()),
+        }
+    }
+
+    /// `[groups]`: a percent of sales above 0 and at most 100, a positive amount.
+    fn groups(&mut self, g: &super::doc::GroupsDoc, line: &LineRules) -> GroupRules {
+        let pct = self.num(&g.max_percent_of_sales);
+        if pct <= Decimal::ZERO || pct > HUNDRED {
+            self.error(
+                g.max_percent_of_sales.span(),
+                format!(
+                    "`groups.max_percent_of_sales` is {pct}; it must be more than 0 and at most 100"
+                ),
+            );
+        } else if pct >= line.top_grade_ceiling {
+            self.warn(
+                g.max_percent_of_sales.span(),
+                format!(
+                    "`groups.max_percent_of_sales` ({pct}%) never caps a group: no member's line is above the {}% `top_grade_ceiling`, so neither is their sum",
+                    line.top_grade_ceiling
+                ),
+            );
+        }
+        let max_amount = g.max_amount.as_ref().map(|n| {
+            let v = self.num(n);
+            if v <= Decimal::ZERO || v > crate::money::MONEY_MAX {
+                self.error(
+                    n.span(),
+                    format!("`groups.max_amount` is {v}; give a positive amount of at most 10^18"),
+                );
+            }
+            v
+        });
+        GroupRules {
+            max_percent_of_sales: pct,
+            max_amount,
+            origin: self.origin(&g.max_percent_of_sales.span()),
+        }
     }
 }
 

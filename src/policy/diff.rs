@@ -251,6 +251,59 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             l.0.push(format!("review.by_grade.{g}: {} -> {}", show(o), show(x)));
         }
     }
+    match (&old.review.after_downgrade, &new.review.after_downgrade) {
+        (Some(o), Some(x)) => {
+            l.moved(
+                "review.after_downgrade.notches",
+                o.notches,
+                x.notches,
+                " notch(es)",
+            );
+            l.moved(
+                "review.after_downgrade.months",
+                o.months,
+                x.months,
+                " months",
+            );
+        }
+        (Some(o), None) => l.0.push(format!(
+            "review.after_downgrade removed (was: {} notch(es) down, review within {} months)",
+            o.notches, o.months
+        )),
+        (None, Some(x)) => l.0.push(format!(
+            "review.after_downgrade added ({} notch(es) down, review within {} months)",
+            x.notches, x.months
+        )),
+        (None, None) => {}
+    }
+    let cap = |a: Option<Decimal>| a.map_or("none".to_string(), n);
+    match (&old.groups, &new.groups) {
+        (Some(o), Some(x)) => {
+            l.moved(
+                "groups.max_percent_of_sales",
+                n(o.max_percent_of_sales),
+                n(x.max_percent_of_sales),
+                "%",
+            );
+            l.moved(
+                "groups.max_amount",
+                cap(o.max_amount),
+                cap(x.max_amount),
+                "",
+            );
+        }
+        (Some(o), None) => l.0.push(format!(
+            "group lines removed (were at most {}% of the members' sales, max amount {})",
+            n(o.max_percent_of_sales),
+            cap(o.max_amount)
+        )),
+        (None, Some(x)) => l.0.push(format!(
+            "group lines added (at most {}% of the members' sales, max amount {})",
+            n(x.max_percent_of_sales),
+            cap(x.max_amount)
+        )),
+        (None, None) => {}
+    }
     l.moved(
         "orders.approver",
         format!("\"{}\"", old.orders.approver),

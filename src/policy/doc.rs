@@ -31,6 +31,8 @@ pub struct PolicyDoc {
     pub inputs: InputsDoc,
     /// What an incoming order may do beyond the line: who approves, and how far per grade.
     pub orders: Option<OrdersDoc>,
+    /// Group (parent) lines: how the line of clients tied by the `group` column is formed.
+    pub groups: Option<GroupsDoc>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,6 +158,27 @@ pub struct ReviewDoc {
     /// Shorter intervals for some grades, e.g. `CCC = 3`: months at most.
     #[serde(default)]
     pub by_grade: BTreeMap<Spanned<String>, Spanned<u32>>,
+    /// A sooner review after a downgrade against the client's `previous_grade`.
+    pub after_downgrade: Option<AfterDowngradeDoc>,
+}
+
+/// `[review.after_downgrade]`: a client that fell at least `notches` below its previous grade
+/// is reviewed no later than `months` after the as-of date.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AfterDowngradeDoc {
+    pub notches: Spanned<i64>,
+    pub months: Spanned<i64>,
+}
+
+/// `[groups]`: the line of a group is the sum of its members' lines, capped.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupsDoc {
+    /// The group line is at most this percent of the members' combined annual sales.
+    pub max_percent_of_sales: Num,
+    /// And at most this amount, when given.
+    pub max_amount: Option<Num>,
 }
 
 #[derive(Debug, Default, Deserialize)]

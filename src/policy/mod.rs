@@ -58,6 +58,8 @@ pub struct Policy {
     pub review: ReviewRules,
     /// Orders over the line: the approver and the tolerance per grade (`[orders]`).
     pub orders: OrderRules,
+    /// Group (parent) lines (`[groups]`); without the table, groups are not checked.
+    pub groups: Option<GroupRules>,
     pub params: Vec<(String, Param)>,
     pub extra_inputs: Vec<String>,
     pub scripts: script::Scripts,
@@ -159,6 +161,27 @@ pub struct ReviewRules {
     pub key_account_months: u32,
     /// The longest interval for each grade, best grade first (`None`: no limit of its own).
     pub by_grade: [Option<u32>; 9],
+    /// A sooner review after a downgrade (`[review.after_downgrade]`).
+    pub after_downgrade: Option<AfterDowngrade>,
+}
+
+/// A client that fell at least `notches` below its previous grade is reviewed no later than
+/// `months` after the as-of date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AfterDowngrade {
+    pub notches: u32,
+    pub months: u32,
+    pub origin: Origin,
+}
+
+/// How a group's line is formed (`[groups]`): the sum of its members' lines, held to a share
+/// of their combined annual sales and, when given, to an amount.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRules {
+    /// Percent of the members' combined annual sales.
+    pub max_percent_of_sales: Decimal,
+    pub max_amount: Option<Decimal>,
+    pub origin: Origin,
 }
 
 impl ReviewRules {

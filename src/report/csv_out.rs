@@ -31,6 +31,12 @@ pub fn header(split: bool) -> Vec<u8> {
             "available",
             "actions",
             "next_review",
+            "outlook",
+            "notch_change",
+            "group",
+            "group_line",
+            "group_exposure",
+            "group_over",
             "reason_codes",
             "reasons",
             "policy_name",
@@ -64,6 +70,18 @@ pub fn row(d: &Decision, identity: &Identity, split: Option<&Split>) -> Vec<u8> 
         j.available.to_string(),
         j.actions.join(";"),
         j.next_review.to_string(),
+        j.outlook.unwrap_or("").into(),
+        j.notch_change.map_or(String::new(), |n| n.to_string()),
+        j.group.as_ref().map_or(String::new(), |g| g.id.to_string()),
+        j.group
+            .as_ref()
+            .map_or(String::new(), |g| g.line.to_string()),
+        j.group
+            .as_ref()
+            .map_or(String::new(), |g| g.exposure.to_string()),
+        j.group
+            .as_ref()
+            .map_or(String::new(), |g| g.over.to_string()),
         j.reasons
             .iter()
             .map(|r| r.code)

@@ -38,6 +38,15 @@ impl ScoresJson {
     }
 }
 
+/// A member's group: the group line, the members' combined exposure, and whether it is over.
+#[derive(Debug, Serialize)]
+pub struct GroupJson<'a> {
+    pub id: &'a str,
+    pub line: Money,
+    pub exposure: Money,
+    pub over: bool,
+}
+
 /// One decision as it is written out. Field order is fixed, so output is byte-stable.
 #[derive(Debug, Serialize)]
 pub struct DecisionJson<'a> {
@@ -54,6 +63,15 @@ pub struct DecisionJson<'a> {
     pub available: Money,
     pub actions: Vec<&'static str>,
     pub next_review: Day,
+    /// `positive`, `stable` or `negative` against the previous grade; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outlook: Option<&'static str>,
+    /// Notches moved since the previous grade, `+` for up; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notch_change: Option<i64>,
+    /// The client's group against the group line, in a run that checks groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupJson<'a>>,
     pub reasons: Vec<ReasonJson<'a>>,
     /// The policy that decided.
     pub policy: &'a Identity,
@@ -90,6 +108,14 @@ impl<'a> DecisionJson<'a> {
             available: Money(d.available),
             actions: d.actions.iter().map(|a| a.as_str()).collect(),
             next_review: Day(d.next_review),
+            outlook: d.outlook().map(|o| o.as_str()),
+            notch_change: d.notch_change(),
+            group: d.group.as_ref().map(|g| GroupJson {
+                id: &g.id,
+                line: Money(g.line),
+                exposure: Money(g.exposure),
+                over: g.over,
+            }),
             reasons: d
                 .reasons
                 .iter()

@@ -1,14 +1,16 @@
-//! Writing decisions: an aligned table for people, JSON, JSON Lines and CSV for programs.
-//! Money always leaves as an exact decimal string.
+//! Writing decisions: an aligned table for people, JSON, JSON Lines and CSV for programs, an
+//! Excel workbook for finance. Money leaves as an exact decimal string, except in a workbook,
+//! whose cells are Excel numbers (see [`xlsx`]).
 
 mod csv_out;
 pub mod html;
 mod json;
 mod table;
+pub mod xlsx;
 
 use std::io::{self, Write};
 
-pub use json::{DecisionJson, ReasonJson};
+pub use json::{DecisionJson, GroupJson, ReasonJson};
 
 use crate::engine::Decision;
 use crate::policy::Identity;
@@ -24,6 +26,8 @@ pub enum Format {
     Jsonl,
     /// One row per decision; lists joined with `;`.
     Csv,
+    /// An Excel workbook (needs `--output FILE.xlsx`): typed cells, a sheet for the policy.
+    Xlsx,
 }
 
 impl Format {
@@ -37,6 +41,7 @@ impl Format {
             "json" => Some(Format::Json),
             "jsonl" | "ndjson" => Some(Format::Jsonl),
             "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
             "txt" => Some(Format::Table),
             _ => None,
         }
@@ -76,6 +81,12 @@ pub trait DecisionWriter {
     ) -> io::Result<()>;
     /// Ends the output (closes the JSON array, prints the table).
     fn finish(&mut self) -> io::Result<()>;
+    /// Reports the groups of a run that checks them, before [`DecisionWriter::finish`]. The
+    /// table prints them after the clients; formats of one record per decision carry each
+    /// member's group in its decision instead, so by default this writes nothing.
+    fn groups(&mut self, _groups: &crate::engine::group::GroupLines) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A writer for `format` over `out`, stamping every decision with the policy identity.
@@ -92,6 +103,29 @@ pub fn writer<'a, W: Write + 'a>(
         Format::Json => Box::new(json::JsonWriter::new(out, identity, false)),
         Format::Jsonl => Box::new(json::JsonWriter::new(out, identity, true)),
         Format::Csv => Box::new(csv_out::CsvWriter::new(out, identity, split)),
+        Format::Xlsx => Box::new(xlsx::XlsxWriter::new(out, identity, currency, None, split)),
+    }
+}
+
+/// Like [`writer`], with the context written into what the output says about the run (the
+/// `policy` sheet of a workbook; the other formats carry no such part).
+pub fn writer_in<'a, W: Write + 'a>(
+    format: Format,
+    out: W,
+    identity: &'a Identity,
+    currency: &'a str,
+    split: bool,
+    context: &'a crate::context::Context,
+) -> Box<dyn DecisionWriter + 'a> {
+    match format {
+        Format::Xlsx => Box::new(xlsx::XlsxWriter::new(
+            out,
+            identity,
+            currency,
+            Some(context),
+            split,
+        )),
+        other => writer(other, out, identity, currency, split),
     }
 }
 
@@ -104,7 +138,8 @@ pub fn render(format: Format, d: &Decision, identity: &Identity, split: Option<&
                 .unwrap_or_default()
         }
         Format::Csv => csv_out::row(d, identity, split),
-        Format::Table => Vec::new(),
+        // The table and the workbook build their rows on the writer's side.
+        Format::Table | Format::Xlsx => Vec::new(),
     }
 }
 

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use super::Split;
 use super::money_grouped;
+use crate::engine::group::GroupLines;
 use crate::engine::{Action, Decision, decision_score_text};
 use crate::grade::Grade;
 use crate::policy::Identity;
@@ -21,6 +22,8 @@ pub struct TableWriter<'a, W: Write> {
     granted: Decimal,
     held: usize,
     per_grade: [usize; 9],
+    /// The groups of a run that checks them, printed after the clients.
+    groups: Option<String>,
 }
 
 impl<'a, W: Write> TableWriter<'a, W> {
@@ -30,6 +33,7 @@ impl<'a, W: Write> TableWriter<'a, W> {
             "name",
             "grade",
             "base",
+            "outlook",
             "score",
             "line",
             "exposure",
@@ -48,7 +52,7 @@ impl<'a, W: Write> TableWriter<'a, W> {
             )
             .set_content_arrangement(ContentArrangement::Disabled)
             .set_header(header);
-        for i in [4, 5, 6, 7, 8] {
+        for i in [3, 5, 6, 7, 8, 9] {
             if let Some(c) = table.column_mut(i) {
                 c.set_cell_alignment(CellAlignment::Right);
             }
@@ -62,8 +66,63 @@ impl<'a, W: Write> TableWriter<'a, W> {
             granted: Decimal::ZERO,
             held: 0,
             per_grade: [0; 9],
+            groups: None,
         }
     }
+}
+
+/// The notches moved since the previous grade, compactly: `+1`, `=`, `-2`; blank without one.
+fn outlook_cell(change: Option<i64>) -> String {
+    match change {
+        None => String::new(),
+        Some(0) => "=".into(),
+        Some(n) if n > 0 => format!("+{n}"),
+        Some(n) => n.to_string(),
+    }
+}
+
+/// The groups as a table of their own, with a line that counts them.
+fn groups_table(groups: &GroupLines, currency: &str) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')))
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(["group", "members", "line", "exposure", "over", "line is"]);
+    for i in [1, 2, 3, 4] {
+        if let Some(c) = table.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let mut over = 0;
+    for g in groups.iter() {
+        over += usize::from(g.over());
+        let t = &g.totals;
+        let members = if t.rejected > 0 {
+            format!("{} (+{} rejected)", t.members, t.rejected)
+        } else {
+            t.members.to_string()
+        };
+        table.add_row([
+            g.id.clone(),
+            members,
+            money_grouped(g.line.amount),
+            money_grouped(t.exposure),
+            if g.over() {
+                money_grouped(t.exposure - g.line.amount)
+            } else {
+                String::new()
+            },
+            g.line_text_with(money_grouped),
+        ]);
+    }
+    let over = match over {
+        0 => "none over its group line".to_string(),
+        n => format!("{n} over the group line, every member on hold"),
+    };
+    format!(
+        "\n{table}\n{} group(s) ({over}); amounts in {currency}\n",
+        groups.len()
+    )
 }
 
 impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
@@ -77,6 +136,7 @@ impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
             } else {
                 d.base_grade.to_string()
             },
+            outlook_cell(d.notch_change()),
             decision_score_text(d.score),
             money_grouped(d.limit),
             money_grouped(d.exposure),
@@ -110,6 +170,11 @@ impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
         self.write(d, split)
     }
 
+    fn groups(&mut self, groups: &GroupLines) -> io::Result<()> {
+        self.groups = Some(groups_table(groups, self.currency));
+        Ok(())
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         writeln!(self.out, "{}", self.table)?;
         let mix: Vec<String> = Grade::ALL
@@ -127,6 +192,9 @@ impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
             self.currency,
             self.held
         )?;
+        if let Some(groups) = &self.groups {
+            write!(self.out, "{groups}")?;
+        }
         writeln!(
             self.out,
             "policy {} {} ({})",

@@ -5,11 +5,10 @@
 use std::fmt::Write as _;
 
 use comfy_table::CellAlignment;
-use credit_policy::client::{ClientReader, Row};
+use credit_policy::client::Row;
 use credit_policy::control::channel::{
     DEFAULT_TOP, Largest, RANKING, Screen, ScreenJson, Sign, pct, shown_growth, shown_ratio,
 };
-use credit_policy::engine::Evaluator;
 use credit_policy::policy::Policy;
 use credit_policy::report::money_grouped;
 
@@ -43,19 +42,11 @@ pub fn run(args: Args) -> u8 {
     let Ok(ctx) = load_context(&args.policy, &policy) else {
         return EXIT_ERROR;
     };
-    let mut ev = match Evaluator::new(&policy, &ctx) {
-        Ok(e) => e,
-        Err(e) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
+    let Ok(mut ev) = super::evaluator(&policy, &ctx) else {
+        return EXIT_ERROR;
     };
-    let reader = match ClientReader::open_with(&args.input, args.sheet.as_deref()) {
-        Ok(r) => r,
-        Err(e) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
+    let Ok(reader) = super::open_input(&args.input, args.sheet.as_deref()) else {
+        return EXIT_ERROR;
     };
     let top = args.top as usize;
     let mut largest = Largest::new(top);

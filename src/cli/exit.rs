@@ -3,9 +3,8 @@
 
 use std::fmt::Write as _;
 
-use credit_policy::client::{ClientReader, Row};
+use credit_policy::client::Row;
 use credit_policy::control::exit::{self, ExitPlan, ExitPlanJson, ExitPlansJson};
-use credit_policy::engine::Evaluator;
 use credit_policy::policy::Policy;
 
 use super::evaluate::{RejectSink, script_reject};
@@ -34,19 +33,11 @@ pub fn run(args: Args) -> u8 {
     let Ok(ctx) = load_context(&args.policy, &policy) else {
         return EXIT_ERROR;
     };
-    let mut ev = match Evaluator::new(&policy, &ctx) {
-        Ok(e) => e,
-        Err(e) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
+    let Ok(mut ev) = super::evaluator(&policy, &ctx) else {
+        return EXIT_ERROR;
     };
-    let reader = match ClientReader::open_with(&args.input, args.sheet.as_deref()) {
-        Ok(r) => r,
-        Err(e) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
+    let Ok(reader) = super::open_input(&args.input, args.sheet.as_deref()) else {
+        return EXIT_ERROR;
     };
     let mut rejects = RejectSink::Stderr;
     let mut rejected = 0u64;

@@ -2,8 +2,7 @@
 
 use std::fmt::Write as _;
 
-use credit_policy::client::{ClientReader, Row};
-use credit_policy::engine::Evaluator;
+use credit_policy::client::Row;
 use credit_policy::engine::explain::{Explanation, explain};
 use credit_policy::policy::source::did_you_mean;
 
@@ -42,19 +41,11 @@ pub fn run(args: Args) -> u8 {
     let Ok(ctx) = load_context(&args.policy, &policy) else {
         return EXIT_ERROR;
     };
-    let mut ev = match Evaluator::new(&policy, &ctx) {
-        Ok(e) => e,
-        Err(e) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
+    let Ok(mut ev) = super::evaluator(&policy, &ctx) else {
+        return EXIT_ERROR;
     };
-    let reader = match ClientReader::open_with(&args.input, args.sheet.as_deref()) {
-        Ok(r) => r,
-        Err(e) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
+    let Ok(reader) = super::open_input(&args.input, args.sheet.as_deref()) else {
+        return EXIT_ERROR;
     };
     let mut ids = Vec::new();
     for row in reader {

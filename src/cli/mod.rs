@@ -195,6 +195,28 @@ pub fn out(text: &str) {
     }
 }
 
+/// A compiled evaluator, or the error shown and the exit code.
+pub fn evaluator<'p>(
+    policy: &'p Policy,
+    ctx: &Context,
+) -> Result<credit_policy::engine::Evaluator<'p>, u8> {
+    credit_policy::engine::Evaluator::new(policy, ctx).map_err(|e| {
+        error(&e.to_string());
+        EXIT_ERROR
+    })
+}
+
+/// The clients of INPUT (the sheet of a workbook when given), or the error shown.
+pub fn open_input(
+    input: &str,
+    sheet: Option<&str>,
+) -> Result<credit_policy::client::ClientReader, u8> {
+    credit_policy::client::ClientReader::open_with(input, sheet).map_err(|e| {
+        error(&e.to_string());
+        EXIT_ERROR
+    })
+}
+
 /// A plain error line on standard error.
 pub fn error(message: &str) {
     eprintln!("error: {message}");

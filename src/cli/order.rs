@@ -10,7 +10,6 @@ use credit_policy::control::Portfolio;
 use credit_policy::control::order::{
     self, BatchLine, BatchLineJson, Order, OrderCheck, OrderJson, Outcome, Problem,
 };
-use credit_policy::engine::Evaluator;
 use credit_policy::policy::Policy;
 use credit_policy::report::money_grouped;
 
@@ -88,12 +87,8 @@ pub fn run(args: Args) -> u8 {
     let Ok(ctx) = load_context(&args.policy, &policy) else {
         return EXIT_ERROR;
     };
-    let mut ev = match Evaluator::new(&policy, &ctx) {
-        Ok(e) => e,
-        Err(e) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
+    let Ok(mut ev) = super::evaluator(&policy, &ctx) else {
+        return EXIT_ERROR;
     };
     let orders = match (&single, &args.orders) {
         (Some(o), _) => vec![Ok(o.clone())],

@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 
 use comfy_table::CellAlignment;
-use credit_policy::client::{ClientReader, Row};
+use credit_policy::client::Row;
 use credit_policy::control::review::{Agenda, AgendaJson};
-use credit_policy::engine::{Evaluator, decision_score_text};
+use credit_policy::engine::decision_score_text;
 use credit_policy::policy::Policy;
 use credit_policy::report::money_grouped;
 
@@ -46,19 +46,11 @@ pub fn run(args: Args) -> u8 {
         ));
         return EXIT_ERROR;
     };
-    let mut ev = match Evaluator::new(&policy, &ctx) {
-        Ok(e) => e,
-        Err(e) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
+    let Ok(mut ev) = super::evaluator(&policy, &ctx) else {
+        return EXIT_ERROR;
     };
-    let reader = match ClientReader::open_with(&args.input, args.sheet.as_deref()) {
-        Ok(r) => r,
-        Err(e) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
+    let Ok(reader) = super::open_input(&args.input, args.sheet.as_deref()) else {
+        return EXIT_ERROR;
     };
     let mut rejects = RejectSink::Stderr;
     let mut rejected = 0u64;

@@ -280,11 +280,9 @@ fn reasons_only(x: &Decision, y: &Decision) -> Vec<String> {
     x.reasons
         .iter()
         .filter(|r| {
-            r.code != "score"
-                && !y
-                    .reasons
-                    .iter()
-                    .any(|o| o.code == r.code && o.text == r.text)
+            !y.reasons
+                .iter()
+                .any(|o| o.code == r.code && o.text == r.text)
         })
         .map(|r| format!("{}: {}", r.code, r.text))
         .collect()

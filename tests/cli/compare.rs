@@ -1183,3 +1183,54 @@ fn a_closed_pipe_is_not_an_error_for_compare_or_evaluate() {
         assert_eq!(stderr, "", "{args:?}");
     }
 }
+
+/// `compare --outcomes` sets the slices of a champion/challenger run side by side, with the
+/// counts and money of the decisions each side made.
+#[test]
+fn outcomes_of_a_split_run_are_totalled_per_side() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("split.jsonl");
+    let out_arg = out.to_str().expect("utf-8 path");
+    evaluate_in_context(
+        STANDARD,
+        &[
+            "--challenger",
+            CONSERVATIVE,
+            "--split",
+            "40",
+            "--output",
+            out_arg,
+            CLIENTS,
+        ],
+    )
+    .expect_code(EXIT_OK);
+    let lines: Vec<Value> = std::fs::read_to_string(&out)
+        .expect("the split output")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON decision"))
+        .collect();
+    let doc: Value = serde_json::from_str(
+        &run(credit_policy().args(["compare", "--outcomes", out_arg, "--format", "json"]))
+            .expect_code(EXIT_OK)
+            .stdout,
+    )
+    .expect("JSON");
+    for side in ["champion", "challenger"] {
+        let mine: Vec<&Value> = lines.iter().filter(|d| text(&d["side"]) == side).collect();
+        assert_eq!(count(&doc[side]["clients"]), mine.len() as u64, "{side}");
+        let limits: Decimal = mine.iter().map(|d| money(&d["limit"])).sum();
+        assert_eq!(money(&doc[side]["limit_total"]), limits, "{side}");
+        let held = mine.iter().filter(|d| has(d, "hold")).count() as u64;
+        assert_eq!(count(&doc[side]["held"]), held, "{side}");
+    }
+    // Decisions of a run without a challenger are not outcomes of a split.
+    let plain = dir.path().join("plain.jsonl");
+    evaluate_in_context(
+        STANDARD,
+        &["--output", plain.to_str().expect("utf-8"), CLIENTS],
+    )
+    .expect_code(EXIT_OK);
+    let run = run(credit_policy().args(["compare", "--outcomes", plain.to_str().expect("utf-8")]))
+        .expect_code(EXIT_ERROR);
+    assert!(run.stderr.contains("--challenger"), "{}", run.stderr);
+}

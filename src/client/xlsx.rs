@@ -35,7 +35,7 @@ pub struct Sheet {
     next: usize,
     /// The absolute (0-based) row and column of the range's top-left cell.
     origin: (u32, u32),
-    /// For each named column of the header, its relative index in the range.
+    /// For each named column of the header, its relative index in the range, ascending.
     named: Arc<[usize]>,
 }
 
@@ -76,11 +76,10 @@ impl Sheet {
             .filter(|s| s.typ == SheetType::WorkSheet)
             .collect();
         let name = match wanted {
-            Some(w) => match sheets
-                .iter()
-                .find(|s| s.name == w)
-                .or_else(|| sheets.iter().find(|s| s.name.eq_ignore_ascii_case(w)))
-            {
+            Some(w) => match sheets.iter().find(|s| s.name == w).or_else(|| {
+                let w = w.to_lowercase();
+                sheets.iter().find(|s| s.name.to_lowercase() == w)
+            }) {
                 Some(s) => s.name.clone(),
                 None => {
                     let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
@@ -114,7 +113,7 @@ impl Sheet {
             .map_err(|e| fail(format!("cannot read sheet `{name}`: {e}")))?;
         let origin = range.start().unwrap_or((0, 0));
         let mut rows = range.rows().enumerate();
-        let Some((header_at, header)) = rows.find(|(_, r)| !is_blank(r)) else {
+        let Some((header_at, header)) = rows.find(|(_, r)| !r.iter().all(is_blank)) else {
             return Err(fail(format!(
                 "sheet `{name}` is empty; its first row must be the header (id, annual_sales, ...)"
             )));
@@ -154,24 +153,23 @@ impl Sheet {
     /// The next row that is not blank; `None` at the end. Blank rows are skipped, as blank
     /// lines are in CSV.
     pub fn next_row(&mut self, columns: &Arc<[u32]>) -> Option<SheetRow> {
+        let (height, width) = self.range.get_size();
         loop {
             let rel = self.next;
-            let row = self.range.rows().nth(rel)?;
+            if rel >= height {
+                return None;
+            }
             self.next += 1;
-            if is_blank(row) {
+            // By position: calamine's row iterator has no fast way to skip ahead.
+            let at = |c: usize| self.range.get((rel, c)).unwrap_or(&Data::Empty);
+            if (0..width).all(|c| is_blank(at(c))) {
                 continue;
             }
             let line = u64::from(self.origin.0) + rel as u64 + 1;
-            let cells = self
-                .named
-                .iter()
-                .map(|&i| row.get(i).cloned().unwrap_or(Data::Empty))
-                .collect();
-            let stray = row
-                .iter()
-                .enumerate()
-                .find(|(i, c)| !self.named.contains(i) && !is_blank(std::slice::from_ref(*c)))
-                .map(|(i, _)| format!("{}{line}", column_name(self.origin.1 + i as u32)));
+            let cells = self.named.iter().map(|&c| at(c).clone()).collect();
+            let stray = (0..width)
+                .find(|&c| !is_blank(at(c)) && self.named.binary_search(&c).is_err())
+                .map(|c| format!("{}{line}", column_name(self.origin.1 + c as u32)));
             return Some(SheetRow {
                 line,
                 cells,
@@ -198,10 +196,7 @@ pub fn parse(columns: &[(Column, String)], row: SheetRow) -> Result<Client, Reje
                 name,
                 format!("cell {} holds a duration, not a date or a number", at()),
             ),
-            Data::DateTime(d) => {
-                let (y, m, day, ..) = d.to_ymd_hms_milli();
-                b.cell(column, name, Raw::Text(&format!("{y:04}-{m:02}-{day:02}")));
-            }
+            Data::DateTime(d) => b.cell(column, name, Raw::Text(&day_text(d))),
             Data::DateTimeIso(s) => {
                 let day = s.split('T').next().unwrap_or(s);
                 b.cell(column, name, Raw::Text(day));
@@ -276,6 +271,12 @@ pub fn number_text(f: f64) -> String {
     }
 }
 
+/// The day of a date cell, `YYYY-MM-DD`; a time of day is dropped.
+fn day_text(d: &calamine::ExcelDateTime) -> String {
+    let (y, m, day, ..) = d.to_ymd_hms_milli();
+    format!("{y:04}-{m:02}-{day:02}")
+}
+
 /// A header cell as a column name.
 fn header_text(cell: &Data) -> String {
     match cell {
@@ -283,19 +284,19 @@ fn header_text(cell: &Data) -> String {
         Data::Float(f) => number_text(*f),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d.as_f64().to_string(),
+        Data::DateTime(d) => day_text(d),
         Data::Error(e) => e.to_string(),
         Data::Empty => String::new(),
     }
 }
 
-/// True when no cell of `row` holds anything but blanks.
-fn is_blank(row: &[Data]) -> bool {
-    row.iter().all(|c| match c {
+/// True when the cell holds nothing but blanks.
+fn is_blank(cell: &Data) -> bool {
+    match cell {
         Data::Empty => true,
         Data::String(s) => s.trim().is_empty(),
         _ => false,
-    })
+    }
 }
 
 /// Excel's name of the column with 0-based index `i`: `A`, ..., `Z`, `AA`, ...

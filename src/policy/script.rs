@@ -26,7 +26,8 @@
 //! | `scale_line(factor, code, text)` | multiply the line by `factor` (ceilings still apply) |
 //! | `reason(code, text)` | add a reason that changes nothing |
 //!
-//! and may use `known(x)` (not `()`), `pct(x)` (`0.456` -> `"45.6%"`) and `rank(grade)` (0 for
+//! and may use `known(x)` (not `()`), `pct(x)` (`0.456` -> `"45.6%"`), `money(x)` (`1539000` ->
+//! `"1539000.00"`) and `rank(grade)` (0 for
 //! `AAA` to 8 for `C`). A function named by a `script` measure takes no arguments and returns
 //! points from 0 to 100, or `()` for unknown.
 //!
@@ -272,6 +273,9 @@ pub(crate) fn build_engine(sink: &Sink) -> Engine {
         format!("{}%", (v * Decimal::ONE_HUNDRED).normalize())
     });
     engine.register_fn("pct", |v: i64| format!("{}%", v * 100));
+    // Money in a reason reads the same however many decimals the input cell had.
+    engine.register_fn("money", |v: Decimal| crate::money::Money(v).to_string());
+    engine.register_fn("money", |v: i64| crate::money::Money(Decimal::from(v)).to_string());
     engine.register_fn("rank", |g: &str| -> Result<i64, Box<EvalAltResult>> {
         Ok(Grade::from_str(g).map_err(runtime_error)?.rank() as i64)
     });

@@ -268,9 +268,9 @@ impl<'a, W: Write> XlsxWriter<'a, W> {
             ("policy_version", self.identity.version.clone()),
             ("policy_hash", self.identity.hash.clone()),
         ];
-        if let Some((champion, challenger)) = &self.sides {
+        // In a champion/challenger run the policy above is the champion.
+        if let Some((_, challenger)) = &self.sides {
             rows.extend([
-                ("champion_hash", champion.hash.clone()),
                 ("challenger_name", challenger.name.clone()),
                 ("challenger_version", challenger.version.clone()),
                 ("challenger_hash", challenger.hash.clone()),

@@ -100,7 +100,7 @@ impl Context {
         }
         if let Some(c) = &doc.company {
             let money = |n: &Spanned<TomlNumber>, field: &str| {
-                let v = file.decimal(n);
+                let v = file.decimal(n)?;
                 if v.is_sign_negative() && !v.is_zero() {
                     Err(Diagnostic::error(
                         file,

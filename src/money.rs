@@ -124,14 +124,16 @@ impl<'de> Deserialize<'de> for TomlNumber {
 }
 
 impl TomlNumber {
-    /// The exact value, given the literal text the number was written as in its file.
-    pub fn exact(self, literal: &str) -> Decimal {
+    /// The exact value, given the literal text the number was written as in its file; an
+    /// error when it is too large (or too precise) for a decimal.
+    pub fn exact(self, literal: &str) -> Result<Decimal, String> {
         match self {
-            TomlNumber::Exact(d) => d,
+            TomlNumber::Exact(d) => Ok(d),
             TomlNumber::Float(f) => parse_decimal(&literal.replace('_', ""))
-                .ok()
-                .or_else(|| Decimal::from_str(&f.to_string()).ok())
-                .unwrap_or_default(),
+                .or_else(|_| Decimal::from_str(&f.to_string()).map_err(|_| String::new()))
+                .map_err(|_| {
+                    format!("`{literal}` is too large for a decimal; the largest is about 7.9e28")
+                }),
         }
     }
 }

@@ -246,7 +246,7 @@ impl<'p> Evaluator<'p> {
                     PRIORITY_GRADE
                 }
                 EffectKind::LineFactor(f) => {
-                    factor *= *f;
+                    factor = factor.checked_mul(*f).unwrap_or(Decimal::MAX);
                     PRIORITY_LINE
                 }
                 EffectKind::Info => PRIORITY_INFO,
@@ -272,7 +272,9 @@ impl<'p> Evaluator<'p> {
         if overlay.notches != 0 || overlay.limit_factor != Decimal::ONE {
             let before = moved;
             moved = moved.lowered(overlay.notches);
-            factor *= overlay.limit_factor;
+            factor = factor
+                .checked_mul(overlay.limit_factor)
+                .unwrap_or(Decimal::MAX);
             let text = overlay_text(
                 &format!("economy `{}`", overlay.name),
                 overlay,
@@ -294,7 +296,9 @@ impl<'p> Evaluator<'p> {
         {
             let before = moved;
             moved = moved.lowered(rules.when_weak.notches);
-            factor *= rules.when_weak.limit_factor;
+            factor = factor
+                .checked_mul(rules.when_weak.limit_factor)
+                .unwrap_or(Decimal::MAX);
             let why = format!(
                 "our own balance sheet is weak (assets/debt {}, floor {}; cash+receivables/debt {}, floor {})",
                 ratio_text(self.health.assets_to_debt),
@@ -324,7 +328,12 @@ impl<'p> Evaluator<'p> {
         let ceiling = sales * ceiling_pct / Decimal::ONE_HUNDRED;
         let capped = scaled.map_or(ceiling, |s| s.min(ceiling));
         let unit = policy.line.rounding_unit;
-        let limit = ((capped / unit).floor() * unit).max(Decimal::ZERO);
+        // The unit is at least a cent, so this fits; were it not, the line stays unrounded.
+        let limit = capped
+            .checked_div(unit)
+            .and_then(|q| q.floor().checked_mul(unit))
+            .unwrap_or(capped)
+            .max(Decimal::ZERO);
         let step = |kind, amount| LineStep { kind, amount };
         trace.line_steps = vec![
             step(StepKind::Sales, sales),

@@ -211,8 +211,15 @@ impl Checker {
             .push(Diagnostic::warning(&self.file, Some(span), message));
     }
 
-    fn num(&self, n: &Num) -> Decimal {
-        self.file.decimal(n)
+    /// The exact value of a number; an error (and 0) when it does not fit a decimal.
+    fn num(&mut self, n: &Num) -> Decimal {
+        match self.file.decimal(n) {
+            Ok(v) => v,
+            Err(d) => {
+                self.problems.push(d);
+                Decimal::ZERO
+            }
+        }
     }
 
     fn origin(&self, span: &Range<usize>) -> Origin {
@@ -268,8 +275,9 @@ impl Checker {
         for (name, cd) in CRITERIA.into_iter().zip(crit_docs) {
             criteria.push(self.criterion(name, cd, &mut script_measures));
         }
-        let total: Decimal = criteria.iter().map(|c: &Criterion| c.weight).sum();
-        if total != HUNDRED {
+        // A weight out of range is already an error; the sum is only checked when it fits.
+        let total = checked_sum(criteria.iter().map(|c: &Criterion| c.weight));
+        if let Some(total) = total.filter(|t| *t != HUNDRED) {
             let span = doc.criteria.character.get_ref().weight.span();
             self.error(
                 span,
@@ -387,7 +395,13 @@ impl Checker {
                 ParamDoc::Bool(b) => Param::Bool(*b),
                 ParamDoc::Text(t) => Param::Text(t.clone()),
                 ParamDoc::Number(x) => {
-                    Param::Number(x.exact(self.file.text.get(value.span()).unwrap_or("").trim()))
+                    match x.exact(self.file.text.get(value.span()).unwrap_or("").trim()) {
+                        Ok(v) => Param::Number(v),
+                        Err(e) => {
+                            self.error(value.span(), e);
+                            Param::Number(Decimal::ZERO)
+                        }
+                    }
                 }
             };
             params.push((n.clone(), p));
@@ -502,8 +516,8 @@ impl Checker {
             .iter()
             .filter_map(|m| self.measure(name, m, script_measures))
             .collect();
-        let total: Decimal = measures.iter().map(|m| m.weight).sum();
-        if !measures.is_empty() && total != HUNDRED {
+        let total = checked_sum(measures.iter().map(|m| m.weight));
+        if let Some(total) = total.filter(|t| !measures.is_empty() && *t != HUNDRED) {
             self.error(
                 c.weight.span(),
                 format!("the measure weights of `{name}` add up to {total}, not 100"),
@@ -677,6 +691,19 @@ impl Checker {
         thresholds: &[Decimal; 9],
         doc: &PolicyDoc,
     ) {
+        // Only meaningful once every weight and point is within 0 to 100 (else already an error).
+        let in_range = |d: Decimal| d >= Decimal::ZERO && d <= HUNDRED;
+        let sane = criteria.iter().all(|c| {
+            in_range(c.weight)
+                && c.measures.iter().all(|m| {
+                    in_range(m.weight)
+                        && in_range(m.missing)
+                        && m.bands.iter().all(|b| in_range(b.points))
+                })
+        });
+        if !sane {
+            return;
+        }
         let mut best = Decimal::ZERO;
         let mut worst = Decimal::ZERO;
         for c in criteria {
@@ -755,8 +782,8 @@ impl Checker {
             self.error(l.top_grade_ceiling.span(), format!("`top_grade_ceiling` ({top}%) is below `ceiling` ({ceiling}%); the top grade may only go higher"));
         }
         let rounding_unit = self.num(&l.rounding_unit);
-        if rounding_unit <= Decimal::ZERO {
-            self.error(l.rounding_unit.span(), format!("`rounding_unit` is {rounding_unit}; use a positive amount such as 1000 (or 0.01 for cents)"));
+        if rounding_unit < Decimal::new(1, 2) {
+            self.error(l.rounding_unit.span(), format!("`rounding_unit` is {rounding_unit}; use an amount of 0.01 (cents) or more, such as 1000"));
         }
         if *l.payment_days.get_ref() == 0 {
             self.error(
@@ -836,7 +863,7 @@ impl Checker {
                 f,
                 &format!("the `limit_factor` of `{name}`"),
                 Decimal::ZERO,
-                None,
+                Some(Decimal::TEN),
             )
         });
         if od.notches.is_none() && od.limit_factor.is_none() {
@@ -1015,6 +1042,11 @@ impl Checker {
             origin: self.origin(&g.max_percent_of_sales.span()),
         }
     }
+}
+
+/// The sum, or `None` when it does not fit a decimal.
+fn checked_sum(mut values: impl Iterator<Item = Decimal>) -> Option<Decimal> {
+    values.try_fold(Decimal::ZERO, |a, b| a.checked_add(b))
 }
 
 fn is_identifier(s: &str) -> bool {

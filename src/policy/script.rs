@@ -269,13 +269,23 @@ pub(crate) fn build_engine(sink: &Sink) -> Engine {
     );
 
     engine.register_fn("known", |v: Dynamic| !v.is_unit());
-    engine.register_fn("pct", |v: Decimal| {
-        format!("{}%", (v * Decimal::ONE_HUNDRED).normalize())
+    engine.register_fn("pct", |v: Decimal| -> Result<String, Box<EvalAltResult>> {
+        let p = v.checked_mul(Decimal::ONE_HUNDRED).ok_or_else(|| {
+            runtime_error(format!("`pct({v})` is too large to show as a percent"))
+        })?;
+        Ok(format!("{}%", p.normalize()))
     });
-    engine.register_fn("pct", |v: i64| format!("{}%", v * 100));
+    engine.register_fn("pct", |v: i64| -> Result<String, Box<EvalAltResult>> {
+        let p = v.checked_mul(100).ok_or_else(|| {
+            runtime_error(format!("`pct({v})` is too large to show as a percent"))
+        })?;
+        Ok(format!("{p}%"))
+    });
     // Money in a reason reads the same however many decimals the input cell had.
     engine.register_fn("money", |v: Decimal| crate::money::Money(v).to_string());
-    engine.register_fn("money", |v: i64| crate::money::Money(Decimal::from(v)).to_string());
+    engine.register_fn("money", |v: i64| {
+        crate::money::Money(Decimal::from(v)).to_string()
+    });
     engine.register_fn("rank", |g: &str| -> Result<i64, Box<EvalAltResult>> {
         Ok(Grade::from_str(g).map_err(runtime_error)?.rank() as i64)
     });

@@ -45,10 +45,13 @@ impl SourceFile {
             .map_or(start + end, |(i, _)| start + i)
     }
 
-    /// The exact decimal a TOML number stands for, read from the literal text in the file.
-    pub fn decimal(&self, n: &Spanned<TomlNumber>) -> Decimal {
+    /// The exact decimal a TOML number stands for, read from the literal text in the file; a
+    /// diagnostic at the number when it does not fit.
+    pub fn decimal(self: &Arc<Self>, n: &Spanned<TomlNumber>) -> Result<Decimal, Diagnostic> {
         let literal = self.text.get(n.span()).unwrap_or("");
-        n.get_ref().exact(literal.trim())
+        n.get_ref()
+            .exact(literal.trim())
+            .map_err(|e| Diagnostic::error(self, Some(n.span()), e))
     }
 }
 

@@ -17,7 +17,7 @@ use crossbeam_channel::bounded;
 use crate::client::{Client, ClientReader, InputError, RawRow, Reject, SeenIds};
 
 /// Rows handed to a worker at a time.
-const BATCH: usize = 1024;
+const BATCH: usize = 512;
 
 /// What happens to one row.
 #[derive(Debug)]

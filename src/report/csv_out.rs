@@ -17,13 +17,14 @@ fn record<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(fields: I) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-/// The header row.
-pub fn header(split: bool) -> Vec<u8> {
-    let mut header: Vec<String> = ["id", "name", "region", "grade", "base_grade", "score"]
+/// The columns of a decision, in order, up to the policy identity: shared by the CSV output
+/// and the `decisions` sheet of a workbook.
+pub fn decision_columns() -> Vec<String> {
+    let mut columns: Vec<String> = ["id", "name", "region", "grade", "base_grade", "score"]
         .map(String::from)
         .to_vec();
-    header.extend(CRITERIA.iter().map(|c| format!("score_{c}")));
-    header.extend(
+    columns.extend(CRITERIA.iter().map(|c| format!("score_{c}")));
+    columns.extend(
         [
             "limit",
             "payment_days",
@@ -39,12 +40,16 @@ pub fn header(split: bool) -> Vec<u8> {
             "group_over",
             "reason_codes",
             "reasons",
-            "policy_name",
-            "policy_version",
-            "policy_hash",
         ]
         .map(String::from),
     );
+    columns
+}
+
+/// The header row.
+pub fn header(split: bool) -> Vec<u8> {
+    let mut header = decision_columns();
+    header.extend(["policy_name", "policy_version", "policy_hash"].map(String::from));
     if split {
         header.extend(["side", "champion_hash", "challenger_hash"].map(String::from));
     }

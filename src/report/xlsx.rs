@@ -21,7 +21,7 @@ use super::{DecisionWriter, Split};
 use crate::context::Context;
 use crate::engine::Decision;
 use crate::money::Money;
-use crate::policy::{CRITERIA, Identity};
+use crate::policy::Identity;
 
 /// Rows a sheet holds after its header row.
 const MAX_ROWS: u32 = 1_048_575;
@@ -57,29 +57,7 @@ pub struct XlsxWriter<'a, W: Write> {
 /// The headers of the `decisions` sheet: those of the CSV output, less the policy columns
 /// (the `policy` sheet holds them), plus the deciding side in a champion/challenger run.
 fn headers(split: bool) -> Vec<String> {
-    let mut h: Vec<String> = ["id", "name", "region", "grade", "base_grade", "score"]
-        .map(String::from)
-        .to_vec();
-    h.extend(CRITERIA.iter().map(|c| format!("score_{c}")));
-    h.extend(
-        [
-            "limit",
-            "payment_days",
-            "exposure",
-            "available",
-            "actions",
-            "next_review",
-            "outlook",
-            "notch_change",
-            "group",
-            "group_line",
-            "group_exposure",
-            "group_over",
-            "reason_codes",
-            "reasons",
-        ]
-        .map(String::from),
-    );
+    let mut h = super::csv_out::decision_columns();
     if split {
         h.extend(["side", "policy_hash"].map(String::from));
     }

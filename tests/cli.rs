@@ -12,6 +12,8 @@ mod support;
 mod actions;
 #[path = "cli/args.rs"]
 mod args;
+#[path = "cli/audit.rs"]
+mod audit;
 #[path = "cli/authoring.rs"]
 mod authoring;
 #[path = "cli/channel.rs"]

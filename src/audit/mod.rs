@@ -91,6 +91,10 @@ pub fn client_fields(c: &Client) -> BTreeMap<String, String> {
     text("last_review", c.last_review.map(|d| d.to_string()));
     text("previous_grade", c.previous_grade.map(|g| g.to_string()));
     text("group", c.group.clone());
+    text(
+        "temporary_line_until",
+        c.temporary_line_until.map(|d| d.to_string()),
+    );
     for f in Fact::ALL.iter().filter(|f| f.is_input()) {
         text(f.name(), c.facts.get(*f).map(|d| d.to_string()));
     }

@@ -27,6 +27,7 @@ pub const TEXT_COLUMNS: &[&str] = &[
     "distress_confirmed",
     "previous_grade",
     "group",
+    "temporary_line_until",
 ];
 
 /// One client, its fields checked.
@@ -44,6 +45,8 @@ pub struct Client {
     pub previous_grade: Option<Grade>,
     /// The group (parent) it belongs to, whose members share a group line.
     pub group: Option<String>,
+    /// The last day (inclusive) of its temporary line.
+    pub temporary_line_until: Option<Date>,
     /// The numeric input columns; derived ratios are filled in by the engine.
     pub facts: Facts,
     /// Columns the engine does not know, passed to scripts as they are.
@@ -65,6 +68,7 @@ impl Client {
             last_review: None,
             previous_grade: None,
             group: None,
+            temporary_line_until: None,
             facts,
             extra: Vec::new(),
         }
@@ -130,6 +134,7 @@ pub enum Column {
     LastReview,
     PreviousGrade,
     Group,
+    TemporaryLineUntil,
     Fact(Fact),
     Extra(Arc<str>),
 }
@@ -145,6 +150,7 @@ impl Column {
             "last_review" => Column::LastReview,
             "previous_grade" => Column::PreviousGrade,
             "group" => Column::Group,
+            "temporary_line_until" => Column::TemporaryLineUntil,
             other => match Fact::by_name(other) {
                 Some(f) if f.is_input() => Column::Fact(f),
                 _ => Column::Extra(Arc::from(other)),
@@ -227,6 +233,10 @@ impl RowBuilder {
             },
             Column::LastReview => match date(raw) {
                 Ok(v) => c.last_review = v,
+                Err(e) => self.problem(name, e),
+            },
+            Column::TemporaryLineUntil => match date(raw) {
+                Ok(v) => c.temporary_line_until = v,
                 Err(e) => self.problem(name, e),
             },
             Column::PreviousGrade => match grade(raw) {

@@ -232,7 +232,7 @@ fn number_cell(
     text: &str,
     at: &dyn Fn() -> String,
 ) {
-    if *column == Column::LastReview {
+    if matches!(column, Column::LastReview | Column::TemporaryLineUntil) {
         b.refuse(
             name,
             format!(

@@ -256,6 +256,8 @@ fn column_value(c: &Client, column: &str) -> Option<String> {
         "key_account" => c.key_account.map(|b| b.to_string()),
         "distress_confirmed" => c.distress_confirmed.map(|b| b.to_string()),
         "last_review" => c.last_review.map(|d| d.to_string()),
+        "temporary_line_until" => c.temporary_line_until.map(|d| d.to_string()),
+        "group" => c.group.clone(),
         other => match crate::client::Fact::by_name(other) {
             Some(f) => c.facts.get(f).map(|d| d.normalize().to_string()),
             None => c

@@ -111,19 +111,10 @@ impl Portfolio {
 
 /// The action a reason of a decision stands for, when it is a warning sign credit control acts
 /// on: `terminate`, `hold`, `require_collateral` or `watch`; `None` for the others (grade moves,
-/// the economy, the line arithmetic, the review date, the score).
-///
-/// The engine orders reasons by a priority per kind and keeps that priority in the reason;
-/// this reads the kind back from it. `tests::signs_are_read_back_from_real_decisions` decides
-/// real clients so a renumbering in the engine is caught.
+/// the economy, the line arithmetic, the review date, the score). The engine attaches the
+/// action to each reason; this only leaves out the review date, which is not a sign.
 pub fn sign_action(r: &Reason) -> Option<Action> {
-    match r.priority {
-        0 => Some(Action::Terminate),
-        1 => Some(Action::Hold),
-        2 => Some(Action::RequireCollateral),
-        7 => Some(Action::Watch),
-        _ => None,
-    }
+    r.action.filter(|a| *a != Action::ReviewDue)
 }
 
 #[cfg(test)]

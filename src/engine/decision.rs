@@ -39,6 +39,9 @@ pub struct Reason {
     pub text: String,
     /// Lower is more important.
     pub priority: u8,
+    /// What credit control must do because of this reason, when it asks for an action
+    /// (`hold`, `terminate`, ...); `None` for reasons that explain (grade moves, line steps).
+    pub action: Option<Action>,
     /// `file:line` of the rule that gave it, when a script did.
     pub at: Option<String>,
 }
@@ -49,8 +52,15 @@ impl Reason {
             code: code.to_string(),
             text: text.to_string(),
             priority,
+            action: None,
             at: None,
         }
+    }
+
+    /// The reason asks credit control for `action`.
+    pub fn acting(mut self, action: Action) -> Reason {
+        self.action = Some(action);
+        self
     }
 
     pub fn at(mut self, at: &str) -> Reason {

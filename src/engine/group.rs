@@ -244,7 +244,7 @@ impl GroupLines {
                 fmt_money(g.totals.exposure - g.line.amount)
             ),
             PRIORITY_HOLD,
-        ));
+        ).acting(Action::Hold));
         d.reasons.sort_by_key(|r| r.priority);
     }
 }

@@ -261,7 +261,15 @@ impl<'p> Evaluator<'p> {
                 EffectKind::LineFactor(f) => format!(" (line x{})", f.normalize()),
                 _ => String::new(),
             };
-            reasons.push(Reason::new(&e.code, &format!("{}{effect}", e.text), priority).at(&at));
+            let action = match &e.kind {
+                EffectKind::Terminate => Some(Action::Terminate),
+                EffectKind::RequireCollateral => Some(Action::RequireCollateral),
+                EffectKind::Watch => Some(Action::Watch),
+                _ => None,
+            };
+            let mut reason = Reason::new(&e.code, &format!("{}{effect}", e.text), priority).at(&at);
+            reason.action = action;
+            reasons.push(reason);
         }
 
         // Economy and our own health.
@@ -373,11 +381,14 @@ impl<'p> Evaluator<'p> {
         let available = limit - exposure;
         let hold = terminate || exposure > limit;
         if terminate {
-            reasons.push(Reason::new(
-                "terminating",
-                "trading is being terminated: ship nothing more",
-                PRIORITY_HOLD,
-            ));
+            reasons.push(
+                Reason::new(
+                    "terminating",
+                    "trading is being terminated: ship nothing more",
+                    PRIORITY_HOLD,
+                )
+                .acting(Action::Hold),
+            );
         } else if hold {
             reasons.push(Reason::new(
                 "over_limit",
@@ -388,7 +399,7 @@ impl<'p> Evaluator<'p> {
                     crate::money::fmt_money(-available)
                 ),
                 PRIORITY_HOLD,
-            ));
+            ).acting(Action::Hold));
         }
         let key = client.key_account == Some(true);
         let months = policy.review.months_for(grade, key);
@@ -442,7 +453,8 @@ impl<'p> Evaluator<'p> {
                 ),
                 None => "no credit review on record: review now".to_string(),
             };
-            reasons.push(Reason::new("review_due", &text, PRIORITY_REVIEW));
+            reasons
+                .push(Reason::new("review_due", &text, PRIORITY_REVIEW).acting(Action::ReviewDue));
         }
         reasons.push(Reason::new(
             "score",

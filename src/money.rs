@@ -85,6 +85,66 @@ pub fn fmt_plain(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
+/// A decimal rounded for reading, half away from zero, `places` decimals after multiplying it
+/// by `10^shift`, without sign on zero (`-0.001` at two places is `0.00`). Works on the
+/// decimal's digits, so no value is too large.
+fn fixed(d: Decimal, shift: u32, places: u32) -> String {
+    let (m, s) = (d.mantissa(), d.scale());
+    let up = shift + places;
+    // `m < 2^96` and `up <= 8` here, so the product fits an `i128`; `10^s <= 10^28` fits too.
+    let n = if s <= up {
+        m * 10i128.pow(up - s)
+    } else {
+        let div = 10i128.pow(s - up);
+        let (q, r) = (m / div, m % div);
+        if 2 * r.abs() >= div {
+            q + m.signum()
+        } else {
+            q
+        }
+    };
+    let digits = n.unsigned_abs().to_string();
+    let places = places as usize;
+    let digits = format!("{digits:0>width$}", width = places + 1);
+    let (int, frac) = digits.split_at(digits.len() - places);
+    let sign = if n < 0 { "-" } else { "" };
+    if places == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
+}
+
+/// A share as a percent for reading, one decimal: `0.456` -> `45.6%`, `0.45` -> `45.0%`,
+/// `1.42105263` -> `142.1%`. Reason texts use it; exact values stay in the JSON fields.
+pub fn fmt_pct(d: Decimal) -> String {
+    format!("{}%", fixed(d, 2, 1))
+}
+
+/// A ratio for reading, two decimals: `2.666...` -> `2.67`, `1.5` -> `1.50`.
+pub fn fmt_ratio(d: Decimal) -> String {
+    fixed(d, 0, 2)
+}
+
+/// Money for reading, two decimals: `1539000` -> `1539000.00`, `1.005` -> `1.01`. Unlike
+/// [`fmt_money`], which writes the exact amount for machines, this rounds.
+pub fn fmt_amount(d: Decimal) -> String {
+    fixed(d, 0, 2)
+}
+
+/// A figure whose kind is not known (a script's named number) for reading: exact when it has
+/// at most eight decimals (`0.6`, `0.59999999`, `1539000`), else rounded to eight and marked
+/// `~` (`~0.33333333`), so a rounded figure never passes for the exact one. Eight places keep
+/// a figure just past its threshold visibly past it, where a percent to one place may not.
+pub fn fmt_figure(d: Decimal) -> String {
+    let n = d.normalize();
+    if n.scale() <= 8 {
+        n.to_string()
+    } else {
+        format!("~{}", fixed(d, 0, 8))
+    }
+}
+
 /// A number as written in a TOML file. Integers and strings are exact at once; a TOML float is
 /// kept here only until its literal text is read back from the file (see
 /// [`crate::policy::source::SourceFile::decimal`]), so `0.1` means exactly one tenth.
@@ -156,6 +216,38 @@ mod tests {
             parse_decimal("99999999999999999999999999999999")
                 .unwrap_err()
                 .contains("too large")
+        );
+    }
+
+    fn dec(s: &str) -> Decimal {
+        parse_decimal(s).unwrap()
+    }
+
+    #[test]
+    fn shares_ratios_and_money_are_rounded_for_reading() {
+        assert_eq!(fmt_pct(dec("0.456")), "45.6%");
+        assert_eq!(fmt_pct(dec("0.45")), "45.0%");
+        assert_eq!(fmt_pct(dec("1.42105263008310249464936579")), "142.1%");
+        assert_eq!(fmt_pct(dec("0.00049")), "0.0%");
+        assert_eq!(fmt_pct(dec("0.00051")), "0.1%");
+        assert_eq!(fmt_pct(dec("-0.1205")), "-12.1%");
+        assert_eq!(fmt_pct(dec("-0.0001")), "0.0%");
+        assert_eq!(fmt_pct(Decimal::from(3)), "300.0%");
+        assert_eq!(fmt_pct(Decimal::MAX), "7922816251426433759354395033500.0%");
+        assert_eq!(fmt_ratio(dec("2.6666666666666666666666666667")), "2.67");
+        assert_eq!(fmt_ratio(dec("1.5")), "1.50");
+        assert_eq!(fmt_ratio(dec("0.005")), "0.01");
+        assert_eq!(fmt_ratio(dec("-0.005")), "-0.01");
+        assert_eq!(fmt_amount(Decimal::from(1539000)), "1539000.00");
+        assert_eq!(fmt_amount(dec("1.005")), "1.01");
+        assert_eq!(fmt_amount(dec("0.004")), "0.00");
+        assert_eq!(fmt_figure(dec("0.60")), "0.6");
+        assert_eq!(fmt_figure(dec("1539000.00")), "1539000");
+        assert_eq!(fmt_figure(dec("0.59999999")), "0.59999999");
+        assert_eq!(fmt_figure(dec("0.599999999")), "~0.60000000");
+        assert_eq!(
+            fmt_figure(dec("0.1000000105263157894736842105")),
+            "~0.10000001"
         );
     }
 

@@ -1,14 +1,13 @@
 //! `credit-policy channel`: the channel screen, real versus fake big clients. The largest
-//! clients by annual sales, most doubtful first, each with the signs raised against the
-//! policy's thresholds and the figures behind them (see `control::channel`).
+//! clients by annual sales, most doubtful first, each with the signs the policy's rules raised
+//! and the figures behind them (see `control::channel`).
 
 use std::fmt::Write as _;
 
 use comfy_table::CellAlignment;
 use credit_policy::client::Row;
-use credit_policy::control::channel::{
-    DEFAULT_TOP, Largest, RANKING, Screen, ScreenJson, Sign, pct, shown_growth, shown_ratio,
-};
+use credit_policy::control::channel::{DEFAULT_TOP, Largest, RANKING, Screen, ScreenJson};
+use credit_policy::money::{fmt_figure, fmt_pct};
 use credit_policy::policy::Policy;
 use credit_policy::report::money_grouped;
 
@@ -65,7 +64,7 @@ pub fn run(args: Args) -> u8 {
             }
         }
     }
-    let mut screen = Screen::new(&policy, ctx.as_of, top);
+    let mut screen = Screen::new(ctx.as_of, top);
     screen.considered = largest.seen();
     for c in largest.into_clients() {
         match ev.decide(&c) {
@@ -94,11 +93,10 @@ pub fn run(args: Args) -> u8 {
     }
 }
 
-/// The screen for a person: the ranking and thresholds, one row per client, then every sign
-/// raised with its figures.
+/// The screen for a person: the ranking, one row per client, then every sign raised with its
+/// text and figures.
 pub fn render(s: &Screen, policy: &Policy) -> String {
     let mut out = String::new();
-    let th = &s.thresholds;
     let _ = writeln!(
         out,
         "channel screen as of {}: the {} largest of {} client(s) by annual sales, most doubtful first",
@@ -107,23 +105,10 @@ pub fn render(s: &Screen, policy: &Policy) -> String {
         s.considered
     );
     let _ = writeln!(out, "ranked by: {RANKING}");
-    let set: Vec<String> = th
-        .set()
-        .map(|(sign, t)| format!("{} {}", sign.param(), pct(t)))
-        .collect();
     let _ = writeln!(
         out,
-        "thresholds: {}",
-        if set.is_empty() {
-            "none".to_string()
-        } else {
-            set.join(", ")
-        }
+        "signs: the reasons the policy's rules gave that ask for an action (watch, hold, require_collateral, terminate)"
     );
-    if !th.unset.is_empty() {
-        let why: Vec<&str> = th.unset.iter().map(|u| u.why.as_str()).collect();
-        let _ = writeln!(out, "not screened: {}", why.join("; "));
-    }
     if s.items.is_empty() {
         let _ = writeln!(out, "\nno client to screen");
     } else {
@@ -134,86 +119,59 @@ pub fn render(s: &Screen, policy: &Policy) -> String {
             "name",
             "annual sales",
             "sell-through",
-            "cross-region",
-            "inventory / sales growth",
-            "receivables / sales growth",
             "signs",
             "grade",
-            "watch",
+            "actions",
+            "codes",
         ]);
         for i in &s.items {
-            let f = &i.figures;
-            let mark = |sign: Sign, text: String| {
-                if i.has(sign) {
-                    format!("{text} !")
-                } else {
-                    text
-                }
-            };
+            let codes: Vec<&str> = i.signs.iter().map(|g| g.code.as_str()).collect();
+            let actions: Vec<&str> = i.actions.iter().map(|a| a.as_str()).collect();
             t.add_row([
                 i.rank.to_string(),
                 i.id.clone(),
                 i.name.clone().unwrap_or_default(),
-                money_grouped(f.annual_sales),
-                mark(
-                    Sign::LowSellThrough,
-                    shown_ratio(
-                        Sign::LowSellThrough,
-                        f.sell_through,
-                        th.get(Sign::LowSellThrough),
-                    ),
-                ),
-                mark(
-                    Sign::CrossRegion,
-                    shown_ratio(
-                        Sign::CrossRegion,
-                        f.cross_region_share,
-                        th.get(Sign::CrossRegion),
-                    ),
-                ),
-                mark(
-                    Sign::InventoryOutgrowingSales,
-                    format!(
-                        "{} / {}",
-                        shown_growth(f.inventory_growth),
-                        shown_growth(f.sales_growth)
-                    ),
-                ),
-                mark(
-                    Sign::ReceivablesOutgrowingSales,
-                    format!(
-                        "{} / {}",
-                        shown_growth(f.receivable_growth),
-                        shown_growth(f.sales_growth)
-                    ),
-                ),
-                i.flags.len().to_string(),
+                money_grouped(i.annual_sales),
+                i.sell_through.map_or("unknown".into(), fmt_pct),
+                i.signs.len().to_string(),
                 i.grade.to_string(),
-                if i.watch { "watch" } else { "" }.to_string(),
+                actions.join(" "),
+                codes.join(" "),
             ]);
         }
-        for col in [0, 3, 4, 5, 6, 7, 8] {
+        for col in [0, 3, 4, 5] {
             if let Some(c) = t.column_mut(col) {
                 c.set_cell_alignment(CellAlignment::Right);
             }
         }
         let _ = writeln!(out, "\n{t}");
-        let flagged: Vec<_> = s.items.iter().filter(|i| !i.flags.is_empty()).collect();
+        let flagged: Vec<_> = s.items.iter().filter(|i| !i.signs.is_empty()).collect();
         if !flagged.is_empty() {
-            let _ = writeln!(
-                out,
-                "\nsigns raised (! above), against the policy's thresholds"
-            );
+            let _ = writeln!(out, "\nsigns raised, as the rules wrote them");
             for i in flagged {
-                for f in &i.flags {
+                for g in &i.signs {
                     let _ = writeln!(
                         out,
-                        "  {} {}: {} [{}]",
+                        "  {} {} ({}): {}",
                         i.id,
-                        f.sign.code(),
-                        f.text,
-                        f.sign.param()
+                        g.code,
+                        g.action.as_str(),
+                        g.text
                     );
+                    let figures: Vec<String> = g
+                        .figures
+                        .iter()
+                        .map(|(n, v)| format!("{n} {}", fmt_figure(*v)))
+                        .collect();
+                    let at = g.at.as_deref().map(|a| format!("at {a}"));
+                    let detail: Vec<String> = (!figures.is_empty())
+                        .then(|| figures.join(", "))
+                        .into_iter()
+                        .chain(at)
+                        .collect();
+                    if !detail.is_empty() {
+                        let _ = writeln!(out, "      {}", detail.join("; "));
+                    }
                 }
             }
         }

@@ -1,21 +1,14 @@
 //! The channel screen: real versus fake big clients. A real big client sells large volumes on
 //! to end customers; a fake one looks big because our goods are moved into its own warehouse,
 //! or sold outside its territory. The screen takes the largest clients by annual sales and
-//! ranks them by how real their volume is, most doubtful first, from four signs:
+//! shows, for each, the signs the policy's rules raised for it, most doubtful first.
 //!
-//! | sign | raised when | threshold (`[params]`) | reason code in `evaluate` |
-//! |---|---|---|---|
-//! | low sell-through | `sell_out / sell_in < min_sell_through` | `min_sell_through` | `low_sell_through` |
-//! | cross-region sales | `cross_region_sales / sell_out > max_cross_region_share` | `max_cross_region_share` | `cross_region` |
-//! | inventory outgrowing sales | `inventory_growth - sales_growth > max_inventory_growth_gap` | `max_inventory_growth_gap` | `inventory_outgrowing_sales` |
-//! | receivables outgrowing sales | `receivable_growth - sales_growth > max_receivable_growth_gap` | `max_receivable_growth_gap` | `receivables_outgrowing_sales` |
-//!
-//! The thresholds are read from the policy's `[params]` by name, the same constants the
-//! policy's `rules/channel.rhai` compares against when it puts a client on `watch`; so the
-//! screen and `evaluate` raise the same signs for the same client (a test decides clients on
-//! both sides of every threshold to keep it so). An unknown figure raises no sign, as a
-//! comparison with `()` is false in a script. A threshold the policy does not set (or sets to
-//! something other than a number) is not screened, and the screen says so.
+//! A sign is a reason of the client's decision that asks credit control to act (`watch`,
+//! `hold`, `require_collateral`, `terminate`; see [`super::sign_action`]), with its code, its
+//! text and the figures the rule attached (`watch(code, text, #{ sell_through: sell_through,
+//! limit: min_sell_through })`). The screen has no channel rule of its own: what finance
+//! writes in `rules/channel.rhai` is what it shows, so a new sign, or a new threshold in
+//! `[params]`, appears here and in `evaluate` alike, with no change to the program.
 //!
 //! The ranking, most doubtful first ([`RANKING`]): more signs raised first; then lower
 //! sell-through first, an unknown sell-through after every known one; then larger annual sales
@@ -25,15 +18,14 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use jiff::civil::Date;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
-use crate::client::facts::UNBOUNDED;
+use super::sign_action;
 use crate::client::{Client, Fact};
 use crate::engine::{Action, Decision};
 use crate::grade::Grade;
-use crate::money::fmt_money;
-use crate::policy::{Identity, Param, Policy};
-use crate::report::money_grouped;
+use crate::money::{fmt_money, fmt_plain};
+use crate::policy::Identity;
 
 /// The ranking in words, as the screen's header says it.
 pub const RANKING: &str =
@@ -42,216 +34,19 @@ pub const RANKING: &str =
 /// How many of the largest clients the screen takes when not told.
 pub const DEFAULT_TOP: usize = 20;
 
-/// A sign that a big client's volume may not be real.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Sign {
-    /// Little of what it buys from us reaches end customers.
-    LowSellThrough,
-    /// Too much of what it sells is sold outside its territory.
-    CrossRegion,
-    /// Its inventory grows much faster than its sales.
-    InventoryOutgrowingSales,
-    /// What it owes us grows much faster than its sales.
-    ReceivablesOutgrowingSales,
-}
-
-impl Sign {
-    /// Every sign, in the order the screen shows them.
-    pub const ALL: [Sign; 4] = [
-        Sign::LowSellThrough,
-        Sign::CrossRegion,
-        Sign::InventoryOutgrowingSales,
-        Sign::ReceivablesOutgrowingSales,
-    ];
-
-    /// The reason code `rules/channel.rhai` gives when it raises `watch` for this sign.
-    pub fn code(self) -> &'static str {
-        match self {
-            Sign::LowSellThrough => "low_sell_through",
-            Sign::CrossRegion => "cross_region",
-            Sign::InventoryOutgrowingSales => "inventory_outgrowing_sales",
-            Sign::ReceivablesOutgrowingSales => "receivables_outgrowing_sales",
-        }
-    }
-
-    /// The `[params]` entry that holds the threshold.
-    pub fn param(self) -> &'static str {
-        match self {
-            Sign::LowSellThrough => "min_sell_through",
-            Sign::CrossRegion => "max_cross_region_share",
-            Sign::InventoryOutgrowingSales => "max_inventory_growth_gap",
-            Sign::ReceivablesOutgrowingSales => "max_receivable_growth_gap",
-        }
-    }
-
-    /// Raised below the threshold (`true`) or above it (`false`).
-    fn below(self) -> bool {
-        self == Sign::LowSellThrough
-    }
-}
-
-/// A threshold the screen cannot use, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unset {
-    pub sign: Sign,
-    /// e.g. ``not set in `[params]` ``.
-    pub why: String,
-}
-
-/// The four thresholds of a policy; a sign whose threshold is unset is not screened.
+/// A sign a rule raised for a client: one reason of its decision that asks for an action.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Thresholds {
-    values: [Option<Decimal>; 4],
-    /// The thresholds the policy does not set, in [`Sign::ALL`] order.
-    pub unset: Vec<Unset>,
-}
-
-impl Thresholds {
-    /// Reads the thresholds from the policy's `[params]` by name.
-    pub fn of(policy: &Policy) -> Thresholds {
-        let mut values = [None; 4];
-        let mut unset = Vec::new();
-        for (i, sign) in Sign::ALL.into_iter().enumerate() {
-            let param = policy.params.iter().find(|(n, _)| n == sign.param());
-            let name = sign.param();
-            let why = match param.map(|(_, p)| p) {
-                Some(Param::Number(d)) => {
-                    values[i] = Some(*d);
-                    continue;
-                }
-                Some(Param::Bool(b)) => format!("`{name}` is `{b}`, not a number"),
-                Some(Param::Text(t)) => format!("`{name}` is the text \"{t}\", not a number"),
-                None => format!("`{name}` is not set in `[params]`"),
-            };
-            unset.push(Unset { sign, why });
-        }
-        Thresholds { values, unset }
-    }
-
-    /// The threshold of `sign`, `None` when the policy does not set it.
-    pub fn get(&self, sign: Sign) -> Option<Decimal> {
-        // `Sign::ALL` lists the signs in declaration order, so a sign's number is its index.
-        self.values[sign as usize]
-    }
-
-    /// The signs the policy sets a threshold for, with the threshold.
-    pub fn set(&self) -> impl Iterator<Item = (Sign, Decimal)> + '_ {
-        Sign::ALL
-            .into_iter()
-            .filter_map(|s| self.get(s).map(|t| (s, t)))
-    }
-}
-
-/// The figures the screen looks at for one client; `None` is unknown.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Figures {
-    pub annual_sales: Decimal,
-    pub sell_in: Option<Decimal>,
-    pub sell_out: Option<Decimal>,
-    pub cross_region_sales: Option<Decimal>,
-    /// `sell_out / sell_in`, as the engine derives it.
-    pub sell_through: Option<Decimal>,
-    /// `cross_region_sales / sell_out`, as the engine derives it.
-    pub cross_region_share: Option<Decimal>,
-    pub sales_growth: Option<Decimal>,
-    pub inventory_growth: Option<Decimal>,
-    pub receivable_growth: Option<Decimal>,
-}
-
-impl Figures {
-    /// The client's figures, the ratios derived exactly as the engine derives them.
-    pub fn of(client: &Client, as_of: Date) -> Figures {
-        let mut facts = client.facts.clone();
-        facts.derive(client.last_review, as_of);
-        Figures {
-            annual_sales: facts.get(Fact::AnnualSales).unwrap_or_default(),
-            sell_in: facts.get(Fact::SellIn),
-            sell_out: facts.get(Fact::SellOut),
-            cross_region_sales: facts.get(Fact::CrossRegionSales),
-            sell_through: facts.get(Fact::SellThrough),
-            cross_region_share: facts.get(Fact::CrossRegionShare),
-            sales_growth: facts.get(Fact::SalesGrowth),
-            inventory_growth: facts.get(Fact::InventoryGrowth),
-            receivable_growth: facts.get(Fact::ReceivableGrowth),
-        }
-    }
-
-    /// `inventory_growth - sales_growth`, when both are known.
-    pub fn inventory_gap(&self) -> Option<Decimal> {
-        self.inventory_growth?.checked_sub(self.sales_growth?)
-    }
-
-    /// `receivable_growth - sales_growth`, when both are known.
-    pub fn receivable_gap(&self) -> Option<Decimal> {
-        self.receivable_growth?.checked_sub(self.sales_growth?)
-    }
-
-    /// The figure a sign compares with its threshold.
-    pub fn value(&self, sign: Sign) -> Option<Decimal> {
-        match sign {
-            Sign::LowSellThrough => self.sell_through,
-            Sign::CrossRegion => self.cross_region_share,
-            Sign::InventoryOutgrowingSales => self.inventory_gap(),
-            Sign::ReceivablesOutgrowingSales => self.receivable_gap(),
-        }
-    }
-}
-
-/// A sign raised for a client: the figure, the threshold it crossed, and both in words.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Flag {
-    pub sign: Sign,
-    /// The figure compared: a ratio, or a growth gap.
-    pub value: Decimal,
-    pub threshold: Decimal,
-    /// e.g. `sell-through 45% < 60% (sell-out 450,000.00 of sell-in 1,000,000.00)`.
+pub struct Sign {
+    /// The reason code, e.g. `low_sell_through`.
+    pub code: String,
+    /// What it asks credit control to do.
+    pub action: Action,
+    /// The reason as the rule wrote it.
     pub text: String,
-}
-
-/// The sign raised by `figures` against `threshold`, if any: the same comparison the policy's
-/// `rules/channel.rhai` makes.
-pub fn flag(sign: Sign, figures: &Figures, threshold: Decimal) -> Option<Flag> {
-    let value = figures.value(sign)?;
-    let raised = if sign.below() {
-        value < threshold
-    } else {
-        value > threshold
-    };
-    if !raised {
-        return None;
-    }
-    let shown = ratio_pct(sign, value, threshold);
-    let limit = pct(threshold);
-    let amount = |d: Option<Decimal>| d.map_or("unknown".into(), money_grouped);
-    let growth = |d: Option<Decimal>| d.map_or("unknown".into(), signed_pct);
-    let text = match sign {
-        Sign::LowSellThrough => format!(
-            "sell-through {shown} < {limit} (sell-out {} of sell-in {})",
-            amount(figures.sell_out),
-            amount(figures.sell_in)
-        ),
-        Sign::CrossRegion => format!(
-            "cross-region {shown} > {limit} ({} of sell-out {})",
-            amount(figures.cross_region_sales),
-            amount(figures.sell_out)
-        ),
-        Sign::InventoryOutgrowingSales => format!(
-            "inventory {} vs sales {}: gap {shown} > {limit}",
-            growth(figures.inventory_growth),
-            growth(figures.sales_growth)
-        ),
-        Sign::ReceivablesOutgrowingSales => format!(
-            "receivables {} vs sales {}: gap {shown} > {limit}",
-            growth(figures.receivable_growth),
-            growth(figures.sales_growth)
-        ),
-    };
-    Some(Flag {
-        sign,
-        value,
-        threshold,
-        text,
-    })
+    /// The figures the rule attached, exact, in the order written.
+    pub figures: Vec<(String, Decimal)>,
+    /// `file:line` of the rule, when a script gave it.
+    pub at: Option<String>,
 }
 
 /// One client on the screen.
@@ -262,57 +57,64 @@ pub struct ScreenItem {
     pub id: String,
     pub name: Option<String>,
     pub region: Option<String>,
-    pub figures: Figures,
-    /// The signs raised, in [`Sign::ALL`] order.
-    pub flags: Vec<Flag>,
+    pub annual_sales: Decimal,
+    /// `sell_out / sell_in`, derived as the engine derives it; `None` when unknown.
+    pub sell_through: Option<Decimal>,
     pub grade: Grade,
-    /// The decision has the `watch` action (for these signs or any other reason).
-    pub watch: bool,
-    /// The codes of the decision's reasons that led to `watch`.
-    pub watch_reasons: Vec<String>,
+    pub actions: Vec<Action>,
+    /// The signs raised, most important first (the decision's order).
+    pub signs: Vec<Sign>,
 }
 
 impl ScreenItem {
     /// The screen's view of a client and its decision.
-    pub fn new(client: &Client, d: &Decision, thresholds: &Thresholds, as_of: Date) -> ScreenItem {
-        let figures = Figures::of(client, as_of);
-        let flags = thresholds
-            .set()
-            .filter_map(|(s, t)| flag(s, &figures, t))
-            .collect();
+    pub fn new(client: &Client, d: &Decision, as_of: Date) -> ScreenItem {
+        let mut facts = client.facts.clone();
+        facts.derive(client.last_review, as_of);
         ScreenItem {
             rank: 0,
-            id: client.id.clone(),
-            name: client.name.clone(),
-            region: client.region.clone(),
-            figures,
-            flags,
+            id: d.id.clone(),
+            name: d.name.clone(),
+            region: d.region.clone(),
+            annual_sales: facts.get(Fact::AnnualSales).unwrap_or_default(),
+            sell_through: facts.get(Fact::SellThrough),
             grade: d.grade,
-            watch: d.has(Action::Watch),
-            watch_reasons: d
+            actions: d.actions.clone(),
+            signs: d
                 .reasons
                 .iter()
-                .filter(|r| super::sign_action(r) == Some(Action::Watch))
-                .map(|r| r.code.clone())
+                .filter_map(|r| {
+                    sign_action(r).map(|action| Sign {
+                        code: r.code.clone(),
+                        action,
+                        text: r.text.clone(),
+                        figures: r.figures.clone(),
+                        at: r.at.clone(),
+                    })
+                })
                 .collect(),
         }
     }
 
-    /// True when the sign is raised.
-    pub fn has(&self, sign: Sign) -> bool {
-        self.flags.iter().any(|f| f.sign == sign)
+    /// True when the decision has the `watch` action.
+    pub fn watch(&self) -> bool {
+        self.actions.contains(&Action::Watch)
+    }
+
+    /// The sign with this code, if raised.
+    pub fn sign(&self, code: &str) -> Option<&Sign> {
+        self.signs.iter().find(|s| s.code == code)
     }
 
     /// The ranking of [`RANKING`]: `Less` when `self` is more doubtful than `other`.
     pub fn doubt_order(&self, other: &ScreenItem) -> Ordering {
-        let sell_through =
-            |i: &ScreenItem| (i.figures.sell_through.is_none(), i.figures.sell_through);
+        let sell_through = |i: &ScreenItem| (i.sell_through.is_none(), i.sell_through);
         other
-            .flags
+            .signs
             .len()
-            .cmp(&self.flags.len())
+            .cmp(&self.signs.len())
             .then_with(|| sell_through(self).cmp(&sell_through(other)))
-            .then_with(|| other.figures.annual_sales.cmp(&self.figures.annual_sales))
+            .then_with(|| other.annual_sales.cmp(&self.annual_sales))
             .then_with(|| self.id.cmp(&other.id))
     }
 }
@@ -326,26 +128,23 @@ pub struct Screen {
     /// How many clients were read, rejected rows not counted (the screen takes the `top`
     /// largest of them).
     pub considered: usize,
-    pub thresholds: Thresholds,
     pub items: Vec<ScreenItem>,
 }
 
 impl Screen {
-    /// An empty screen with the policy's thresholds.
-    pub fn new(policy: &Policy, as_of: Date, top: usize) -> Screen {
+    /// An empty screen.
+    pub fn new(as_of: Date, top: usize) -> Screen {
         Screen {
             as_of,
             top,
             considered: 0,
-            thresholds: Thresholds::of(policy),
             items: Vec::new(),
         }
     }
 
     /// Adds a client with its decision.
     pub fn add(&mut self, client: &Client, d: &Decision) {
-        self.items
-            .push(ScreenItem::new(client, d, &self.thresholds, self.as_of));
+        self.items.push(ScreenItem::new(client, d, self.as_of));
     }
 
     /// Puts the clients in order, most doubtful first, and numbers them from 1.
@@ -358,12 +157,12 @@ impl Screen {
 
     /// How many clients raise at least one sign.
     pub fn flagged(&self) -> usize {
-        self.items.iter().filter(|i| !i.flags.is_empty()).count()
+        self.items.iter().filter(|i| !i.signs.is_empty()).count()
     }
 
     /// How many clients are on `watch`.
     pub fn watched(&self) -> usize {
-        self.items.iter().filter(|i| i.watch).count()
+        self.items.iter().filter(|i| i.watch()).count()
     }
 }
 
@@ -449,69 +248,30 @@ impl Largest {
     }
 }
 
-/// The figure a sign compares, as a percent written so its comparison with the threshold reads
-/// true. A growth gap is the difference of two inputs, so it is shown exactly. A ratio is a
-/// quotient with up to 28 places: one below its threshold is cut down, one above it rounded up,
-/// to as many places as the threshold needs (at least one), so `59.9999%` never shows as `60%`.
-fn ratio_pct(sign: Sign, value: Decimal, threshold: Decimal) -> String {
-    if matches!(
-        sign,
-        Sign::InventoryOutgrowingSales | Sign::ReceivablesOutgrowingSales
-    ) {
-        return pct(value);
-    }
-    if value.abs() >= UNBOUNDED {
-        return "unbounded".into();
-    }
-    let places = (threshold * Decimal::ONE_HUNDRED)
-        .normalize()
-        .scale()
-        .max(1);
-    let strategy = if sign.below() {
-        RoundingStrategy::ToNegativeInfinity
-    } else {
-        RoundingStrategy::ToPositiveInfinity
-    };
-    let v = (value * Decimal::ONE_HUNDRED).round_dp_with_strategy(places, strategy);
-    format!("{}%", v.normalize())
-}
+/// A rule's figures as written out: a JSON object of exact decimal strings, in the order the
+/// rule wrote them.
+#[derive(Debug)]
+pub struct FiguresJson<'a>(pub &'a [(String, Decimal)]);
 
-/// A figure shown in the screen's columns: a ratio rounded to one place toward its threshold's
-/// side (see [`ratio_pct`]), or `unknown`.
-pub fn shown_ratio(sign: Sign, value: Option<Decimal>, threshold: Option<Decimal>) -> String {
-    value.map_or("unknown".into(), |v| {
-        ratio_pct(sign, v, threshold.unwrap_or(Decimal::ONE))
-    })
-}
-
-/// `0.456` -> `45.6%`, exact.
-pub fn pct(v: Decimal) -> String {
-    format!("{}%", (v * Decimal::ONE_HUNDRED).normalize())
-}
-
-/// A growth with its sign: `0.35` -> `+35%`, `-0.12` -> `-12%`, `0` -> `0%`.
-pub fn signed_pct(v: Decimal) -> String {
-    if v > Decimal::ZERO {
-        format!("+{}", pct(v))
-    } else {
-        pct(v)
+impl serde::Serialize for FiguresJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            m.serialize_entry(name, &fmt_plain(*value))?;
+        }
+        m.end()
     }
 }
 
-/// A growth as shown in a column: signed, or `unknown`.
-pub fn shown_growth(v: Option<Decimal>) -> String {
-    v.map_or("unknown".into(), signed_pct)
-}
-
-/// One sign raised, as written out.
+/// One sign as written out.
 #[derive(Debug, serde::Serialize)]
-pub struct FlagJson {
-    /// The reason code `evaluate` gives for the same sign.
-    pub code: &'static str,
-    pub param: &'static str,
-    pub value: String,
-    pub threshold: String,
-    pub text: String,
+pub struct SignJson<'a> {
+    pub code: &'a str,
+    pub action: &'static str,
+    pub text: &'a str,
+    pub figures: FiguresJson<'a>,
+    pub at: Option<&'a str>,
 }
 
 /// One client as written out: money as exact decimal strings, ratios as plain decimals
@@ -523,80 +283,38 @@ pub struct ScreenItemJson<'a> {
     pub name: Option<&'a str>,
     pub region: Option<&'a str>,
     pub annual_sales: String,
-    pub sell_in: Option<String>,
-    pub sell_out: Option<String>,
-    pub cross_region_sales: Option<String>,
     pub sell_through: Option<String>,
-    pub cross_region_share: Option<String>,
-    pub sales_growth: Option<String>,
-    pub inventory_growth: Option<String>,
-    pub receivable_growth: Option<String>,
-    /// `inventory_growth - sales_growth`.
-    pub inventory_gap: Option<String>,
-    /// `receivable_growth - sales_growth`.
-    pub receivable_gap: Option<String>,
-    pub flags: Vec<FlagJson>,
     pub grade: &'static str,
+    pub actions: Vec<&'static str>,
     pub watch: bool,
-    pub watch_reasons: &'a [String],
-}
-
-fn plain(d: Option<Decimal>) -> Option<String> {
-    d.map(|d| d.normalize().to_string())
+    pub signs: Vec<SignJson<'a>>,
 }
 
 impl<'a> ScreenItemJson<'a> {
     pub fn new(i: &'a ScreenItem) -> ScreenItemJson<'a> {
-        let f = &i.figures;
         ScreenItemJson {
             rank: i.rank,
             id: &i.id,
             name: i.name.as_deref(),
             region: i.region.as_deref(),
-            annual_sales: fmt_money(f.annual_sales),
-            sell_in: f.sell_in.map(fmt_money),
-            sell_out: f.sell_out.map(fmt_money),
-            cross_region_sales: f.cross_region_sales.map(fmt_money),
-            sell_through: plain(f.sell_through),
-            cross_region_share: plain(f.cross_region_share),
-            sales_growth: plain(f.sales_growth),
-            inventory_growth: plain(f.inventory_growth),
-            receivable_growth: plain(f.receivable_growth),
-            inventory_gap: plain(f.inventory_gap()),
-            receivable_gap: plain(f.receivable_gap()),
-            flags: i
-                .flags
+            annual_sales: fmt_money(i.annual_sales),
+            sell_through: i.sell_through.map(fmt_plain),
+            grade: i.grade.as_str(),
+            actions: i.actions.iter().map(|a| a.as_str()).collect(),
+            watch: i.watch(),
+            signs: i
+                .signs
                 .iter()
-                .map(|g| FlagJson {
-                    code: g.sign.code(),
-                    param: g.sign.param(),
-                    value: g.value.normalize().to_string(),
-                    threshold: g.threshold.normalize().to_string(),
-                    text: g.text.clone(),
+                .map(|g| SignJson {
+                    code: &g.code,
+                    action: g.action.as_str(),
+                    text: &g.text,
+                    figures: FiguresJson(&g.figures),
+                    at: g.at.as_deref(),
                 })
                 .collect(),
-            grade: i.grade.as_str(),
-            watch: i.watch,
-            watch_reasons: &i.watch_reasons,
         }
     }
-}
-
-/// A threshold as written out.
-#[derive(Debug, serde::Serialize)]
-pub struct ThresholdJson {
-    pub param: &'static str,
-    /// The reason code of the sign it screens.
-    pub code: &'static str,
-    pub value: String,
-}
-
-/// A threshold the policy does not set, as written out.
-#[derive(Debug, serde::Serialize)]
-pub struct UnsetJson<'a> {
-    pub param: &'static str,
-    pub code: &'static str,
-    pub why: &'a str,
 }
 
 /// The whole screen as written out.
@@ -606,9 +324,6 @@ pub struct ScreenJson<'a> {
     pub top: usize,
     pub considered: usize,
     pub ranking: &'static str,
-    pub thresholds: Vec<ThresholdJson>,
-    /// Signs not screened because the policy sets no threshold for them.
-    pub not_set: Vec<UnsetJson<'a>>,
     pub clients: Vec<ScreenItemJson<'a>>,
     pub policy: &'a Identity,
 }
@@ -620,25 +335,6 @@ impl<'a> ScreenJson<'a> {
             top: s.top,
             considered: s.considered,
             ranking: RANKING,
-            thresholds: s
-                .thresholds
-                .set()
-                .map(|(sign, t)| ThresholdJson {
-                    param: sign.param(),
-                    code: sign.code(),
-                    value: t.normalize().to_string(),
-                })
-                .collect(),
-            not_set: s
-                .thresholds
-                .unset
-                .iter()
-                .map(|u| UnsetJson {
-                    param: u.sign.param(),
-                    code: u.sign.code(),
-                    why: &u.why,
-                })
-                .collect(),
             clients: s.items.iter().map(ScreenItemJson::new).collect(),
             policy: identity,
         }
@@ -650,6 +346,7 @@ mod tests {
     use super::super::testing::*;
     use super::*;
     use crate::engine::Evaluator;
+    use crate::policy::{Param, Policy};
 
     /// The seed's strong client (AAA, no sign) with sales growing 12%.
     fn client(id: &str, sales: &str) -> Client {
@@ -663,17 +360,10 @@ mod tests {
         c
     }
 
-    fn conservative() -> Policy {
-        Policy::load(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/conservative"),
-        )
-        .unwrap()
-    }
-
     fn screen_of(policy: &Policy, clients: &[Client]) -> Screen {
         let ctx = as_of("2026-06-30");
         let mut ev = Evaluator::new(policy, &ctx).unwrap();
-        let mut s = Screen::new(policy, ctx.as_of, clients.len());
+        let mut s = Screen::new(ctx.as_of, clients.len());
         for c in clients {
             s.add(c, &ev.decide(c).unwrap());
         }
@@ -681,88 +371,106 @@ mod tests {
         s
     }
 
-    fn signs(i: &ScreenItem) -> Vec<Sign> {
-        i.flags.iter().map(|f| f.sign).collect()
+    fn codes(i: &ScreenItem) -> Vec<&str> {
+        i.signs.iter().map(|s| s.code.as_str()).collect()
+    }
+
+    fn item<'a>(s: &'a Screen, id: &str) -> &'a ScreenItem {
+        s.items.iter().find(|i| i.id == id).unwrap()
     }
 
     #[test]
-    fn each_sign_is_raised_past_its_threshold_and_not_at_it() {
+    fn the_signs_are_the_ones_the_rules_raised_with_their_figures() {
         use Fact::*;
-        let policy = standard();
-        // Sell-in 1000: sell-through 0.6 is the minimum, 0.599 below it. Sell-out 950:
-        // cross-region 95 is exactly 10%. Sales grow 12%: inventory or receivables at 32% is a
-        // gap of exactly 20 points.
-        let cases: Vec<(Client, Vec<Sign>)> = vec![
-            (
-                with(client("ST1", "1"), &[(SellOut, "599")]),
-                vec![Sign::LowSellThrough],
-            ),
-            (with(client("ST2", "1"), &[(SellOut, "600")]), vec![]),
-            (
-                with(client("CR1", "1"), &[(CrossRegionSales, "95.01")]),
-                vec![Sign::CrossRegion],
-            ),
-            (
-                with(client("CR2", "1"), &[(CrossRegionSales, "95")]),
-                vec![],
-            ),
-            (
-                with(client("IG1", "1"), &[(InventoryGrowth, "0.3201")]),
-                vec![Sign::InventoryOutgrowingSales],
-            ),
-            (
-                with(client("IG2", "1"), &[(InventoryGrowth, "0.32")]),
-                vec![],
-            ),
-            (
-                with(client("RG1", "1"), &[(ReceivableGrowth, "0.3201")]),
-                vec![Sign::ReceivablesOutgrowingSales],
-            ),
-            (
-                with(client("RG2", "1"), &[(ReceivableGrowth, "0.32")]),
-                vec![],
-            ),
-        ];
-        let clients: Vec<Client> = cases.iter().map(|(c, _)| c.clone()).collect();
-        let s = screen_of(&policy, &clients);
-        for (c, want) in &cases {
-            let item = s.items.iter().find(|i| i.id == c.id).unwrap();
-            assert_eq!(&signs(item), want, "{}", c.id);
-            assert_eq!(item.watch, !want.is_empty(), "{}", c.id);
-        }
-    }
-
-    #[test]
-    fn a_gap_needs_both_growths_and_takes_sales_falling_into_account() {
-        use Fact::*;
-        let policy = standard();
-        let mut unknown_sales = with(
-            client("U", "1"),
-            &[(InventoryGrowth, "0.9"), (ReceivableGrowth, "0.9")],
+        // Sell-through 0.5, cross-region 0.2 of sell-out, inventory +50% against sales +12%.
+        let c = with(
+            client("C", "1"),
+            &[
+                (SellOut, "500"),
+                (CrossRegionSales, "100"),
+                (InventoryGrowth, "0.5"),
+            ],
         );
-        unknown_sales.facts.set(SalesGrowth, None);
-        // Sales falling 15% while inventory grows 10%: a gap of 25 points.
-        let falling = with(
-            client("F", "1"),
-            &[(SalesGrowth, "-0.15"), (InventoryGrowth, "0.10")],
-        );
-        let s = screen_of(&policy, &[unknown_sales, falling]);
-        let f = s.items.iter().find(|i| i.id == "F").unwrap();
-        assert_eq!(signs(f), vec![Sign::InventoryOutgrowingSales]);
-        assert_eq!(f.flags[0].value, d("0.25"));
+        let s = screen_of(&standard(), &[c]);
+        let i = item(&s, "C");
         assert_eq!(
-            f.flags[0].text,
-            "inventory +10% vs sales -15%: gap 25% > 20%"
+            codes(i),
+            [
+                "low_sell_through",
+                "cross_region",
+                "inventory_outgrowing_sales"
+            ]
         );
-        let u = s.items.iter().find(|i| i.id == "U").unwrap();
-        assert!(u.flags.is_empty());
-        assert_eq!(u.figures.inventory_gap(), None);
+        let low = i.sign("low_sell_through").unwrap();
+        assert_eq!(low.action, Action::Watch);
+        assert_eq!(
+            low.text,
+            "sell-through 50.0% is below 60.0%: our goods may be piling up in its warehouse"
+        );
+        // In the order the rule wrote them, not by name.
+        assert_eq!(
+            low.figures,
+            [
+                ("sell_through".into(), d("0.5")),
+                ("limit".into(), d("0.60"))
+            ]
+        );
+        assert!(
+            low.at
+                .as_deref()
+                .is_some_and(|a| a.ends_with("rules/channel.rhai:7")),
+            "{:?}",
+            low.at
+        );
+        let inv = i.sign("inventory_outgrowing_sales").unwrap();
+        let names: Vec<&str> = inv.figures.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["inventory_growth", "sales_growth", "gap", "limit"]);
+        assert_eq!(inv.figures[2].1, d("0.38"));
+        assert!(i.watch());
+    }
+
+    #[test]
+    fn a_threshold_is_read_by_the_rule_not_by_the_screen() {
+        // Raise the policy's own threshold: the sign goes, with no change here.
+        let mut policy = standard();
+        for (n, p) in policy.params.iter_mut() {
+            if n == "min_sell_through" {
+                *p = Param::Number(d("0.40"));
+            }
+        }
+        let c = with(client("C", "1"), &[(Fact::SellOut, "500")]);
+        let s = screen_of(&policy, std::slice::from_ref(&c));
+        assert!(item(&s, "C").signs.is_empty());
+        let s = screen_of(&standard(), &[c]);
+        assert_eq!(codes(item(&s, "C")), ["low_sell_through"]);
+    }
+
+    #[test]
+    fn every_action_is_a_sign_but_the_review_date() {
+        // Over its line (hold), unknown payment history (require_collateral), review overdue.
+        let mut c = strong("H", "1000000", "900000", "0");
+        c.facts.set(Fact::OnTimeRatio, None);
+        c.last_review = Some("2024-01-01".parse().unwrap());
+        let s = screen_of(&standard(), &[c]);
+        let i = item(&s, "H");
+        let signs: Vec<(&str, Action)> = i
+            .signs
+            .iter()
+            .map(|s| (s.code.as_str(), s.action))
+            .collect();
+        assert!(signs.contains(&("over_limit", Action::Hold)), "{signs:?}");
+        assert!(
+            signs.contains(&("no_payment_history", Action::RequireCollateral)),
+            "{signs:?}"
+        );
+        assert!(i.actions.contains(&Action::ReviewDue));
+        assert!(signs.iter().all(|(_, a)| *a != Action::ReviewDue));
+        assert!(!i.watch());
     }
 
     #[test]
     fn the_most_doubtful_come_first() {
         use Fact::*;
-        let policy = standard();
         let two = with(
             client("TWO", "100"),
             &[(SellOut, "500"), (InventoryGrowth, "0.5")],
@@ -775,7 +483,7 @@ mod tests {
         let none_small = client("NONE_SMALL", "100");
         let none_small_b = client("NONE_SMALL_B", "100");
         let s = screen_of(
-            &policy,
+            &standard(),
             &[
                 none_small_b,
                 none_small,
@@ -803,106 +511,10 @@ mod tests {
     }
 
     #[test]
-    fn the_screen_and_evaluate_raise_the_same_signs() {
-        use Fact::*;
-        // Clients on both sides of every threshold of both policies, alone and together.
-        let mut clients = Vec::new();
-        let variations: &[&[(Fact, &str)]] = &[
-            &[],
-            &[(SellOut, "699")],
-            &[(SellOut, "650")],
-            &[(SellOut, "599")],
-            &[(CrossRegionSales, "47.51")],
-            &[(CrossRegionSales, "95.01")],
-            &[(CrossRegionSales, "47.5")],
-            &[(InventoryGrowth, "0.22")],
-            &[(InventoryGrowth, "0.2201")],
-            &[(InventoryGrowth, "0.33")],
-            &[(ReceivableGrowth, "0.22")],
-            &[(ReceivableGrowth, "0.2201")],
-            &[(ReceivableGrowth, "0.33")],
-            &[(SalesGrowth, "-0.3"), (InventoryGrowth, "-0.1")],
-            &[
-                (SellOut, "100"),
-                (CrossRegionSales, "90"),
-                (InventoryGrowth, "2"),
-                (ReceivableGrowth, "2"),
-            ],
-        ];
-        for (i, v) in variations.iter().enumerate() {
-            clients.push(with(client(&format!("C{i}"), "1000"), v));
-        }
-        let mut unknown = with(client("UNKNOWN", "1000"), &[(InventoryGrowth, "5")]);
-        unknown.facts.set(SellIn, None);
-        unknown.facts.set(SalesGrowth, None);
-        clients.push(unknown);
-
-        for (policy, want) in [(standard(), 8), (conservative(), 14)] {
-            let ctx = as_of("2026-06-30");
-            let mut ev = Evaluator::new(&policy, &ctx).unwrap();
-            let th = Thresholds::of(&policy);
-            assert!(th.unset.is_empty(), "{}", policy.identity.name);
-            let mut raised = 0;
-            for c in &clients {
-                let dec = ev.decide(c).unwrap();
-                let item = ScreenItem::new(c, &dec, &th, ctx.as_of);
-                let screen: Vec<&str> = item.flags.iter().map(|f| f.sign.code()).collect();
-                let codes: Vec<&str> = Sign::ALL.iter().map(|s| s.code()).collect();
-                let mut engine: Vec<&str> = dec
-                    .reasons
-                    .iter()
-                    .map(|r| r.code.as_str())
-                    .filter(|c| codes.contains(c))
-                    .collect();
-                engine.sort_by_key(|c| codes.iter().position(|x| x == c));
-                assert_eq!(screen, engine, "{} under {}", c.id, policy.identity.name);
-                assert_eq!(item.watch, !screen.is_empty(), "{}", c.id);
-                raised += screen.len();
-            }
-            // Not vacuous: the clients reach the thresholds of both policies.
-            assert_eq!(raised, want, "signs raised under {}", policy.identity.name);
-        }
-    }
-
-    #[test]
-    fn a_threshold_the_policy_does_not_set_is_not_screened() {
-        let mut policy = standard();
-        policy
-            .params
-            .retain(|(n, _)| n != "max_inventory_growth_gap");
-        for (n, p) in policy.params.iter_mut() {
-            if n == "max_receivable_growth_gap" {
-                *p = Param::Text("high".into());
-            }
-        }
-        let th = Thresholds::of(&policy);
-        assert_eq!(th.get(Sign::LowSellThrough), Some(d("0.60")));
-        assert_eq!(th.get(Sign::InventoryOutgrowingSales), None);
-        let why: Vec<(Sign, &str)> = th.unset.iter().map(|u| (u.sign, u.why.as_str())).collect();
-        assert_eq!(
-            why,
-            vec![
-                (
-                    Sign::InventoryOutgrowingSales,
-                    "`max_inventory_growth_gap` is not set in `[params]`"
-                ),
-                (
-                    Sign::ReceivablesOutgrowingSales,
-                    "`max_receivable_growth_gap` is the text \"high\", not a number"
-                ),
-            ]
-        );
-        let c = with(
-            client("X", "1"),
-            &[(Fact::InventoryGrowth, "3"), (Fact::SellOut, "10")],
-        );
-        let figures = Figures::of(&c, "2026-06-30".parse().unwrap());
-        let flags: Vec<Sign> = th
-            .set()
-            .filter_map(|(s, t)| flag(s, &figures, t))
-            .map(|f| f.sign)
-            .collect();
-        assert_eq!(flags, vec![Sign::LowSellThrough]);
+    fn figures_are_written_as_an_object_in_the_rules_order() {
+        let f = vec![("b".to_string(), d("0.50")), ("a".to_string(), d("2"))];
+        let json = serde_json::to_string(&FiguresJson(&f)).unwrap();
+        assert_eq!(json, r#"{"b":"0.5","a":"2"}"#);
     }
 
     #[test]
@@ -925,37 +537,5 @@ mod tests {
         let mut none = Largest::new(0);
         none.push(client("A", "1"));
         assert!(none.into_clients().is_empty());
-    }
-
-    #[test]
-    fn figures_are_written_so_the_comparison_reads_true() {
-        // 0.59999 is below 60%: cut down, never rounded up to 60%.
-        assert_eq!(
-            ratio_pct(Sign::LowSellThrough, d("0.59999"), d("0.6")),
-            "59.9%"
-        );
-        assert_eq!(ratio_pct(Sign::LowSellThrough, d("0.6"), d("0.6")), "60%");
-        // 0.10001 is above 10%: rounded up, never down to 10%.
-        assert_eq!(
-            ratio_pct(Sign::CrossRegion, d("0.10001"), d("0.10")),
-            "10.1%"
-        );
-        // A threshold with more places gives the figure as many.
-        assert_eq!(
-            ratio_pct(Sign::CrossRegion, d("0.123401"), d("0.1234")),
-            "12.35%"
-        );
-        assert_eq!(
-            ratio_pct(Sign::LowSellThrough, UNBOUNDED, d("0.6")),
-            "unbounded"
-        );
-        // A gap is exact: 0.2001 is 20.01%, not rounded up to 20.1%.
-        assert_eq!(
-            ratio_pct(Sign::InventoryOutgrowingSales, d("0.2001"), d("0.2")),
-            "20.01%"
-        );
-        assert_eq!(signed_pct(d("0.35")), "+35%");
-        assert_eq!(signed_pct(d("-0.12")), "-12%");
-        assert_eq!(signed_pct(d("0")), "0%");
     }
 }

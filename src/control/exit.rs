@@ -7,7 +7,9 @@
 //!    cannot dump stock on the market and disrupt the channel.
 //! 4. Keep title to the goods shipped until everything is paid.
 //!
-//! A figure the input leaves empty is said to be unknown, never taken as zero.
+//! A figure the input leaves empty is said to be unknown, never taken as zero. The stock to
+//! clear is our goods in the client's stock (`our_stock`) when the input gives them, else its
+//! whole inventory, and the step says which.
 
 use rust_decimal::Decimal;
 
@@ -26,7 +28,8 @@ pub struct Step {
     pub number: u8,
     /// `stop_shipments`, `recover_receivable`, `clear_stock` or `keep_title`.
     pub code: &'static str,
-    /// What the amount is, e.g. `open orders to cancel`.
+    /// What the amount is, e.g. `open orders to cancel`; for `clear_stock`, `our goods in its
+    /// stock` or, when those are unknown, `its inventory`.
     pub figure: &'static str,
     /// The amount; `None` when the input does not give it.
     pub amount: Option<Decimal>,
@@ -52,11 +55,7 @@ impl ExitPlan {
             return None;
         }
         let get = |f: Fact| client.facts.get(f);
-        let (open, owed, stock) = (
-            get(Fact::OpenOrders),
-            get(Fact::ReceivableBalance),
-            get(Fact::Inventory),
-        );
+        let (open, owed) = (get(Fact::OpenOrders), get(Fact::ReceivableBalance));
         let exposure = match (open, owed) {
             (None, None) => None,
             (o, r) => Some(o.unwrap_or_default() + r.unwrap_or_default()),
@@ -76,17 +75,40 @@ impl ExitPlan {
             None => "recover the receivable balance; it is unknown here: take it from the ledger"
                 .to_string(),
         };
-        let clear = match stock {
-            Some(v) => format!(
-                "clear or buy back our goods from its stock (its inventory: {}) before revoking its dealer status, so it cannot dump stock on the market",
-                money_grouped(v)
+        let clear = |what: String| {
+            format!(
+                "clear or buy back our goods from its stock ({what}) before revoking its dealer status, so it cannot dump stock on the market"
+            )
+        };
+        let (figure, stock, clear) = match (get(Fact::OurStock), get(Fact::Inventory)) {
+            (Some(v), _) => (
+                "our goods in its stock",
+                Some(v),
+                clear(format!("our goods in its stock: {}", money_grouped(v))),
             ),
-            None => "clear or buy back our goods from its stock (its inventory is unknown: count it first) before revoking its dealer status, so it cannot dump stock on the market".to_string(),
+            (None, Some(v)) => (
+                "its inventory",
+                Some(v),
+                clear(format!(
+                    "our goods in it unknown; its whole inventory: {}",
+                    money_grouped(v)
+                )),
+            ),
+            (None, None) => (
+                "our goods in its stock",
+                None,
+                clear("unknown here: count it first".to_string()),
+            ),
         };
         let title = match exposure {
             Some(v) if some_unknown => format!(
-                "keep title to the goods shipped until everything is paid: at least {} (part of its exposure is unknown)",
-                money_grouped(v)
+                "keep title to the goods shipped until everything is paid: at least {} ({} unknown)",
+                money_grouped(v),
+                if owed.is_none() {
+                    "the receivable balance is"
+                } else {
+                    "its open orders are"
+                }
             ),
             Some(v) if v.is_zero() => "keep title to any goods shipped until everything is paid (nothing is owed or on order now)".to_string(),
             Some(v) => format!(
@@ -116,7 +138,7 @@ impl ExitPlan {
             Step {
                 number: 3,
                 code: "clear_stock",
-                figure: "its inventory",
+                figure,
                 amount: stock,
                 text: clear,
             },
@@ -228,11 +250,21 @@ mod tests {
     use crate::engine::Evaluator;
 
     fn failing(receivable: Option<&str>, open: Option<&str>, inventory: Option<&str>) -> Client {
+        failing_with_stock(receivable, open, inventory, None)
+    }
+
+    fn failing_with_stock(
+        receivable: Option<&str>,
+        open: Option<&str>,
+        inventory: Option<&str>,
+        ours: Option<&str>,
+    ) -> Client {
         let mut c = strong("F", "1000000", "0", "0");
         c.distress_confirmed = Some(true);
         c.facts.set(Fact::ReceivableBalance, receivable.map(d));
         c.facts.set(Fact::OpenOrders, open.map(d));
         c.facts.set(Fact::Inventory, inventory.map(d));
+        c.facts.set(Fact::OurStock, ours.map(d));
         c
     }
 
@@ -284,6 +316,90 @@ mod tests {
         let p = plan(&failing(None, None, Some("0"))).unwrap();
         assert_eq!(p.steps[3].amount, None);
         assert!(p.steps[3].text.contains("exposure is unknown"));
+    }
+
+    #[test]
+    fn the_stock_to_clear_is_our_goods_when_known_and_says_so() {
+        let p = plan(&failing_with_stock(
+            Some("1"),
+            Some("0"),
+            Some("300000"),
+            Some("80000"),
+        ))
+        .unwrap();
+        let s = &p.steps[2];
+        assert_eq!(
+            (s.figure, s.amount),
+            ("our goods in its stock", Some(d("80000")))
+        );
+        assert!(
+            s.text.contains("(our goods in its stock: 80,000.00)"),
+            "{}",
+            s.text
+        );
+
+        let p = plan(&failing(Some("1"), Some("0"), Some("300000"))).unwrap();
+        let s = &p.steps[2];
+        assert_eq!((s.figure, s.amount), ("its inventory", Some(d("300000"))));
+        assert!(
+            s.text
+                .contains("(our goods in it unknown; its whole inventory: 300,000.00)"),
+            "{}",
+            s.text
+        );
+    }
+
+    #[test]
+    fn an_unknown_balance_is_said_to_be_unknown_never_as_an_amount() {
+        let p = plan(&failing_with_stock(
+            None,
+            Some("12000"),
+            Some("5"),
+            Some("3"),
+        ))
+        .unwrap();
+        assert_eq!(p.steps[1].amount, None);
+        assert!(p.steps[1].text.contains("unknown"), "{}", p.steps[1].text);
+        assert!(
+            p.steps[3]
+                .text
+                .ends_with("at least 12,000.00 (the receivable balance is unknown)"),
+            "{}",
+            p.steps[3].text
+        );
+        // The reason the policy's rule gave says it the same way, and the figures it attached
+        // leave the unknown balance out.
+        let policy = standard();
+        let mut ev = Evaluator::new(&policy, &as_of("2026-06-30")).unwrap();
+        let dec = ev
+            .decide(&failing_with_stock(
+                None,
+                Some("12000"),
+                Some("5"),
+                Some("3"),
+            ))
+            .unwrap();
+        let r = dec
+            .reasons
+            .iter()
+            .find(|r| r.code == "distress_confirmed")
+            .unwrap();
+        assert!(!r.text.contains("the balance of the balance"), "{}", r.text);
+        assert!(
+            r.text
+                .contains("recover the receivable balance (unknown here: take it from the ledger)"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text.contains("(our goods in its stock: 3.00)"),
+            "{}",
+            r.text
+        );
+        assert_eq!(
+            r.figures,
+            [("our_stock".into(), d("3")), ("inventory".into(), d("5"))]
+        );
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub struct Reason {
     pub action: Option<Action>,
     /// `file:line` of the rule that gave it, when a script did.
     pub at: Option<String>,
+    /// The figures behind it, exact, as the script named them, in the order written (e.g.
+    /// `sell_through`, `limit`); empty when the rule gave none.
+    pub figures: Vec<(String, Decimal)>,
 }
 
 impl Reason {
@@ -54,6 +57,7 @@ impl Reason {
             priority,
             action: None,
             at: None,
+            figures: Vec::new(),
         }
     }
 

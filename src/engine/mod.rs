@@ -269,6 +269,7 @@ impl<'p> Evaluator<'p> {
             };
             let mut reason = Reason::new(&e.code, &format!("{}{effect}", e.text), priority).at(&at);
             reason.action = action;
+            reason.figures = e.figures.clone();
             reasons.push(reason);
         }
 

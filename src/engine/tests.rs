@@ -666,7 +666,11 @@ fn a_confirmed_failing_business_is_terminated_held_and_graded_c() {
         "{}",
         r.text
     );
-    assert!(r.text.contains("its inventory: 500000.00"), "{}", r.text);
+    assert!(
+        r.text.contains("its whole inventory: 500000.00"),
+        "{}",
+        r.text
+    );
     assert!(
         r.at.as_deref()
             .is_some_and(|a| a.contains("knockout.rhai:")),
@@ -676,7 +680,7 @@ fn a_confirmed_failing_business_is_terminated_held_and_graded_c() {
     reason(&dec, "terminating");
     assert!(!codes(&dec).contains(&"over_limit"), "one hold reason");
 
-    // Held even with nothing owed; the text says `the balance` when it is unknown.
+    // Held even with nothing owed; the text says the balance is unknown when it is.
     let mut c = with_exposure(strong(), None, None);
     c.distress_confirmed = Some(true);
     let dec = decide(&c);
@@ -685,7 +689,7 @@ fn a_confirmed_failing_business_is_terminated_held_and_graded_c() {
     assert!(
         reason(&dec, "distress_confirmed")
             .text
-            .contains("of the balance")
+            .contains("receivable balance (unknown here")
     );
 
     for flag in [None, Some(false)] {

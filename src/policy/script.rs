@@ -26,10 +26,17 @@
 //! | `scale_line(factor, code, text)` | multiply the line by `factor` (ceilings still apply) |
 //! | `reason(code, text)` | add a reason that changes nothing |
 //!
-//! and may use `known(x)` (not `()`), `pct(x)` (`0.456` -> `"45.6%"`), `money(x)` (`1539000` ->
-//! `"1539000.00"`) and `rank(grade)` (0 for
-//! `AAA` to 8 for `C`). A function named by a `script` measure takes no arguments and returns
-//! points from 0 to 100, or `()` for unknown.
+//! Each of them takes an optional last argument, the figures behind the reason: a map of named
+//! numbers, `watch(code, text, #{ sell_through: sell_through, limit: min_sell_through })`. They
+//! travel on the reason, exact and in the order written (`channel` shows them); a figure that
+//! is `()` (unknown) is left out, one that is not a number fails the rule.
+//!
+//! It may use `known(x)` (not `()`) and, to write numbers for reading, rounded the same way as
+//! every text the program writes ([`crate::money`]): `pct(x)` (a share as a percent, one
+//! decimal: `0.456` -> `"45.6%"`, `0.45` -> `"45.0%"`), `ratio(x)` (two decimals: `2.6667` ->
+//! `"2.67"`) and `money(x)` (two decimals: `1539000` -> `"1539000.00"`); and `rank(grade)` (0
+//! for `AAA` to 8 for `C`). A function named by a `script` measure takes no arguments and
+//! returns points from 0 to 100, or `()` for unknown.
 //!
 //! Scripts are compiled once when the policy loads, with strict variables (a misspelt name is a
 //! load error), no `eval`, no modules, no printing, and limits on operations, call depth,
@@ -43,13 +50,15 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use rhai::{
-    AST, CallFnOptions, Dynamic, Engine, EvalAltResult, NativeCallContext, Position, Scope,
+    AST, ASTNode, CallFnOptions, Dynamic, Engine, EvalAltResult, Expr, Map, NativeCallContext,
+    OptimizationLevel, Position, Scope, Stmt,
 };
 use rust_decimal::Decimal;
 
 use super::{Diagnostic, Origin, Param, SourceFile};
 use crate::client::facts::Fact;
 use crate::grade::Grade;
+use crate::money::{fmt_amount, fmt_pct, fmt_ratio};
 
 /// What a script is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,8 +114,23 @@ pub struct Effect {
     pub kind: EffectKind,
     pub code: String,
     pub text: String,
+    /// The figures the call passed (its optional map of named numbers), exact, in the order
+    /// written; empty without one.
+    pub figures: Vec<(String, Decimal)>,
     pub origin: Origin,
 }
+
+/// The calls that add a reason, and so take figures as an optional last argument.
+const EFFECT_FUNCTIONS: &[&str] = &[
+    "terminate",
+    "require_collateral",
+    "watch",
+    "reason",
+    "downgrade",
+    "upgrade",
+    "cap_grade",
+    "scale_line",
+];
 
 /// A script that failed for a client: which script, where, and why.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -118,7 +142,21 @@ pub struct ScriptFailure {
     pub message: String,
 }
 
-pub(crate) type Sink = Rc<RefCell<Vec<Effect>>>;
+/// The keys of each figures map written as a literal, in the order written, by the line and
+/// column of its call.
+type FigureOrders = HashMap<(usize, usize), Vec<Vec<String>>>;
+
+/// Where the registered functions put what scripts ask for, shared with the [`Runtime`].
+#[derive(Debug, Default)]
+pub(crate) struct SinkState {
+    effects: RefCell<Vec<Effect>>,
+    /// The keys of each figures map written as a literal in a script, in the order written,
+    /// by the line and column of the call: a Rhai map keeps its keys sorted, so the order is
+    /// read from the source. More than one when calls in several files share a position.
+    orders: RefCell<FigureOrders>,
+}
+
+pub(crate) type Sink = Rc<SinkState>;
 
 /// Compiled scripts and the engine that runs them. One per thread: Rhai engines are not shared.
 pub struct Runtime {
@@ -148,19 +186,113 @@ fn origin(ctx: &NativeCallContext) -> Origin {
     }
 }
 
+/// The figures of a call: every known number of the map, in the order the script wrote them
+/// (the map's own order, by name, when it was not written as a literal).
+fn figures_of(
+    sink: &SinkState,
+    ctx: &NativeCallContext,
+    map: Map,
+) -> Result<Vec<(String, Decimal)>, Box<EvalAltResult>> {
+    let pos = ctx.call_position();
+    let key = (pos.line().unwrap_or(0), pos.position().unwrap_or(0));
+    let orders = sink.orders.borrow();
+    let written = orders.get(&key).and_then(|candidates| {
+        candidates.iter().find(|keys| {
+            keys.len() == map.len() && keys.iter().all(|k| map.contains_key(k.as_str()))
+        })
+    });
+    let names: Vec<String> = match written {
+        Some(keys) => keys.clone(),
+        None => map.keys().map(|k| k.to_string()).collect(),
+    };
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let Some(v) = map.get(name.as_str()) else {
+            continue;
+        };
+        let value = if v.is_unit() {
+            continue;
+        } else if let Ok(d) = v.as_decimal() {
+            d
+        } else if let Ok(i) = v.as_int() {
+            Decimal::from(i)
+        } else {
+            return Err(runtime_error(format!(
+                "figure `{name}` of `{}` is a {}, not a number",
+                ctx.fn_name(),
+                v.type_name()
+            )));
+        };
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+/// Records one effect.
+fn push(
+    sink: &SinkState,
+    ctx: &NativeCallContext,
+    kind: EffectKind,
+    code: &str,
+    text: &str,
+    figures: Option<Map>,
+) -> Result<(), Box<EvalAltResult>> {
+    let figures = match figures {
+        Some(m) => figures_of(sink, ctx, m)?,
+        None => Vec::new(),
+    };
+    sink.effects.borrow_mut().push(Effect {
+        kind,
+        code: code.to_string(),
+        text: text.to_string(),
+        figures,
+        origin: origin(ctx),
+    });
+    Ok(())
+}
+
+/// Registers `name(code, text)` and `name(code, text, figures)`.
 fn register_effect(engine: &mut Engine, sink: &Sink, name: &str, kind: EffectKind) {
-    let sink = sink.clone();
+    let (s, k) = (sink.clone(), kind.clone());
     engine.register_fn(
         name,
         move |ctx: NativeCallContext, code: &str, text: &str| {
-            sink.borrow_mut().push(Effect {
-                kind: kind.clone(),
-                code: code.to_string(),
-                text: text.to_string(),
-                origin: origin(&ctx),
-            });
+            push(&s, &ctx, k.clone(), code, text, None)
         },
     );
+    let s = sink.clone();
+    engine.register_fn(
+        name,
+        move |ctx: NativeCallContext, code: &str, text: &str, figures: Map| {
+            push(&s, &ctx, kind.clone(), code, text, Some(figures))
+        },
+    );
+}
+
+/// The key order of every figures map written as a literal in `text`, by the position of its
+/// call. Parsed without optimising, which would fold a map of constants into a sorted value.
+fn figure_orders(text: &str, out: &mut FigureOrders) {
+    let mut engine = Engine::new_raw();
+    engine.set_optimization_level(OptimizationLevel::None);
+    let Ok(ast) = engine.compile(text) else {
+        return;
+    };
+    ast.walk(&mut |path: &[ASTNode]| {
+        let (call, pos) = match path.last() {
+            Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => (call, pos),
+            Some(ASTNode::Expr(Expr::FnCall(call, pos))) => (call, pos),
+            _ => return true,
+        };
+        if EFFECT_FUNCTIONS.contains(&call.name.as_str())
+            && let Some(Expr::Map(map, _)) = call.args.last()
+        {
+            let keys = map.0.iter().map(|(k, _)| k.name.to_string()).collect();
+            out.entry((pos.line().unwrap_or(0), pos.position().unwrap_or(0)))
+                .or_default()
+                .push(keys);
+        }
+        true
+    });
 }
 
 fn runtime_error(message: String) -> Box<EvalAltResult> {
@@ -195,97 +327,118 @@ pub(crate) fn build_engine(sink: &Sink) -> Engine {
     register_effect(&mut engine, sink, "reason", EffectKind::Info);
 
     for (name, sign) in [("downgrade", 1), ("upgrade", -1)] {
-        let sink = sink.clone();
+        let notches = move |ctx: NativeCallContext,
+                            n: i64,
+                            code: &str,
+                            text: &str,
+                            figures: Option<Map>,
+                            sink: &SinkState|
+              -> Result<(), Box<EvalAltResult>> {
+            if !(0..=8).contains(&n) {
+                return Err(runtime_error(format!(
+                    "`{name}` takes 0 to 8 notches, not {n}"
+                )));
+            }
+            push(
+                sink,
+                &ctx,
+                EffectKind::Notches(sign * n),
+                code,
+                text,
+                figures,
+            )
+        };
+        let s = sink.clone();
         engine.register_fn(
             name,
-            move |ctx: NativeCallContext,
-                  n: i64,
-                  code: &str,
-                  text: &str|
-                  -> Result<(), Box<EvalAltResult>> {
-                if !(0..=8).contains(&n) {
-                    return Err(runtime_error(format!(
-                        "`{name}` takes 0 to 8 notches, not {n}"
-                    )));
-                }
-                sink.borrow_mut().push(Effect {
-                    kind: EffectKind::Notches(sign * n),
-                    code: code.into(),
-                    text: text.into(),
-                    origin: origin(&ctx),
-                });
-                Ok(())
+            move |ctx: NativeCallContext, n: i64, code: &str, text: &str| {
+                notches(ctx, n, code, text, None, &s)
+            },
+        );
+        let s = sink.clone();
+        engine.register_fn(
+            name,
+            move |ctx: NativeCallContext, n: i64, code: &str, text: &str, figures: Map| {
+                notches(ctx, n, code, text, Some(figures), &s)
             },
         );
     }
-    let cap_sink = sink.clone();
+    let cap = |ctx: NativeCallContext,
+               g: &str,
+               code: &str,
+               text: &str,
+               figures: Option<Map>,
+               sink: &SinkState|
+     -> Result<(), Box<EvalAltResult>> {
+        let grade = Grade::from_str(g).map_err(runtime_error)?;
+        push(sink, &ctx, EffectKind::CapGrade(grade), code, text, figures)
+    };
+    let s = sink.clone();
     engine.register_fn(
         "cap_grade",
-        move |ctx: NativeCallContext,
-              g: &str,
-              code: &str,
-              text: &str|
-              -> Result<(), Box<EvalAltResult>> {
-            let grade = Grade::from_str(g).map_err(runtime_error)?;
-            cap_sink.borrow_mut().push(Effect {
-                kind: EffectKind::CapGrade(grade),
-                code: code.into(),
-                text: text.into(),
-                origin: origin(&ctx),
-            });
-            Ok(())
+        move |ctx: NativeCallContext, g: &str, code: &str, text: &str| {
+            cap(ctx, g, code, text, None, &s)
         },
     );
-    let scale_sink = sink.clone();
-    let scale = move |ctx: NativeCallContext,
-                      f: Decimal,
-                      code: &str,
-                      text: &str|
-          -> Result<(), Box<EvalAltResult>> {
+    let s = sink.clone();
+    engine.register_fn(
+        "cap_grade",
+        move |ctx: NativeCallContext, g: &str, code: &str, text: &str, figures: Map| {
+            cap(ctx, g, code, text, Some(figures), &s)
+        },
+    );
+    let scale = |ctx: NativeCallContext,
+                 f: Decimal,
+                 code: &str,
+                 text: &str,
+                 figures: Option<Map>,
+                 sink: &SinkState|
+     -> Result<(), Box<EvalAltResult>> {
         if f.is_sign_negative() {
             return Err(runtime_error(format!(
                 "`scale_line` needs a factor of 0 or more, not {f}"
             )));
         }
-        scale_sink.borrow_mut().push(Effect {
-            kind: EffectKind::LineFactor(f),
-            code: code.into(),
-            text: text.into(),
-            origin: origin(&ctx),
-        });
-        Ok(())
+        push(sink, &ctx, EffectKind::LineFactor(f), code, text, figures)
     };
-    let scale_int = scale.clone();
-    engine.register_fn("scale_line", scale);
+    let s = sink.clone();
     engine.register_fn(
         "scale_line",
-        move |ctx: NativeCallContext,
-              f: i64,
-              code: &str,
-              text: &str|
-              -> Result<(), Box<EvalAltResult>> {
-            scale_int(ctx, Decimal::from(f), code, text)
+        move |ctx: NativeCallContext, f: Decimal, code: &str, text: &str| {
+            scale(ctx, f, code, text, None, &s)
+        },
+    );
+    let s = sink.clone();
+    engine.register_fn(
+        "scale_line",
+        move |ctx: NativeCallContext, f: Decimal, code: &str, text: &str, figures: Map| {
+            scale(ctx, f, code, text, Some(figures), &s)
+        },
+    );
+    let s = sink.clone();
+    engine.register_fn(
+        "scale_line",
+        move |ctx: NativeCallContext, f: i64, code: &str, text: &str| {
+            scale(ctx, Decimal::from(f), code, text, None, &s)
+        },
+    );
+    let s = sink.clone();
+    engine.register_fn(
+        "scale_line",
+        move |ctx: NativeCallContext, f: i64, code: &str, text: &str, figures: Map| {
+            scale(ctx, Decimal::from(f), code, text, Some(figures), &s)
         },
     );
 
     engine.register_fn("known", |v: Dynamic| !v.is_unit());
-    engine.register_fn("pct", |v: Decimal| -> Result<String, Box<EvalAltResult>> {
-        let p = v.checked_mul(Decimal::ONE_HUNDRED).ok_or_else(|| {
-            runtime_error(format!("`pct({v})` is too large to show as a percent"))
-        })?;
-        Ok(format!("{}%", p.normalize()))
-    });
-    engine.register_fn("pct", |v: i64| -> Result<String, Box<EvalAltResult>> {
-        let p = v.checked_mul(100).ok_or_else(|| {
-            runtime_error(format!("`pct({v})` is too large to show as a percent"))
-        })?;
-        Ok(format!("{p}%"))
-    });
-    // Money in a reason reads the same however many decimals the input cell had.
-    engine.register_fn("money", |v: Decimal| crate::money::Money(v).to_string());
-    engine.register_fn("money", |v: i64| {
-        crate::money::Money(Decimal::from(v)).to_string()
-    });
+    // Numbers in a reason read the same in every command and however many decimals the input
+    // cell or the division had: one place for a percent, two for a ratio or money.
+    engine.register_fn("pct", fmt_pct);
+    engine.register_fn("pct", |v: i64| fmt_pct(Decimal::from(v)));
+    engine.register_fn("ratio", fmt_ratio);
+    engine.register_fn("ratio", |v: i64| fmt_ratio(Decimal::from(v)));
+    engine.register_fn("money", fmt_amount);
+    engine.register_fn("money", |v: i64| fmt_amount(Decimal::from(v)));
     engine.register_fn("rank", |g: &str| -> Result<i64, Box<EvalAltResult>> {
         Ok(Grade::from_str(g).map_err(runtime_error)?.rank() as i64)
     });
@@ -323,9 +476,11 @@ impl Runtime {
         let mut rules = Vec::new();
         let mut lib = AST::empty();
         let mut defined_in = HashMap::new();
+        let mut orders = HashMap::new();
         for (role, file) in &scripts.files {
             match engine.compile_with_scope(&scope, &file.text) {
                 Ok(mut ast) => {
+                    figure_orders(&file.text, &mut orders);
                     ast.set_source(file.name.as_str());
                     lib = lib.merge(&ast.clone_functions_only());
                     for f in ast.iter_functions() {
@@ -355,6 +510,7 @@ impl Runtime {
         if !problems.is_empty() {
             return Err(problems);
         }
+        *sink.orders.borrow_mut() = orders;
         // Rule scripts may call functions defined in any script.
         let rules = rules
             .into_iter()
@@ -408,7 +564,7 @@ impl Runtime {
 
     /// Runs every rule script for the client bound in `scope`; returns what they asked for.
     pub fn run_rules(&self, scope: &mut Scope) -> Result<Vec<Effect>, ScriptFailure> {
-        self.sink.borrow_mut().clear();
+        self.sink.effects.borrow_mut().clear();
         let bound = scope.len();
         for (name, ast) in &self.rules {
             let result = self.engine.run_ast_with_scope(scope, ast);
@@ -416,7 +572,7 @@ impl Runtime {
             scope.rewind(bound);
             result.map_err(|e| self.failure(&e, name))?;
         }
-        Ok(std::mem::take(&mut *self.sink.borrow_mut()))
+        Ok(std::mem::take(&mut *self.sink.effects.borrow_mut()))
     }
 }
 
@@ -484,5 +640,89 @@ pub fn param_value(p: &Param) -> Dynamic {
         Param::Bool(b) => Dynamic::from_bool(*b),
         Param::Number(d) => Dynamic::from_decimal(*d),
         Param::Text(t) => Dynamic::from(t.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    /// Runs `text` as the only rule script, with `x` bound to `0.123456` and `none` unknown.
+    fn run(text: &str) -> Result<Vec<Effect>, ScriptFailure> {
+        let scripts = Scripts {
+            files: vec![(
+                Role::Rules,
+                Arc::new(SourceFile {
+                    name: "rules.rhai".into(),
+                    text: text.into(),
+                }),
+            )],
+        };
+        let rt = Runtime::new(&scripts, &["x", "none"]).expect("compiles");
+        let mut scope = Scope::new();
+        scope.push_constant("x", d("0.123456"));
+        scope.push_constant("none", ());
+        rt.run_rules(&mut scope)
+    }
+
+    fn figures(e: &Effect) -> Vec<(&str, Decimal)> {
+        e.figures.iter().map(|(n, v)| (n.as_str(), *v)).collect()
+    }
+
+    #[test]
+    fn figures_travel_exact_in_the_order_written() {
+        let effects = run(r#"
+            watch("w", "text", #{ zeta: x, alpha: 2, mid: x * 2 });
+            watch("plain", "no figures");
+            let m = #{ b: 1, a: 2 };
+            reason("built", "a map built before the call", m);
+            cap_grade("BB", "cap", "capped", #{ y: 1, x: x });
+            scale_line(0.5, "half", "halved", #{ factor: 0.5 });
+            downgrade(1, "down", "down one", #{ n: 1 });
+        "#)
+        .unwrap();
+        assert_eq!(
+            figures(&effects[0]),
+            [
+                ("zeta", d("0.123456")),
+                ("alpha", d("2")),
+                ("mid", d("0.246912"))
+            ]
+        );
+        assert!(effects[1].figures.is_empty());
+        // Not written at the call: the map's own order, by name.
+        assert_eq!(figures(&effects[2]), [("a", d("2")), ("b", d("1"))]);
+        assert_eq!(figures(&effects[3]), [("y", d("1")), ("x", d("0.123456"))]);
+        assert_eq!(effects[3].kind, EffectKind::CapGrade(Grade::BB));
+        assert_eq!(figures(&effects[4]), [("factor", d("0.5"))]);
+        assert_eq!(effects[5].kind, EffectKind::Notches(1));
+        assert_eq!(figures(&effects[5]), [("n", d("1"))]);
+    }
+
+    #[test]
+    fn an_unknown_figure_is_left_out_and_text_is_refused() {
+        let effects = run(r#"watch("w", "t", #{ known: x, unknown: none });"#).unwrap();
+        assert_eq!(figures(&effects[0]), [("known", d("0.123456"))]);
+        let err = run(r#"watch("w", "t", #{ label: "high" });"#).unwrap_err();
+        assert!(
+            err.message
+                .contains("figure `label` of `watch` is a string, not a number"),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.line, 1);
+    }
+
+    #[test]
+    fn numbers_in_texts_are_rounded_for_reading() {
+        let effects = run(r#"
+            reason("a", `${pct(x)} ${pct(1)} ${ratio(8.0 / 3.0)} ${ratio(2)} ${money(1539000)} ${money(1.005)}`);
+        "#)
+        .unwrap();
+        assert_eq!(effects[0].text, "12.3% 100.0% 2.67 2.00 1539000.00 1.01");
     }
 }

@@ -606,7 +606,7 @@ fn explain_shows_every_step_of_a_decision_and_what_earns_the_next_grade() {
     }
     assert!(
         text.contains("  over_limit: exposure 120000.00 exceeds the line 60000.00 by 60000.00")
-            && text.contains("  low_sell_through: sell-through 45% is below 60%")
+            && text.contains("  low_sell_through: sell-through 45.0% is below 60.0%")
             && text.contains("[policies/standard/rules/channel.rhai:7]"),
         "reasons with where the rule is:\n{text}"
     );

@@ -587,7 +587,7 @@ fn each_agenda_item_says_what_to_look_at() {
     );
     assert_eq!(
         text(&k03["signs"][1], "text"),
-        "sell-through 45% is below 60%: our goods may be piling up in its warehouse"
+        "sell-through 45.0% is below 60.0%: our goods may be piling up in its warehouse"
     );
     let k08 = &a["clients"][1];
     assert_eq!(text(&k08["signs"][1], "action"), "require_collateral");
@@ -642,7 +642,7 @@ fn the_agenda_table_reads_for_people() {
         }
     }
     assert!(
-        out.contains("  K03 low_sell_through (watch): sell-through 45% is below 60%"),
+        out.contains("  K03 low_sell_through (watch): sell-through 45.0% is below 60.0%"),
         "{out}"
     );
     assert!(out.contains(
@@ -721,7 +721,7 @@ fn the_exit_plan_reads_as_ordered_steps() {
     let expected = "K07 Vanguard Dealers (grade C): terminate, because of distress_confirmed\n\
         \x20 1. stop new shipments now and cancel its open orders of 12,000.00\n\
         \x20 2. recover the receivable balance of 48,000.00\n\
-        \x20 3. clear or buy back our goods from its stock (its inventory: 17,100,000.00) before revoking its dealer status, so it cannot dump stock on the market\n\
+        \x20 3. clear or buy back our goods from its stock (our goods in it unknown; its whole inventory: 17,100,000.00) before revoking its dealer status, so it cannot dump stock on the market\n\
         \x20 4. keep title to the goods shipped until everything is paid: 60,000.00\n";
     assert!(out.starts_with(expected), "{out}");
     assert!(
@@ -743,4 +743,59 @@ fn without_a_client_under_terminate_there_is_no_exit() {
     let r = cli("exit", &["--format", "json", HEALTHY]).expect_code(EXIT_OK);
     let all: Value = serde_json::from_str(&r.stdout).expect("json");
     assert_eq!(all["clients"], serde_json::json!([]));
+}
+
+#[test]
+fn the_exit_plan_clears_our_goods_when_known_and_never_shows_an_unknown_balance_as_an_amount() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let csv = tmp.path().join("failing.csv");
+    std::fs::write(
+        &csv,
+        "id,name,annual_sales,receivable_balance,open_orders,inventory,our_stock,distress_confirmed\n\
+         X01,Ours Known,1000000,,12000,900000,250000,yes\n\
+         X02,Inventory Only,1000000,48000,0,900000,,yes\n",
+    )
+    .expect("write csv");
+    let path = csv.to_str().expect("utf-8 path");
+    let r = cli("exit", &[path]).expect_code(EXIT_OK);
+    let out = &r.stdout;
+    for line in [
+        "  2. recover the receivable balance; it is unknown here: take it from the ledger",
+        "  3. clear or buy back our goods from its stock (our goods in its stock: 250,000.00) before revoking its dealer status, so it cannot dump stock on the market",
+        "  4. keep title to the goods shipped until everything is paid: at least 12,000.00 (the receivable balance is unknown)",
+        "  3. clear or buy back our goods from its stock (our goods in it unknown; its whole inventory: 900,000.00) before revoking its dealer status, so it cannot dump stock on the market",
+    ] {
+        assert!(out.lines().any(|l| l == line), "missing `{line}` in\n{out}");
+    }
+    assert!(!out.contains("balance of the balance"), "{out}");
+
+    let all: Value = serde_json::from_str(
+        &cli("exit", &["--format", "json", path])
+            .expect_code(EXIT_OK)
+            .stdout,
+    )
+    .expect("json");
+    let plan = |id: &str| {
+        all["clients"]
+            .as_array()
+            .expect("clients")
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no plan for {id}"))
+            .clone()
+    };
+    let x01 = plan("X01");
+    assert_eq!(x01["steps"][1]["amount"], Value::Null);
+    assert_eq!(x01["steps"][2]["figure"], "our goods in its stock");
+    assert_eq!(x01["steps"][2]["amount"], "250000.00");
+    // The reason the policy's rule gave says the same, in words.
+    let why = text(&x01["why"][0], "text");
+    assert!(
+        why.contains("recover the receivable balance (unknown here: take it from the ledger)")
+            && why.contains("(our goods in its stock: 250000.00)"),
+        "{why}"
+    );
+    let x02 = plan("X02");
+    assert_eq!(x02["steps"][2]["figure"], "its inventory");
+    assert_eq!(x02["steps"][2]["amount"], "900000.00");
 }

@@ -273,7 +273,9 @@ fn register_effect(engine: &mut Engine, sink: &Sink, name: &str, kind: EffectKin
 /// call. Parsed without optimising, which would fold a map of constants into a sorted value.
 fn figure_orders(text: &str, out: &mut FigureOrders) {
     let mut engine = Engine::new_raw();
-    engine.set_optimization_level(OptimizationLevel::None);
+    engine
+        .set_optimization_level(OptimizationLevel::None)
+        .set_max_expr_depths(64, 32);
     let Ok(ast) = engine.compile(text) else {
         return;
     };

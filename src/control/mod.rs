@@ -3,8 +3,9 @@
 //! reviews fall due ([`review`]: who to review first and what to look at); a client is cut off
 //! ([`exit`]: the steps the seed prescribes, with the client's amounts).
 //!
-//! Each takes decisions the engine made (and the policy), and gives plain data the command line
-//! prints as a table or JSON. No grading happens here: the engine decides, this acts on it.
+//! Each takes decisions a run made ([`crate::run`], group lines applied) and the policy, and
+//! gives plain data the command line prints as a table or JSON. No grading happens here: the
+//! engine decides, this acts on it.
 
 pub mod channel;
 pub mod exit;
@@ -14,8 +15,29 @@ pub mod review;
 use std::collections::HashMap;
 
 use crate::client::{Client, ClientReader, InputError, Reject, Row};
-use crate::engine::{Action, Reason};
+use crate::engine::{Action, Decision, EvalError, Evaluator, Reason};
+use crate::policy::Policy;
 use crate::policy::source::did_you_mean;
+
+/// Where credit control gets a client's decision: the decisions of a run
+/// ([`crate::run::Decisions`], group lines applied), or an [`Evaluator`] deciding on the spot
+/// (for tests and library users without groups).
+pub trait Decide<'p> {
+    /// The policy that decides.
+    fn policy(&self) -> &'p Policy;
+    /// The client's decision.
+    fn decide(&mut self, client: &Client) -> Result<Decision, EvalError>;
+}
+
+impl<'p> Decide<'p> for Evaluator<'p> {
+    fn policy(&self) -> &'p Policy {
+        Evaluator::policy(self)
+    }
+
+    fn decide(&mut self, client: &Client) -> Result<Decision, EvalError> {
+        Evaluator::decide(self, client)
+    }
+}
 
 /// The clients of one input, read whole so orders can name them in any order: every checked
 /// client and every rejected row.
@@ -59,6 +81,11 @@ impl Portfolio {
 
     /// A portfolio of clients already in hand (for tests and library users).
     pub fn from_clients(clients: Vec<Client>) -> Portfolio {
+        Portfolio::new(clients, Vec::new())
+    }
+
+    /// A portfolio of checked clients and rejected rows, each in input order.
+    pub fn new(clients: Vec<Client>, rejects: Vec<Reject>) -> Portfolio {
         let by_id = clients
             .iter()
             .enumerate()
@@ -67,7 +94,7 @@ impl Portfolio {
         Portfolio {
             source: "the clients".into(),
             clients,
-            rejects: Vec::new(),
+            rejects,
             by_id,
         }
     }

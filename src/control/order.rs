@@ -17,8 +17,8 @@ use std::io::Read;
 
 use rust_decimal::Decimal;
 
-use super::{Lookup, Portfolio};
-use crate::engine::{Action, Decision, EvalError, Evaluator, Reason};
+use super::{Decide, Lookup, Portfolio};
+use crate::engine::{Action, Decision, EvalError, Reason};
 use crate::grade::Grade;
 use crate::money::{MONEY_MAX, fmt_money, parse_decimal};
 use crate::policy::OrderRules;
@@ -431,8 +431,8 @@ pub fn read_orders(
 /// Checks orders in arrival order against the clients' decisions, each order released taking
 /// its amount out of the client's headroom for the orders after it. Every order comes back,
 /// checked or rejected, in the order given.
-pub fn check_batch(
-    evaluator: &mut Evaluator<'_>,
+pub fn check_batch<'p>(
+    evaluator: &mut impl Decide<'p>,
     portfolio: &Portfolio,
     orders: Vec<Result<Order, OrderReject>>,
 ) -> Vec<BatchLine> {

@@ -440,3 +440,106 @@ impl<'a> Decide<'a> for Decisions<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::context::Context;
+
+    const CLIENTS: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/group_over/clients.csv"
+    );
+
+    fn standard() -> Policy {
+        Policy::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/standard")).unwrap()
+    }
+
+    fn as_of() -> Context {
+        let mut c = Context::today();
+        c.as_of = "2026-06-30".parse().unwrap();
+        c
+    }
+
+    /// Every decision of a streaming run, as `(id, actions, reason codes)`.
+    fn streamed(run: &Run<'_>) -> Vec<(String, Vec<&'static str>, Vec<String>)> {
+        let mut out = Vec::new();
+        let mut sinks = Sinks::stderr();
+        run.stream(
+            &mut sinks,
+            |_, _| (),
+            |item| {
+                if let Item::Decided((d, ())) = item {
+                    out.push(seen(&d.decision));
+                }
+                Ok(())
+            },
+            &|_| {},
+        )
+        .unwrap();
+        out
+    }
+
+    fn seen(d: &Decision) -> (String, Vec<&'static str>, Vec<String>) {
+        (
+            d.id.clone(),
+            d.actions.iter().map(|a| a.as_str()).collect(),
+            d.reasons.iter().map(|r| r.code.clone()).collect(),
+        )
+    }
+
+    #[test]
+    fn the_stream_and_the_book_hand_out_the_same_group_held_decisions() {
+        let policy = standard();
+        let setup = Setup::new(&policy, as_of()).unwrap();
+        let input = Input::open(CLIENTS, None, setup.reads_twice()).unwrap();
+        let one = Run::start(&setup, &input, 1).unwrap();
+        let two = Run::start(&setup, &input, 2).unwrap();
+        let streamed_one = streamed(&one);
+        assert_eq!(
+            streamed_one,
+            streamed(&two),
+            "the same on any number of threads"
+        );
+        let book = two.book().unwrap();
+        let booked: Vec<_> = book.decided().map(|(_, d)| seen(&d.decision)).collect();
+        assert_eq!(streamed_one, booked);
+        let (_, actions, codes) = &booked[0];
+        assert_eq!(booked[0].0, "H-A");
+        assert_eq!(actions, &["hold", "review_due"]);
+        assert_eq!(codes[0], "group_over_limit");
+        assert!(book.groups().unwrap().get("H1").unwrap().over());
+        // An order batch gets the decision the run made, not one decided again.
+        let mut book = book;
+        let (portfolio, decisions) = book.parts();
+        let Lookup::Found(c) = portfolio.lookup("H-A") else {
+            panic!("H-A is in the portfolio")
+        };
+        assert!(
+            Decide::decide(decisions, c)
+                .unwrap()
+                .has(crate::engine::Action::Hold)
+        );
+    }
+
+    #[test]
+    fn a_challenger_takes_its_share_in_both_passes() {
+        let policy = standard();
+        let setup = Setup::new(&policy, as_of())
+            .unwrap()
+            .with_challenger(&policy, "100%", "salt")
+            .unwrap();
+        let input = Input::open(CLIENTS, None, true).unwrap();
+        let run = Run::start(&setup, &input, 2).unwrap();
+        let book = run.book().unwrap();
+        assert!(book.decided().all(|(_, d)| d.side == Side::Challenger));
+        assert!(matches!(
+            Setup::new(&policy, as_of())
+                .unwrap()
+                .with_challenger(&policy, "101", "s"),
+            Err(SetupError::Split(_))
+        ));
+    }
+}

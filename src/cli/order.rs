@@ -113,7 +113,27 @@ pub fn run(args: Args) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let lines = order::check_batch(&mut ev, &portfolio, orders);
+    // Group lines, as `evaluate` forms them: every client decided once, added up per group.
+    let group_lines = match &policy.groups {
+        Some(rules) => {
+            let mut totals = credit_policy::engine::group::GroupTotals::default();
+            for c in portfolio.clients() {
+                if let (Some(g), Ok(d)) = (&c.group, ev.decide(c)) {
+                    totals.add(g, credit_policy::engine::group::Member::of(c, &d));
+                }
+            }
+            Some(totals.lines(rules, policy.line.rounding_unit))
+        }
+        None => None,
+    };
+    let mut decide = |c: &credit_policy::client::Client| {
+        let mut d = ev.decide(c)?;
+        if let Some(lines) = &group_lines {
+            lines.apply(&mut d, c.group.as_deref());
+        }
+        Ok(d)
+    };
+    let lines = order::check_batch(&policy.orders, &mut decide, &portfolio, orders);
     if single.is_some() {
         single_result(&lines, &policy, &args)
     } else {

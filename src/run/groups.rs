@@ -190,6 +190,7 @@ mod tests {
         policy.groups = Some(crate::policy::GroupRules {
             max_percent_of_sales: Decimal::from(15),
             max_amount: None,
+            watch_when_member_terminates: true,
             origin: crate::policy::Origin {
                 file: "policy.toml".into(),
                 line: 1,
@@ -197,12 +198,12 @@ mod tests {
         });
         let f = input(
             ".csv",
-            "id,annual_sales,receivable_balance,group\n\
-             K1,1000,100,G1\n\
-             K2,2000,50,G1\n\
-             K3,abc,0,G2\n\
-             K4,500,0,\n\
-             K1,1000,999,G1\n",
+            "id,annual_sales,receivable_balance,open_orders,group\n\
+             K1,1000,100,0,G1\n\
+             K2,2000,50,0,G1\n\
+             K3,abc,0,0,G2\n\
+             K4,500,0,0,\n\
+             K1,1000,999,0,G1\n",
         );
         let path = f.path().to_string_lossy().into_owned();
         let setup = Setup::new(&policy, Context::today()).unwrap();

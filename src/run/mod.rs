@@ -508,7 +508,7 @@ mod tests {
         assert_eq!(streamed_one, booked);
         let (_, actions, codes) = &booked[0];
         assert_eq!(booked[0].0, "H-A");
-        assert_eq!(actions, &["hold", "review_due"]);
+        assert_eq!(actions, &["hold", "watch"]);
         assert_eq!(codes[0], "group_over_limit");
         assert!(book.groups().unwrap().get("H1").unwrap().over());
         // An order batch gets the decision the run made, not one decided again.

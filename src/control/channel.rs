@@ -418,7 +418,7 @@ mod tests {
         assert!(
             low.at
                 .as_deref()
-                .is_some_and(|a| a.ends_with("rules/channel.rhai:7")),
+                .is_some_and(|a| a.ends_with("rules/channel.rhai:10")),
             "{:?}",
             low.at
         );

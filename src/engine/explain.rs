@@ -110,6 +110,16 @@ pub fn band_text(b: &Band) -> String {
 /// Explains the decision for `client`.
 pub fn explain(ev: &mut Evaluator<'_>, client: &Client) -> Result<Explanation, EvalError> {
     let d = ev.decide(client)?;
+    explain_decision(ev, client, d)
+}
+
+/// Explains `d`, the decision a run made for `client` (its group line applied); `ev` decides
+/// the what-ifs.
+pub fn explain_decision(
+    ev: &mut Evaluator<'_>,
+    client: &Client,
+    d: Decision,
+) -> Result<Explanation, EvalError> {
     let policy = ev.policy();
     let mut measures = Vec::new();
     let mut i = 0;

@@ -1,7 +1,8 @@
 //! Properties the standard policy must keep for any valid client, checked on random clients:
 //! better facts never grade worse, a recession or a weak balance sheet of our own never raises
 //! a line, lines stay under their ceilings in whole thousands, and a hold is exactly an
-//! exposure over the line or a termination.
+//! exposure over the line or a termination. And `explain` never promises what the engine
+//! does not do: every what-if it offers, made to the client, gives the grade it says.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -10,6 +11,7 @@ use std::sync::OnceLock;
 
 use credit_policy::client::{Client, Fact};
 use credit_policy::context::{Company, Context};
+use credit_policy::engine::explain::{explain, whatif::MAX_DECISIONS};
 use credit_policy::engine::{Action, Decision, Evaluator};
 use credit_policy::grade::Grade;
 use credit_policy::policy::Policy;
@@ -304,5 +306,41 @@ proptest! {
         prop_assert_eq!(dec.available, dec.limit - dec.exposure);
         prop_assert!(dec.reasons.is_sorted_by_key(|r| r.priority));
         prop_assert_eq!(dec.reasons.last().map(|r| r.code.as_str()), Some("score"));
+    }
+}
+
+proptest! {
+    // Each case decides the client up to a few hundred times.
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn every_what_if_explain_offers_gives_the_grade_it_promises(c in client()) {
+        EVALUATORS.with(|cell| {
+            let mut map = cell.borrow_mut();
+            let ev = map
+                .entry("normal")
+                .or_insert_with(|| Evaluator::new(standard(), &context("normal", None)).unwrap());
+            let x = explain(ev, &c).unwrap();
+            let now = ev.decide(&c).unwrap();
+            let Some(next) = x.next_grade else {
+                prop_assert_eq!(now.grade, Grade::AAA);
+                return Ok(());
+            };
+            prop_assert!(next.decisions <= MAX_DECISIONS, "{} decisions", next.decisions);
+            prop_assert!(next.pairs.is_empty() || next.changes.is_empty());
+            for w in next.changes.iter().chain(&next.pairs) {
+                let again = ev.decide(&w.apply(&c)).unwrap();
+                prop_assert_eq!(again.grade, w.gives, "{:?}", w);
+                prop_assert!(w.gives < now.grade, "{} is not better than {}", w.gives, now.grade);
+                prop_assert_eq!(again.limit, w.limit);
+                for ch in &w.changes {
+                    prop_assert_eq!(ch.input_from, c.facts.get(ch.input));
+                    let (lo, hi) = ch.input.range();
+                    prop_assert!(lo.is_none_or(|l| ch.input_to >= l), "{:?}", ch);
+                    prop_assert!(hi.is_none_or(|h| ch.input_to <= h), "{:?}", ch);
+                }
+            }
+            Ok(())
+        })?;
     }
 }

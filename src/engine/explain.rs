@@ -1,7 +1,7 @@
 //! The full path of one decision, for a person: every measure's value, band and points, the
 //! criterion scores, every rule and overlay that moved the grade, the line arithmetic, the
-//! actions and why, and what single change would earn the next grade up. The "what would it
-//! take" part is computed by deciding the client again with one number changed, never guessed.
+//! actions and why, and what would lift the grade ([`whatif`]): only changes the engine
+//! confirms by deciding the changed client again, never a guess from band edges.
 
 use rust_decimal::Decimal;
 use serde::Serialize;

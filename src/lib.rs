@@ -29,4 +29,5 @@ pub mod grade;
 pub mod money;
 pub mod policy;
 pub mod report;
+pub mod run;
 pub mod stream;

@@ -24,6 +24,8 @@ mod compare;
 mod control;
 #[path = "cli/excel.rs"]
 mod excel;
+#[path = "cli/group_hold.rs"]
+mod group_hold;
 #[path = "cli/groups.rs"]
 mod groups;
 #[path = "cli/lines.rs"]

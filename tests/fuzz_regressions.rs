@@ -147,7 +147,8 @@ fn decide_all(policy: &Policy) -> Vec<Result<Decision, EvalError>> {
     out
 }
 
-/// A line is never negative and never above the top-grade ceiling of annual sales.
+/// A line is never negative, and its unsecured part never above the top-grade ceiling of
+/// annual sales (the secured cover comes on top).
 fn assert_sane(policy: &Policy, d: &Decision, sales: Decimal) {
     assert!(
         d.limit >= Decimal::ZERO,
@@ -156,7 +157,13 @@ fn assert_sane(policy: &Policy, d: &Decision, sales: Decimal) {
         d.limit
     );
     let top = sales * policy.line.top_grade_ceiling / Decimal::ONE_HUNDRED;
-    assert!(d.limit <= top, "{}: line {} above {top}", d.id, d.limit);
+    assert!(
+        d.unsecured_line <= top,
+        "{}: unsecured line {} above {top}",
+        d.id,
+        d.unsecured_line
+    );
+    assert_eq!(d.limit, d.unsecured_line + d.secured_cover, "{}", d.id);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,7 +227,7 @@ fn finding_3_a_tiny_rounding_unit_is_refused() {
     let e = load(&dir).expect_err("a unit under a cent is refused");
     let m = messages(&e);
     assert!(
-        m.contains("policy.toml:235:17: error: `rounding_unit` is 0.0000000000000000000000000001"),
+        m.contains("policy.toml:242:17: error: `rounding_unit` is 0.0000000000000000000000000001"),
         "{m}"
     );
 }
@@ -350,7 +357,7 @@ fn finding_8_a_float_too_large_for_a_decimal_is_an_error_not_zero() {
     let e = load(&dir).expect_err("1e40 points is refused");
     let m = messages(&e);
     assert!(
-        m.contains("policy.toml:31:27: error: `1e40` is too large"),
+        m.contains("policy.toml:36:27: error: `1e40` is too large"),
         "{m}"
     );
 }
@@ -388,7 +395,7 @@ fn a_toml_float_past_f64_is_an_error_at_its_position() {
     )]);
     let e = load(&dir).expect_err("1e400 does not load");
     let m = messages(&e);
-    assert!(m.contains("policy.toml:31:27: error:"), "{m}");
+    assert!(m.contains("policy.toml:36:27: error:"), "{m}");
     assert!(m.contains("overflowed"), "{m}");
 }
 

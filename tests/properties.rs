@@ -1,8 +1,9 @@
 //! Properties the standard policy must keep for any valid client, checked on random clients:
 //! better facts never grade worse, a recession or a weak balance sheet of our own never raises
-//! a line, lines stay under their ceilings in whole thousands, and a hold is exactly an
-//! exposure over the line or a termination. And `explain` never promises what the engine
-//! does not do: every what-if it offers, made to the client, gives the grade it says.
+//! a line, unsecured lines stay under their ceilings in whole thousands, every hold says why,
+//! and an order goes out on credit only when the client's decision allows credit and the
+//! amount fits the headroom of the client and of its group. And `explain` never promises what
+//! the engine does not do: every what-if it offers, made to the client, gives the grade it says.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -11,8 +12,11 @@ use std::sync::OnceLock;
 
 use credit_policy::client::{Client, Fact};
 use credit_policy::context::{Company, Context};
+use credit_policy::control::order::{self, BatchLine, Order};
+use credit_policy::control::{Decide, Portfolio};
 use credit_policy::engine::explain::{explain, whatif::MAX_DECISIONS};
-use credit_policy::engine::{Action, Decision, Evaluator};
+use credit_policy::engine::group::{GroupTotals, Member};
+use credit_policy::engine::{Action, Decision, EvalError, Evaluator};
 use credit_policy::grade::Grade;
 use credit_policy::policy::Policy;
 use jiff::ToSpan;
@@ -65,6 +69,19 @@ fn decide_in(ctx: &Context, client: &Client) -> Decision {
         .unwrap()
 }
 
+/// Decisions made beforehand, handed to the order check as every command hands them.
+struct Decided<'a>(&'a HashMap<String, Decision>);
+
+impl Decide<'static> for Decided<'_> {
+    fn policy(&self) -> &'static Policy {
+        standard()
+    }
+
+    fn decide(&mut self, client: &Client) -> Result<Decision, EvalError> {
+        Ok(self.0[&client.id].clone())
+    }
+}
+
 // ---- strategies -----------------------------------------------------------------------------
 
 /// Money from whole cents: small, ordinary and very large amounts (up to 10^15 with cents).
@@ -103,7 +120,13 @@ fn opt<S: Strategy>(s: S) -> impl Strategy<Value = Option<S::Value>> {
     proptest::option::weighted(0.85, s)
 }
 
-const MONEY_FACTS: [Fact; 12] = [
+const MONEY_FACTS: [Fact; 18] = [
+    Fact::Deposit,
+    Fact::Guarantee,
+    Fact::InsuredLimit,
+    Fact::RequestedLine,
+    Fact::Overdue31To60,
+    Fact::OverdueOver90,
     Fact::ReceivableBalance,
     Fact::OpenOrders,
     Fact::TotalAssets,
@@ -284,28 +307,125 @@ proptest! {
         let dec = decide(if recession { "recession" } else { "normal" }, &c);
         let sales = c.facts.get(Fact::AnnualSales).unwrap();
         let pct = if dec.grade == Grade::AAA { 20 } else { 15 };
-        prop_assert!(dec.limit >= Decimal::ZERO);
-        prop_assert!(dec.limit <= sales * Decimal::from(pct) / Decimal::ONE_HUNDRED,
-            "{} line {} on sales {}", dec.grade, dec.limit, sales);
-        prop_assert!((dec.limit % Decimal::from(1000)).is_zero(), "{}", dec.limit);
+        let unsecured = dec.unsecured_line;
+        prop_assert!(unsecured >= Decimal::ZERO);
+        prop_assert!(unsecured <= sales * Decimal::from(pct) / Decimal::ONE_HUNDRED,
+            "{} line {} on sales {}", dec.grade, unsecured, sales);
+        prop_assert!((unsecured % Decimal::from(1000)).is_zero(), "{}", unsecured);
         prop_assert_eq!(dec.payment_days, if dec.limit.is_zero() { 0 } else { 60 });
-        if dec.grade >= Grade::BB {
-            prop_assert_eq!(dec.limit, Decimal::ZERO);
+        if dec.grade >= Grade::BB || dec.has(Action::RequireCollateral) || sales.is_zero() {
+            prop_assert_eq!(unsecured, Decimal::ZERO);
+        }
+        // The line is the unsecured line plus the cover, never more than the client asked.
+        let full = unsecured + dec.secured_cover;
+        match c.facts.get(Fact::RequestedLine) {
+            Some(asked) if !dec.has(Action::Terminate) => {
+                prop_assert_eq!(dec.limit, full.min(asked));
+            }
+            _ if dec.has(Action::Terminate) => prop_assert_eq!(dec.limit, Decimal::ZERO),
+            _ => prop_assert_eq!(dec.limit, full),
         }
     }
 
     #[test]
-    fn a_hold_is_exactly_an_exposure_over_the_line_or_a_termination(c in client()) {
+    fn every_hold_says_why_and_unknown_or_over_is_always_held(c in client()) {
         let dec = decide("normal", &c);
         let terminate = dec.has(Action::Terminate);
         prop_assert_eq!(terminate, c.distress_confirmed == Some(true));
-        let exposure = c.facts.get(Fact::ReceivableBalance).unwrap_or_default()
-            + c.facts.get(Fact::OpenOrders).unwrap_or_default();
-        prop_assert_eq!(dec.exposure, exposure);
-        prop_assert_eq!(dec.has(Action::Hold), exposure > dec.limit || terminate);
+        let known = match (
+            c.facts.get(Fact::ReceivableBalance),
+            c.facts.get(Fact::OpenOrders),
+        ) {
+            (Some(r), Some(o)) => Some(r + o),
+            _ => None,
+        };
+        prop_assert_eq!(dec.exposure_known, known.is_some());
+        prop_assert_eq!(dec.exposure, known.unwrap_or_default());
+        // Unknown is not zero: an empty cell holds; so does any exposure over the line.
+        if known.is_none_or(|e| e > dec.limit) || terminate {
+            prop_assert!(dec.has(Action::Hold), "{:?}", dec.reasons);
+        }
+        // Every hold names its reason, and every reason asking for a hold is obeyed.
+        prop_assert_eq!(
+            dec.has(Action::Hold),
+            dec.reasons.iter().any(|r| r.action == Some(Action::Hold))
+        );
         prop_assert_eq!(dec.available, dec.limit - dec.exposure);
         prop_assert!(dec.reasons.is_sorted_by_key(|r| r.priority));
         prop_assert_eq!(dec.reasons.last().map(|r| r.code.as_str()), Some("score"));
+    }
+
+    #[test]
+    fn an_order_goes_out_on_credit_only_within_an_allowed_decision_and_every_headroom(
+        members in proptest::collection::vec((client(), any::<bool>()), 1..5),
+        orders in proptest::collection::vec((0..5usize, money()), 1..8),
+    ) {
+        // Up to four clients, some in group G, decided as every command decides them: once,
+        // then checked against the group line formed from all of them.
+        let clients: Vec<Client> = members
+            .into_iter()
+            .enumerate()
+            .map(|(i, (mut c, grouped))| {
+                c.id = format!("C{i}");
+                c.group = grouped.then(|| "G".to_string());
+                c
+            })
+            .collect();
+        let policy = standard();
+        let mut ev = Evaluator::new(policy, &context("normal", None)).unwrap();
+        let mut totals = GroupTotals::default();
+        for c in &clients {
+            let d = ev.decide(c).unwrap();
+            if let Some(g) = &c.group {
+                totals.add(g, Member::of(c, &d));
+            }
+        }
+        let lines = totals.lines(policy.groups.as_ref().unwrap(), policy.line.rounding_unit);
+        let mut decided = HashMap::new();
+        for c in &clients {
+            let mut d = ev.decide(c).unwrap();
+            lines.apply(&mut d, c.group.as_deref());
+            decided.insert(c.id.clone(), d);
+        }
+        let batch: Vec<_> = orders
+            .iter()
+            .enumerate()
+            .map(|(i, (who, amount))| {
+                Ok(Order {
+                    line: i as u64 + 2,
+                    order_id: None,
+                    client: format!("C{}", who % clients.len()),
+                    amount: amount.max(&Decimal::new(1, 2)).to_owned(),
+                })
+            })
+            .collect();
+        let portfolio = Portfolio::from_clients(clients.clone());
+        let mut book = Decided(&decided);
+        let checked = order::check_batch(&mut book, &portfolio, batch);
+
+        let mut taken: HashMap<String, Decimal> = HashMap::new();
+        let mut group_taken = Decimal::ZERO;
+        for line in &checked {
+            let BatchLine::Checked { check, .. } = line else {
+                return Err(TestCaseError::fail(format!("rejected: {line:?}")));
+            };
+            if !check.outcome.takes_credit() {
+                continue;
+            }
+            let d = &decided[&check.client];
+            prop_assert!(d.allows_credit(), "released for {:?}", d.actions);
+            prop_assert!(d.exposure_known);
+            let used = taken.entry(check.client.clone()).or_default();
+            *used += check.order;
+            // The standard policy allows nothing over the line.
+            prop_assert!(d.exposure + *used <= d.limit, "{} + {} > {}", d.exposure, used, d.limit);
+            if let Some(g) = &d.group {
+                group_taken += check.order;
+                prop_assert!(g.exposure_known && !g.over);
+                prop_assert!(g.exposure + group_taken <= g.line,
+                    "group {} + {} > {}", g.exposure, group_taken, g.line);
+            }
+        }
     }
 }
 

@@ -13,10 +13,12 @@ use sha2::{Digest, Sha256};
 
 use crate::client::{Client, Column, Extra, Fact, Raw, RowBuilder};
 use crate::context::{Company, Context};
-use crate::engine::group::{GroupLines, GroupTotals, Member};
-use crate::engine::{Decision, Evaluator};
+use crate::engine::Decision;
+use crate::engine::group::GroupLines;
 use crate::policy::{Identity, Policy};
 use crate::report::DecisionJson;
+use crate::run::groups::GroupPass;
+use crate::run::{Decider, Setup};
 
 /// This build of the engine, as logged.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -215,21 +217,58 @@ fn changes(old: &serde_json::Value, new: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-/// Decides every client of an audit log again under `policy` and each record's own context.
-pub fn replay(log: impl BufRead, policy: &Policy) -> Replay {
-    replay_with_groups(log, policy, &HashMap::new())
+/// The engines of a replay, one per logged context.
+#[derive(Default)]
+struct Engines<'p>(HashMap<String, Decider<'p>>);
+
+impl<'p> Engines<'p> {
+    /// The engine for the context `rec` was decided under, made the first time it is met.
+    fn of(&mut self, policy: &'p Policy, rec: &Record) -> Result<&mut Decider<'p>, String> {
+        let key = serde_json::to_string(&rec.context).unwrap_or_default();
+        if !self.0.contains_key(&key) {
+            let context = rec.context.to_context()?;
+            let decider = Setup::new(policy, context)
+                .and_then(|s| s.decider())
+                .map_err(|e| e.to_string())?;
+            self.0.insert(key.clone(), decider);
+        }
+        self.0
+            .get_mut(&key)
+            .ok_or_else(|| "no engine for the logged context".to_string())
+    }
 }
 
-/// The group lines of every logged run that tied clients to groups, by the run's `at`, formed
-/// under `policy` from the run's logged clients decided again: the first pass of a replay, as
-/// of the first pass of `evaluate` (see [`crate::stream::groups`]). Empty when the policy has
-/// no `[groups]`. Lines that cannot be read are left to [`replay_with_groups`] to report.
-pub fn group_lines(log: impl BufRead, policy: &Policy) -> HashMap<String, GroupLines> {
-    let Some(rules) = &policy.groups else {
-        return HashMap::new();
+/// The logged client of a record, checked as an input row is.
+fn logged_client(line: u64, rec: &Record) -> Result<Client, crate::client::Reject> {
+    let mut b = RowBuilder::new(line);
+    for (k, v) in &rec.client {
+        b.cell(&Column::for_name(k), k, Raw::Text(v));
+    }
+    b.finish()
+}
+
+/// Decides every client of an audit log again under `policy` and each record's own context,
+/// and reports every decision that would now come out differently. `open` opens the log from
+/// its start: like a run, a replay reads it twice when the policy has group lines, first to
+/// form the group lines of every logged run that tied clients to groups, with the group pass
+/// of a run ([`GroupPass`]), then to decide each client and check it against them.
+pub fn replay<R: BufRead>(
+    open: impl Fn() -> std::io::Result<R>,
+    policy: &Policy,
+) -> std::io::Result<Replay> {
+    let groups = match policy.groups {
+        Some(_) => group_lines(open()?, policy),
+        None => HashMap::new(),
     };
-    let mut runs: HashMap<String, GroupTotals> = HashMap::new();
-    let mut evaluators: HashMap<String, Evaluator<'_>> = HashMap::new();
+    Ok(replay_with_groups(open()?, policy, &groups))
+}
+
+/// The first pass of a replay: the group lines of every logged run that tied clients to
+/// groups, by the run's `at`, formed under `policy` from the run's logged clients decided
+/// again. Lines that cannot be read are left to the second pass to report.
+fn group_lines(log: impl BufRead, policy: &Policy) -> HashMap<String, GroupLines> {
+    let mut runs: HashMap<String, GroupPass> = HashMap::new();
+    let mut engines = Engines::default();
     for (i, line) in log.lines().enumerate() {
         let Ok(text) = line else {
             break;
@@ -240,47 +279,29 @@ pub fn group_lines(log: impl BufRead, policy: &Policy) -> HashMap<String, GroupL
         let Some(group) = rec.client.get("group").filter(|g| !g.trim().is_empty()) else {
             continue;
         };
-        let key = serde_json::to_string(&rec.context).unwrap_or_default();
-        if !evaluators.contains_key(&key) {
-            let Ok(ev) = rec
-                .context
-                .to_context()
-                .and_then(|c| Evaluator::new(policy, &c).map_err(|e| e.to_string()))
-            else {
-                continue;
-            };
-            evaluators.insert(key.clone(), ev);
-        }
-        let Some(ev) = evaluators.get_mut(&key) else {
+        let Ok(engine) = engines.of(policy, &rec) else {
             continue;
         };
-        let mut b = RowBuilder::new(i as u64 + 1);
-        for (k, v) in &rec.client {
-            b.cell(&Column::for_name(k), k, Raw::Text(v));
-        }
-        let totals = runs.entry(rec.at.clone()).or_default();
-        match b
-            .finish()
-            .map(|c| ev.decide(&c).map(|d| Member::of(&c, &d)))
-        {
-            Ok(Ok(member)) => totals.add(group.trim(), member),
-            _ => totals.add_rejected(group.trim()),
+        let pass = runs.entry(rec.at.clone()).or_default();
+        match logged_client(i as u64 + 1, &rec).and_then(|c| engine.decide(&c).map(|d| (c, d))) {
+            Ok((c, d)) => pass.add(&c, &d.decision),
+            Err(_) => pass.add_rejected(group.trim()),
         }
     }
     runs.into_iter()
-        .map(|(at, t)| (at, t.lines(rules, policy.line.rounding_unit)))
+        .filter_map(|(at, pass)| pass.lines(policy).map(|l| (at, l)))
         .collect()
 }
 
-/// [`replay`], checking the clients of a run that tied clients to groups against the group
-/// lines `groups` holds for it (see [`group_lines`]).
-pub fn replay_with_groups(
+/// The second pass of a replay: every logged client decided again and checked against the
+/// group lines `groups` holds for its run.
+fn replay_with_groups(
     log: impl BufRead,
     policy: &Policy,
     groups: &HashMap<String, GroupLines>,
 ) -> Replay {
     let mut out = Replay::default();
-    let mut evaluators: HashMap<String, Evaluator<'_>> = HashMap::new();
+    let mut engines = Engines::default();
     for (i, line) in log.lines().enumerate() {
         let n = i as u64 + 1;
         let text = match line {
@@ -300,30 +321,18 @@ pub fn replay_with_groups(
             }
         };
         out.records += 1;
-        let key = serde_json::to_string(&rec.context).unwrap_or_default();
-        if !evaluators.contains_key(&key) {
-            let made = rec
-                .context
-                .to_context()
-                .and_then(|c| Evaluator::new(policy, &c).map_err(|e| e.to_string()));
-            match made {
-                Ok(ev) => {
-                    evaluators.insert(key.clone(), ev);
-                }
-                Err(e) => {
-                    out.unreadable.push((n, e));
-                    continue;
-                }
+        let engine = match engines.of(policy, &rec) {
+            Ok(e) => e,
+            Err(e) => {
+                out.unreadable.push((n, e));
+                continue;
             }
-        }
-        let Some(ev) = evaluators.get_mut(&key) else {
-            continue;
         };
         let mut b = RowBuilder::new(n);
         for (k, v) in &rec.client {
             b.cell(&Column::for_name(k), k, Raw::Text(v));
         }
-        let client = match b.finish() {
+        let client = match logged_client(n, &rec) {
             Ok(c) => c,
             Err(r) => {
                 out.unreadable.push((
@@ -333,15 +342,16 @@ pub fn replay_with_groups(
                 continue;
             }
         };
-        let now = match ev.decide(&client) {
+        let now = match engine.decide(&client) {
             Ok(mut d) => {
                 if let Some(g) = groups.get(&rec.at) {
-                    g.apply(&mut d, client.group.as_deref());
+                    g.apply(&mut d.decision, client.group.as_deref());
                 }
-                decision_value(&d)
+                decision_value(&d.decision)
             }
-            Err(e) => {
-                out.unreadable.push((n, e.to_string()));
+            Err(r) => {
+                out.unreadable
+                    .push((n, format!("{}: {}", r.field, r.reason)));
                 continue;
             }
         };

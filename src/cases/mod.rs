@@ -64,7 +64,11 @@ struct Expect {
     base_grade: Option<String>,
     score: Option<String>,
     limit: Option<String>,
+    /// The grade's line before security.
+    unsecured_line: Option<String>,
+    secured_cover: Option<String>,
     payment_days: Option<u32>,
+    /// An amount, or `unknown`.
     exposure: Option<String>,
     /// Actions that must be present.
     actions: Option<Vec<String>>,
@@ -265,7 +269,20 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
     check("base_grade", &e.base_grade, j.base_grade, false);
     check("score", &e.score, &j.score.to_string(), true);
     check("limit", &e.limit, &j.limit.to_string(), true);
-    check("exposure", &e.exposure, &j.exposure.to_string(), true);
+    check(
+        "unsecured_line",
+        &e.unsecured_line,
+        &j.unsecured_line.to_string(),
+        true,
+    );
+    check(
+        "secured_cover",
+        &e.secured_cover,
+        &j.secured_cover.to_string(),
+        true,
+    );
+    let exposure = j.exposure.map_or("unknown".to_string(), |m| m.to_string());
+    check("exposure", &e.exposure, &exposure, true);
     if let Some(days) = e.payment_days
         && days != d.payment_days
     {

@@ -5,16 +5,14 @@
 use std::fmt::Write as _;
 
 use comfy_table::CellAlignment;
-use credit_policy::client::Row;
 use credit_policy::control::channel::{
     DEFAULT_TOP, Largest, RANKING, Screen, ScreenJson, Sign, pct, shown_growth, shown_ratio,
 };
 use credit_policy::policy::Policy;
 use credit_policy::report::money_grouped;
 
-use super::evaluate::{RejectSink, script_reject};
 use super::order::{ControlFormat, house_table};
-use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
+use super::{Exit, PolicyArgs, load_policy};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -35,63 +33,35 @@ pub struct Args {
     pub input: String,
 }
 
-pub fn run(args: Args) -> u8 {
-    let Ok(policy) = load_policy(args.policy.policy.as_ref()) else {
-        return EXIT_ERROR;
-    };
-    let Ok(ctx) = load_context(&args.policy, &policy) else {
-        return EXIT_ERROR;
-    };
-    let Ok(mut ev) = super::evaluator(&policy, &ctx) else {
-        return EXIT_ERROR;
-    };
-    let Ok(reader) = super::open_input(&args.input, args.sheet.as_deref()) else {
-        return EXIT_ERROR;
-    };
+pub fn run(args: Args) -> Exit {
+    go(args).unwrap_or_else(|e| e)
+}
+
+fn go(args: Args) -> Result<Exit, Exit> {
+    let policy = load_policy(args.policy.policy.as_ref())?;
+    let setup = super::setup(&args.policy, &policy)?;
+    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let book = super::decide(&setup, &input)?;
     let top = args.top as usize;
     let mut largest = Largest::new(top);
-    let mut rejects = RejectSink::Stderr;
-    let mut rejected = 0u64;
-    for row in reader {
-        match row {
-            Err(e) => {
-                error(&e.to_string());
-                return EXIT_ERROR;
-            }
-            Ok(Row::Client(c)) => largest.push(*c),
-            Ok(Row::Reject(r)) => {
-                rejected += 1;
-                let _ = rejects.write(&r);
-            }
-        }
+    for c in book.portfolio().clients() {
+        largest.push(c.clone());
     }
-    let mut screen = Screen::new(&policy, ctx.as_of, top);
+    let mut screen = Screen::new(&policy, setup.context.as_of, top);
     screen.considered = largest.seen();
     for c in largest.into_clients() {
-        match ev.decide(&c) {
-            Ok(d) => screen.add(&c, &d),
-            Err(e) => {
-                rejected += 1;
-                let _ = rejects.write(&script_reject(c.line, e));
-            }
+        if let Some(d) = book.decision(&c) {
+            screen.add(&c, &d.decision);
         }
     }
     screen.rank();
-    match args.format {
-        ControlFormat::Json => {
-            match serde_json::to_string_pretty(&ScreenJson::new(&screen, &policy.identity)) {
-                Ok(s) => crate::outln!("{s}"),
-                Err(e) => error(&e.to_string()),
-            }
-        }
-        ControlFormat::Table => super::out(&render(&screen, &policy)),
-    }
-    if rejected > 0 {
-        eprintln!("{rejected} row(s) rejected: they are not screened");
-        EXIT_REJECTS
-    } else {
-        EXIT_OK
-    }
+    Ok(super::portfolio_tail(
+        book.rejects(),
+        args.format == ControlFormat::Json,
+        &ScreenJson::new(&screen, &policy.identity),
+        || render(&screen, &policy),
+        "they are not screened",
+    ))
 }
 
 /// The screen for a person: the ranking and thresholds, one row per client, then every sign

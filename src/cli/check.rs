@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use credit_policy::policy::Policy;
 
-use super::{EXIT_ERROR, EXIT_OK, policy_dir, show_diagnostics};
+use super::{Exit, show_diagnostics};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -13,13 +13,10 @@ pub struct Args {
     pub dir: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> u8 {
-    let dir = match policy_dir(args.dir.as_ref()) {
+pub fn run(args: Args) -> Exit {
+    let dir = match credit_policy::run::policy_dir(args.dir.as_deref()) {
         Ok(d) => d,
-        Err(e) => {
-            super::error(&e);
-            return EXIT_ERROR;
-        }
+        Err(e) => return super::fail(e),
     };
     match Policy::load(&dir) {
         Ok(p) => {
@@ -31,12 +28,12 @@ pub fn run(args: Args) -> u8 {
                 dir.display(),
                 p.warnings.len()
             );
-            EXIT_OK
+            Exit::Ok
         }
         Err(e) => {
             show_diagnostics(&e.diagnostics);
             super::error(&e.to_string());
-            EXIT_ERROR
+            Exit::Error
         }
     }
 }

@@ -4,16 +4,14 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use comfy_table::{CellAlignment, LineStyle, Table, TableStyle};
-use credit_policy::client::{Client, ClientReader};
 use credit_policy::compare::{Comparison, Pair, Report, SideInfo};
-use credit_policy::engine::Evaluator;
 use credit_policy::grade::Grade;
 use credit_policy::policy::Policy;
 use credit_policy::report::{html, money_grouped};
+use credit_policy::run::{Input, RejectSink, Run, Setup};
 use credit_policy::stream::{self, Item};
 
-use super::evaluate::{RejectSink, script_reject};
-use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
+use super::{Exit, PolicyArgs, error, fail, load_policy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CompareFormat {
@@ -83,78 +81,67 @@ fn side(policy: &Policy, ctx: &credit_policy::context::Context) -> SideInfo {
     }
 }
 
-pub fn run(args: Args) -> u8 {
+pub fn run(args: Args) -> Exit {
     if let Some(path) = &args.outcomes {
         return run_outcomes(path, args.format.unwrap_or(CompareFormat::Table));
     }
+    go(args).unwrap_or_else(|e| e)
+}
+
+fn go(args: Args) -> Result<Exit, Exit> {
     let (Some(a), Some(b), Some(input)) = (&args.a, &args.b, &args.input) else {
         error("give `--a DIR --b DIR INPUT`, or `--outcomes FILE`");
-        return EXIT_ERROR;
+        return Err(Exit::Error);
     };
-    let (Ok(pa), Ok(pb)) = (load_policy(Some(a)), load_policy(Some(b))) else {
-        return EXIT_ERROR;
-    };
+    let (pa, pb) = (load_policy(Some(a)), load_policy(Some(b)));
+    let (pa, pb) = (pa?, pb?);
     let ctx_args = PolicyArgs {
         policy: None,
         context: args.context.clone(),
         as_of: args.as_of.clone(),
         economy: args.economy.clone(),
     };
-    let Ok(ca) = load_context(&ctx_args, &pa) else {
-        return EXIT_ERROR;
-    };
+    let ca = super::load_context(&ctx_args, &pa)?;
     let b_args = PolicyArgs {
         context: args.context_b.clone().or(args.context.clone()),
         economy: args.economy_b.clone().or(args.economy.clone()),
         ..ctx_args
     };
-    let Ok(cb) = load_context(&b_args, &pb) else {
-        return EXIT_ERROR;
-    };
-    if let Err(e) = Evaluator::new(&pa, &ca).and_then(|_| Evaluator::new(&pb, &cb)) {
-        error(&e.to_string());
-        return EXIT_ERROR;
-    }
-    let reader = match ClientReader::open_with(input, args.sheet.as_deref()) {
-        Ok(r) => r,
-        Err(e) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
-    };
-    let mut rejects = match RejectSink::open(args.rejects.as_deref()) {
-        Ok(s) => s,
-        Err(e) => {
-            error(&e);
-            return EXIT_ERROR;
-        }
-    };
-    let mut cmp = Comparison::new(side(&pa, &ca), side(&pb, &cb), args.by.clone());
+    let cb = super::load_context(&b_args, &pb)?;
+    let sa = Setup::new(&pa, ca).map_err(fail)?;
+    let sb = Setup::new(&pb, cb).map_err(fail)?;
+    let input = Input::open(
+        input,
+        args.sheet.as_deref(),
+        sa.reads_twice() || sb.reads_twice(),
+    )
+    .map_err(fail)?;
+    let mut rejects = RejectSink::open(args.rejects.as_deref()).map_err(|e| {
+        error(&e);
+        Exit::Error
+    })?;
+    let threads = stream::threads(args.threads);
+    // Each side forms its own group lines, as `evaluate` under that side would.
+    let run_a = Run::start(&sa, &input, threads).map_err(fail)?;
+    let run_b = Run::start(&sb, &input, threads).map_err(fail)?;
+    let mut cmp = Comparison::new(
+        side(&pa, &sa.context),
+        side(&pb, &sb.context),
+        args.by.clone(),
+    );
     let by = args.by.as_deref();
+    let bar = super::evaluate::progress_bar(input.size());
     // Each worker decides both sides and keeps only what the comparison needs.
-    let make_worker = || -> Result<_, String> {
-        let mut ea = Evaluator::new(&pa, &ca).map_err(|e| e.to_string())?;
-        let mut eb = Evaluator::new(&pb, &cb).map_err(|e| e.to_string())?;
-        Ok(move |c: &Client| {
-            let a = ea.decide(c).map_err(|e| script_reject(c.line, e))?;
-            let b = eb.decide(c).map_err(|e| script_reject(c.line, e))?;
-            Ok(Pair::new(c, &a, &b, by))
-        })
-    };
-    let bar = super::evaluate::progress_bar(reader.size);
-    let streamed = stream::run(
-        reader,
-        stream::threads(args.threads),
-        make_worker,
-        |item| match item {
-            Item::Decided(pair) => {
-                cmp.add_pair(pair);
-                Ok(())
+    let streamed = run_a.stream_beside(
+        &run_b,
+        &mut rejects,
+        |c, a, b| Pair::new(c, &a.decision, &b.decision, by),
+        |item| {
+            match item {
+                Item::Decided(pair) => cmp.add_pair(pair),
+                Item::Rejected(_) => cmp.reject(),
             }
-            Item::Rejected(r) => {
-                cmp.reject();
-                rejects.write(&r)
-            }
+            Ok(())
         },
         &|bytes| {
             if let Some(b) = &bar {
@@ -167,16 +154,16 @@ pub fn run(args: Args) -> u8 {
     }
     if let Err(e) = streamed {
         error(&format!("{e}; nothing was compared"));
-        return EXIT_ERROR;
+        return Err(Exit::Error);
     }
     if let Err(e) = rejects.flush() {
         error(&e.to_string());
-        return EXIT_ERROR;
+        return Err(Exit::Error);
     }
     let extra_columns: Vec<String> = Vec::new();
     if let Err(e) = cmp.check_by(&extra_columns) {
         error(&e);
-        return EXIT_ERROR;
+        return Err(Exit::Error);
     }
     let report = cmp.finish();
     if let Some(path) = &args.html {
@@ -184,7 +171,7 @@ pub fn run(args: Args) -> u8 {
         if let Err(e) = super::write_atomically(path, html::compare_page(&report, &diff).as_bytes())
         {
             error(&format!("cannot write `{}`: {e}", path.display()));
-            return EXIT_ERROR;
+            return Err(Exit::Error);
         }
     }
     let format = args.format.unwrap_or(CompareFormat::Table);
@@ -196,11 +183,11 @@ pub fn run(args: Args) -> u8 {
         CompareFormat::Csv => changed_csv(&report),
     };
     super::out(&text);
-    if report.rejected > 0 {
-        EXIT_REJECTS
+    Ok(if report.rejected > 0 {
+        Exit::Rejects
     } else {
-        EXIT_OK
-    }
+        Exit::Ok
+    })
 }
 
 fn table() -> Table {
@@ -444,13 +431,13 @@ fn changed_csv(r: &Report) -> String {
 }
 
 /// `compare --outcomes FILE`: the two slices of a champion/challenger run side by side.
-fn run_outcomes(path: &std::path::Path, format: CompareFormat) -> u8 {
+fn run_outcomes(path: &std::path::Path, format: CompareFormat) -> Exit {
     use credit_policy::compare::outcomes::{self, Outcomes};
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => {
             error(&format!("cannot read `{}`: {e}", path.display()));
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     let o = outcomes::read(std::io::BufReader::new(file));
@@ -459,7 +446,7 @@ fn run_outcomes(path: &std::path::Path, format: CompareFormat) -> u8 {
             "`{}` holds no decision of a champion/challenger run; make one with `evaluate --challenger DIR --split PERCENT --format jsonl`",
             path.display()
         ));
-        return EXIT_ERROR;
+        return Exit::Error;
     }
     if format == CompareFormat::Json {
         super::out(&(serde_json::to_string_pretty(&o).unwrap_or_default() + "\n"));
@@ -533,8 +520,8 @@ fn run_outcomes(path: &std::path::Path, format: CompareFormat) -> u8 {
         super::out(&s);
     }
     if o.skipped.is_empty() {
-        EXIT_OK
+        Exit::Ok
     } else {
-        EXIT_REJECTS
+        Exit::Rejects
     }
 }

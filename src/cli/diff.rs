@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use credit_policy::policy::diff::diff;
 
-use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, load_policy};
+use super::{Exit, load_policy};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -17,13 +17,13 @@ pub struct Args {
 }
 
 /// Exit 0 when identical, 1 when they differ, 2 when either does not load.
-pub fn run(args: Args) -> u8 {
+pub fn run(args: Args) -> Exit {
     let (Ok(old), Ok(new)) = (load_policy(Some(&args.old)), load_policy(Some(&args.new))) else {
-        return EXIT_ERROR;
+        return Exit::Error;
     };
     if old.identity.hash == new.identity.hash {
         crate::outln!("the policies are identical ({})", old.identity.hash);
-        return EXIT_OK;
+        return Exit::Ok;
     }
     let d = diff(&old, &new);
     crate::outln!(
@@ -42,5 +42,5 @@ pub fn run(args: Args) -> u8 {
         crate::outln!();
         crate::cli::out(text);
     }
-    EXIT_REJECTS
+    Exit::Rejects
 }

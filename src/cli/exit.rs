@@ -3,13 +3,11 @@
 
 use std::fmt::Write as _;
 
-use credit_policy::client::Row;
 use credit_policy::control::exit::{self, ExitPlan, ExitPlanJson, ExitPlansJson};
 use credit_policy::policy::Policy;
 
-use super::evaluate::{RejectSink, script_reject};
 use super::order::ControlFormat;
-use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
+use super::{Exit, PolicyArgs, load_policy};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -26,61 +24,33 @@ pub struct Args {
     pub input: String,
 }
 
-pub fn run(args: Args) -> u8 {
-    let Ok(policy) = load_policy(args.policy.policy.as_ref()) else {
-        return EXIT_ERROR;
-    };
-    let Ok(ctx) = load_context(&args.policy, &policy) else {
-        return EXIT_ERROR;
-    };
-    let Ok(mut ev) = super::evaluator(&policy, &ctx) else {
-        return EXIT_ERROR;
-    };
-    let Ok(reader) = super::open_input(&args.input, args.sheet.as_deref()) else {
-        return EXIT_ERROR;
-    };
-    let mut rejects = RejectSink::Stderr;
-    let mut rejected = 0u64;
-    let mut plans = Vec::new();
-    for row in reader {
-        let reject = match row {
-            Err(e) => {
-                error(&e.to_string());
-                return EXIT_ERROR;
-            }
-            Ok(Row::Client(c)) => match ev.decide(&c) {
-                Ok(d) => {
-                    plans.extend(ExitPlan::new(&c, &d));
-                    continue;
-                }
-                Err(e) => script_reject(c.line, e),
-            },
-            Ok(Row::Reject(r)) => r,
-        };
-        rejected += 1;
-        let _ = rejects.write(&reject);
-    }
+pub fn run(args: Args) -> Exit {
+    go(args).unwrap_or_else(|e| e)
+}
+
+fn go(args: Args) -> Result<Exit, Exit> {
+    let policy = load_policy(args.policy.policy.as_ref())?;
+    let setup = super::setup(&args.policy, &policy)?;
+    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let book = super::decide(&setup, &input)?;
+    let mut plans: Vec<ExitPlan> = book
+        .decided()
+        .filter_map(|(c, d)| ExitPlan::new(c, &d.decision))
+        .collect();
     exit::sort(&mut plans);
-    match args.format {
-        ControlFormat::Json => {
-            let all = ExitPlansJson {
-                as_of: ctx.as_of.to_string(),
-                clients: plans.iter().map(ExitPlanJson::new).collect(),
-                policy: &policy.identity,
-            };
-            match serde_json::to_string_pretty(&all) {
-                Ok(s) => crate::outln!("{s}"),
-                Err(e) => error(&e.to_string()),
-            }
-        }
-        ControlFormat::Table => super::out(&render(&plans, &policy, &ctx.as_of.to_string())),
-    }
-    if rejected > 0 {
-        eprintln!("{rejected} row(s) rejected: a client among them may also need an exit plan");
-        EXIT_REJECTS
-    } else {
-        EXIT_OK
-    }
+    let as_of = setup.context.as_of.to_string();
+    let all = ExitPlansJson {
+        as_of: as_of.clone(),
+        clients: plans.iter().map(ExitPlanJson::new).collect(),
+        policy: &policy.identity,
+    };
+    Ok(super::portfolio_tail(
+        book.rejects(),
+        args.format == ControlFormat::Json,
+        &all,
+        || render(&plans, &policy, &as_of),
+        "a client among them may also need an exit plan",
+    ))
 }
 
 /// The plans for a person, one block per client.

@@ -2,12 +2,11 @@
 
 use std::fmt::Write as _;
 
-use credit_policy::client::Row;
-use credit_policy::engine::explain::{Change, Explanation, WhatIf, explain};
-use credit_policy::policy::source::did_you_mean;
+use credit_policy::control::Lookup;
+use credit_policy::engine::explain::{Change, Explanation, WhatIf, explain_decision};
 use credit_policy::report::money_grouped;
 
-use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
+use super::{Exit, PolicyArgs, error, load_policy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExplainFormat {
@@ -35,63 +34,50 @@ pub struct Args {
     pub input: String,
 }
 
-pub fn run(args: Args) -> u8 {
-    let Ok(policy) = load_policy(args.policy.policy.as_ref()) else {
-        return EXIT_ERROR;
+pub fn run(args: Args) -> Exit {
+    go(args).unwrap_or_else(|e| e)
+}
+
+fn go(args: Args) -> Result<Exit, Exit> {
+    let policy = load_policy(args.policy.policy.as_ref())?;
+    let setup = super::setup(&args.policy, &policy)?;
+    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    // The decision as `evaluate` makes it, group line applied; the what-ifs decide again.
+    let mut book = super::decide(&setup, &input)?;
+    let (portfolio, decisions) = book.parts();
+    let client = match portfolio.lookup(&args.client) {
+        Lookup::Found(c) => c,
+        Lookup::Rejected(r) => {
+            error(&format!(
+                "the row of `{}` on line {} is rejected: {}: {}; fix it to see its decision",
+                args.client, r.line, r.field, r.reason
+            ));
+            return Err(Exit::Rejects);
+        }
+        Lookup::Unknown(hint) => {
+            let hint = hint
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            error(&format!(
+                "there is no client `{}` in `{}`{hint}",
+                args.client, args.input
+            ));
+            return Err(Exit::Error);
+        }
     };
-    let Ok(ctx) = load_context(&args.policy, &policy) else {
-        return EXIT_ERROR;
+    let Some(d) = decisions.get(client).map(|d| d.decision.clone()) else {
+        return Err(Exit::Error);
     };
-    let Ok(mut ev) = super::evaluator(&policy, &ctx) else {
-        return EXIT_ERROR;
-    };
-    let Ok(reader) = super::open_input(&args.input, args.sheet.as_deref()) else {
-        return EXIT_ERROR;
-    };
-    let mut ids = Vec::new();
-    for row in reader {
-        match row {
-            Err(e) => {
-                error(&e.to_string());
-                return EXIT_ERROR;
-            }
-            Ok(Row::Reject(r)) if r.id.as_deref() == Some(args.client.as_str()) => {
-                error(&format!(
-                    "the row of `{}` on line {} is rejected: {}: {}; fix it to see its decision",
-                    args.client, r.line, r.field, r.reason
-                ));
-                return EXIT_REJECTS;
-            }
-            Ok(Row::Reject(_)) => {}
-            Ok(Row::Client(c)) if c.id == args.client => {
-                return match explain(&mut ev, &c) {
-                    Ok(x) => {
-                        match args.format {
-                            ExplainFormat::Json => match serde_json::to_string_pretty(&x) {
-                                Ok(s) => crate::outln!("{s}"),
-                                Err(e) => error(&e.to_string()),
-                            },
-                            ExplainFormat::Text => crate::cli::out(&render(&x)),
-                        }
-                        EXIT_OK
-                    }
-                    Err(e) => {
-                        error(&e.to_string());
-                        EXIT_REJECTS
-                    }
-                };
-            }
-            Ok(Row::Client(c)) => ids.push(c.id),
+    match explain_decision(decisions.evaluator(), client, d) {
+        Ok(x) => {
+            super::show(args.format == ExplainFormat::Json, &x, || render(&x));
+            Ok(Exit::Ok)
+        }
+        Err(e) => {
+            error(&e.to_string());
+            Err(Exit::Rejects)
         }
     }
-    let hint = did_you_mean(&args.client, ids.iter().map(String::as_str))
-        .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_default();
-    error(&format!(
-        "there is no client `{}` in `{}`{hint}",
-        args.client, args.input
-    ));
-    EXIT_ERROR
 }
 
 /// The explanation as text, section by section.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use credit_policy::policy::embedded;
 
-use super::{EXIT_ERROR, EXIT_OK};
+use super::Exit;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -13,18 +13,18 @@ pub struct Args {
     pub dir: PathBuf,
 }
 
-pub fn run(args: Args) -> u8 {
+pub fn run(args: Args) -> Exit {
     match embedded::write_standard(&args.dir) {
         Ok(()) => {
             crate::outln!(
                 "wrote the standard policy to `{0}`; edit `{0}/policy.toml`, then run `credit-policy check {0}`",
                 args.dir.display()
             );
-            EXIT_OK
+            Exit::Ok
         }
         Err(e) => {
             super::error(&e);
-            EXIT_ERROR
+            Exit::Error
         }
     }
 }

@@ -1,5 +1,7 @@
-//! The command line: argument parsing, the pieces every subcommand shares (finding and loading
-//! the policy, the context, showing diagnostics), and the exit codes. One file per subcommand.
+//! The command line: argument parsing, the pieces every subcommand shares (loading the policy
+//! and the context through [`credit_policy::run`] and showing what went wrong, the tail of the
+//! commands that act on a whole portfolio), and the exit codes ([`Exit`]). One file per
+//! subcommand: its arguments and how it renders; every decision comes from a run.
 
 mod channel;
 mod check;
@@ -19,15 +21,37 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use credit_policy::client::Reject;
 use credit_policy::context::Context;
 use credit_policy::policy::{Diagnostic, Policy, Severity};
+use credit_policy::run::{self, Book, Input, RejectSink, RunError, Setup, SetupError, Sources};
 
-/// Every row decided; for `check`, a clean policy.
-pub const EXIT_OK: u8 = 0;
-/// Some input rows were rejected (they are listed with line, field and reason); the rest were decided.
-pub const EXIT_REJECTS: u8 = 1;
-/// Nothing was decided: the policy, the context, the input file or the arguments are wrong.
-pub const EXIT_ERROR: u8 = 2;
+/// How the program ends: the exit codes documented in the README ("Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: every row was decided. For `order`, every order is released; for `check`, the policy
+    /// has no error; for `test`, every case passes; for `diff`, the policies are identical;
+    /// for `replay`, every logged decision comes out the same. A closed output pipe is not an
+    /// error either.
+    Ok = 0,
+    /// 1: some input rows were rejected (listed with line, field and reason); every other row
+    /// was decided. For `order`, the row of an ordering client is rejected; for `test`, a case
+    /// fails; for `diff`, the policies differ; for `replay`, a decision moved or a log line
+    /// could not be replayed.
+    Rejects = 1,
+    /// 2: nothing was decided: the policy, the context, the input file or the arguments are
+    /// wrong (the message says where and how to fix it).
+    Error = 2,
+    /// 3: `order` only: an order (or some order of a batch) is not released: it needs
+    /// approval, prepayment, or is held.
+    NotReleased = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
 
 #[derive(Parser)]
 #[command(
@@ -93,6 +117,18 @@ pub struct PolicyArgs {
     pub economy: Option<String>,
 }
 
+impl PolicyArgs {
+    /// What the run loads, as the user named it.
+    pub fn sources(&self) -> Sources {
+        Sources {
+            policy: self.policy.clone(),
+            context: self.context.clone(),
+            as_of: self.as_of.clone(),
+            economy: self.economy.clone(),
+        }
+    }
+}
+
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
@@ -109,66 +145,87 @@ pub fn run() -> ExitCode {
         Command::Exit(args) => exit::run(args),
         Command::Channel(args) => channel::run(args),
     };
-    ExitCode::from(code)
+    code.into()
 }
 
-/// The policy folder the user means: `--policy`, else `$CREDIT_POLICY`, else `policies/standard`.
-pub fn policy_dir(arg: Option<&PathBuf>) -> Result<PathBuf, String> {
-    if let Some(p) = arg {
-        return Ok(p.clone());
+/// Shows why a run could not start or stopped, and gives the exit code: nothing was decided.
+pub fn fail(e: impl Into<RunError>) -> Exit {
+    match e.into() {
+        RunError::Setup(SetupError::Policy(e)) => {
+            show_diagnostics(&e.diagnostics);
+            error(&format!("{e}; nothing was done"));
+        }
+        RunError::Setup(SetupError::Context(d)) => show_diagnostics(&[d]),
+        RunError::Setup(SetupError::AsOf(e)) => error(&format!("--as-of: {e}")),
+        other => error(&other.to_string()),
     }
-    if let Some(p) = std::env::var_os("CREDIT_POLICY").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
-    let default = PathBuf::from("policies/standard");
-    if default.join("policy.toml").is_file() {
-        return Ok(default);
-    }
-    Err("no policy given and there is no `policies/standard` here; pass `--policy DIR`, set `CREDIT_POLICY=DIR`, or run `credit-policy init policies/standard`".into())
+    Exit::Error
 }
 
 /// Loads the policy, showing every problem; warnings are shown and do not stop the load.
-pub fn load_policy(arg: Option<&PathBuf>) -> Result<Policy, u8> {
-    let dir = policy_dir(arg).map_err(|e| {
-        error(&e);
-        EXIT_ERROR
-    })?;
-    match Policy::load(&dir) {
-        Ok(p) => {
-            show_diagnostics(&p.warnings);
-            Ok(p)
-        }
-        Err(e) => {
-            show_diagnostics(&e.diagnostics);
-            error(&format!("{e}; nothing was done"));
-            Err(EXIT_ERROR)
-        }
-    }
+pub fn load_policy(dir: Option<&PathBuf>) -> Result<Policy, Exit> {
+    let p = run::load_policy(dir.map(PathBuf::as_path)).map_err(fail)?;
+    show_diagnostics(&p.warnings);
+    Ok(p)
 }
 
 /// The context from `--context`, `--as-of` and `--economy`, checked against the policy.
-pub fn load_context(args: &PolicyArgs, policy: &Policy) -> Result<Context, u8> {
-    let mut ctx = match &args.context {
-        Some(path) => Context::load(path).map_err(|d| {
-            show_diagnostics(&[d]);
-            EXIT_ERROR
-        })?,
-        None => Context::today(),
-    };
-    if let Some(d) = &args.as_of {
-        ctx.as_of = credit_policy::client::parse_date(d).map_err(|e| {
-            error(&format!("--as-of: {e}"));
-            EXIT_ERROR
-        })?;
+pub fn load_context(args: &PolicyArgs, policy: &Policy) -> Result<Context, Exit> {
+    run::load_context(&args.sources(), policy).map_err(fail)
+}
+
+/// The policy and context of `args`, checked to start: what decides every client of a run.
+pub fn setup<'p>(args: &PolicyArgs, policy: &'p Policy) -> Result<Setup<'p>, Exit> {
+    let ctx = load_context(args, policy)?;
+    Setup::new(policy, ctx).map_err(fail)
+}
+
+/// The clients of INPUT (the sheet of a workbook when given), as `setup` will read them.
+pub fn open_input(input: &str, sheet: Option<&str>, setup: &Setup<'_>) -> Result<Input, Exit> {
+    Input::open(input, sheet, setup.reads_twice()).map_err(fail)
+}
+
+/// Every client of `input` decided under `setup` with its group line applied, on every core:
+/// the portfolio the credit-control commands, `explain` and `order` act on.
+pub fn decide<'a>(setup: &'a Setup<'a>, input: &'a Input) -> Result<Book<'a>, Exit> {
+    run::Run::start(setup, input, credit_policy::stream::threads(None))
+        .and_then(run::Run::book)
+        .map_err(fail)
+}
+
+/// What a command gives: JSON for a program, or text for a person.
+pub fn show<J: serde::Serialize>(as_json: bool, json: &J, text: impl FnOnce() -> String) {
+    if as_json {
+        match serde_json::to_string_pretty(json) {
+            Ok(s) => crate::outln!("{s}"),
+            Err(e) => error(&e.to_string()),
+        }
+    } else {
+        out(&text());
     }
-    if let Some(e) = &args.economy {
-        ctx.economy = e.clone();
+}
+
+/// The tail of the commands that act on a whole decided portfolio (`review`, `exit`,
+/// `channel`): every rejected row listed on standard error, the result shown (see [`show`]),
+/// and exit 1 when a row was rejected, saying what that means for the result (`left_out`).
+pub fn portfolio_tail<J: serde::Serialize>(
+    rejects: &[Reject],
+    as_json: bool,
+    json: &J,
+    text: impl FnOnce() -> String,
+    left_out: &str,
+) -> Exit {
+    let mut sink = RejectSink::Stderr;
+    for r in rejects {
+        let _ = sink.write(r);
     }
-    ctx.overlay(policy).map_err(|e| {
-        error(&e);
-        EXIT_ERROR
-    })?;
-    Ok(ctx)
+    show(as_json, json, text);
+    if rejects.is_empty() {
+        Exit::Ok
+    } else {
+        eprintln!("{} row(s) rejected: {left_out}", rejects.len());
+        Exit::Rejects
+    }
 }
 
 /// Prints to standard output; a closed pipe (`| head`) ends the program quietly with exit 0,
@@ -188,33 +245,11 @@ pub fn out(text: &str) {
         .and_then(|()| stdout.flush())
     {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(i32::from(EXIT_OK));
+            std::process::exit(Exit::Ok as i32);
         }
         eprintln!("error: cannot write the output: {e}");
-        std::process::exit(i32::from(EXIT_ERROR));
+        std::process::exit(Exit::Error as i32);
     }
-}
-
-/// A compiled evaluator, or the error shown and the exit code.
-pub fn evaluator<'p>(
-    policy: &'p Policy,
-    ctx: &Context,
-) -> Result<credit_policy::engine::Evaluator<'p>, u8> {
-    credit_policy::engine::Evaluator::new(policy, ctx).map_err(|e| {
-        error(&e.to_string());
-        EXIT_ERROR
-    })
-}
-
-/// The clients of INPUT (the sheet of a workbook when given), or the error shown.
-pub fn open_input(
-    input: &str,
-    sheet: Option<&str>,
-) -> Result<credit_policy::client::ClientReader, u8> {
-    credit_policy::client::ClientReader::open_with(input, sheet).map_err(|e| {
-        error(&e.to_string());
-        EXIT_ERROR
-    })
 }
 
 /// A plain error line on standard error.

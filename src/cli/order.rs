@@ -5,18 +5,13 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use comfy_table::{CellAlignment, ContentArrangement, LineStyle, Table, TableStyle};
-use credit_policy::client::ClientReader;
-use credit_policy::control::Portfolio;
 use credit_policy::control::order::{
     self, BatchLine, BatchLineJson, Order, OrderCheck, OrderJson, Outcome, Problem,
 };
 use credit_policy::policy::Policy;
 use credit_policy::report::money_grouped;
 
-use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
-
-/// An order (or some order of a batch) was not released: approval, prepayment or a hold.
-pub const EXIT_NOT_RELEASED: u8 = 3;
+use super::{Exit, PolicyArgs, error, load_policy};
 
 /// The output formats of the credit-control commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -64,7 +59,11 @@ pub struct Args {
     pub input: String,
 }
 
-pub fn run(args: Args) -> u8 {
+pub fn run(args: Args) -> Exit {
+    go(args).unwrap_or_else(|e| e)
+}
+
+fn go(args: Args) -> Result<Exit, Exit> {
     // The order is checked before anything is loaded, so a typo costs nothing.
     let single = match (&args.client, &args.amount) {
         (Some(client), Some(amount)) => match order::parse_amount(amount) {
@@ -76,49 +75,35 @@ pub fn run(args: Args) -> u8 {
             }),
             Err(e) => {
                 error(&format!("--amount {e}"));
-                return EXIT_ERROR;
+                return Err(Exit::Error);
             }
         },
         _ => None,
     };
-    let Ok(policy) = load_policy(args.policy.policy.as_ref()) else {
-        return EXIT_ERROR;
-    };
-    let Ok(ctx) = load_context(&args.policy, &policy) else {
-        return EXIT_ERROR;
-    };
-    let Ok(mut ev) = super::evaluator(&policy, &ctx) else {
-        return EXIT_ERROR;
-    };
+    let policy = load_policy(args.policy.policy.as_ref())?;
+    let setup = super::setup(&args.policy, &policy)?;
     let orders = match (&single, &args.orders) {
         (Some(o), _) => vec![Ok(o.clone())],
-        (None, Some(path)) => match read_orders(path, &args.input) {
-            Ok(o) => o,
-            Err(e) => {
-                error(&e);
-                return EXIT_ERROR;
-            }
-        },
+        (None, Some(path)) => read_orders(path, &args.input).map_err(|e| {
+            error(&e);
+            Exit::Error
+        })?,
         (None, None) => {
             error("give `--client ID --amount MONEY`, or `--orders FILE`");
-            return EXIT_ERROR;
+            return Err(Exit::Error);
         }
     };
-    let portfolio = match ClientReader::open_with(&args.input, args.sheet.as_deref())
-        .and_then(Portfolio::read)
-    {
-        Ok(p) => p.named(&args.input),
-        Err(e) => {
-            error(&e.to_string());
-            return EXIT_ERROR;
-        }
-    };
-    let lines = order::check_batch(&mut ev, &portfolio, orders);
-    if single.is_some() {
+    // Every client decided as `evaluate` decides it, group lines applied, so a member held
+    // because its group is over its line has its orders held too.
+    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let mut book = super::decide(&setup, &input)?;
+    let (portfolio, decisions) = book.parts();
+    let lines = order::check_batch(decisions, portfolio, orders);
+    Ok(if single.is_some() {
         single_result(&lines, &policy, &args)
     } else {
         batch_result(&lines, &policy, args.format)
-    }
+    })
 }
 
 fn read_orders(
@@ -140,22 +125,18 @@ fn read_orders(
     order::read_orders(&shown, reader).map_err(|e| e.to_string())
 }
 
-fn single_result(lines: &[BatchLine], policy: &Policy, args: &Args) -> u8 {
+fn single_result(lines: &[BatchLine], policy: &Policy, args: &Args) -> Exit {
     match lines.first() {
         Some(BatchLine::Checked { check, .. }) => {
-            match args.format {
-                ControlFormat::Json => {
-                    match serde_json::to_string_pretty(&OrderJson::new(check, &policy.identity)) {
-                        Ok(s) => crate::outln!("{s}"),
-                        Err(e) => error(&e.to_string()),
-                    }
-                }
-                ControlFormat::Table => super::out(&render(check, policy)),
-            }
+            super::show(
+                args.format == ControlFormat::Json,
+                &OrderJson::new(check, &policy.identity),
+                || render(check, policy),
+            );
             if check.outcome == Outcome::Release {
-                EXIT_OK
+                Exit::Ok
             } else {
-                EXIT_NOT_RELEASED
+                Exit::NotReleased
             }
         }
         Some(BatchLine::Rejected(r)) => {
@@ -165,11 +146,11 @@ fn single_result(lines: &[BatchLine], policy: &Policy, args: &Args) -> u8 {
             };
             error(&format!("{what}{}", r.reason));
             match r.problem {
-                Problem::ClientRejected | Problem::RulesFailed => EXIT_REJECTS,
-                Problem::UnknownClient | Problem::BadOrder => EXIT_ERROR,
+                Problem::ClientRejected | Problem::RulesFailed => Exit::Rejects,
+                Problem::UnknownClient | Problem::BadOrder => Exit::Error,
             }
         }
-        None => EXIT_ERROR,
+        None => Exit::Error,
     }
 }
 
@@ -235,7 +216,7 @@ pub fn house_table() -> Table {
     t
 }
 
-fn batch_result(lines: &[BatchLine], policy: &Policy, format: ControlFormat) -> u8 {
+fn batch_result(lines: &[BatchLine], policy: &Policy, format: ControlFormat) -> Exit {
     let mut counts = [0usize; 4];
     let (mut rejected, mut released) = (0usize, rust_decimal::Decimal::ZERO);
     for l in lines {
@@ -264,114 +245,116 @@ fn batch_result(lines: &[BatchLine], policy: &Policy, format: ControlFormat) -> 
             }
         }
     }
-    match format {
-        ControlFormat::Json => {
-            let rows: Vec<BatchLineJson> = lines
-                .iter()
-                .map(|l| BatchLineJson::new(l, &policy.identity))
-                .collect();
-            match serde_json::to_string_pretty(&rows) {
-                Ok(s) => crate::outln!("{s}"),
-                Err(e) => error(&e.to_string()),
-            }
-        }
-        ControlFormat::Table => {
-            let mut t = house_table();
-            t.set_header([
-                "line",
-                "order",
-                "client",
-                "grade",
-                "amount",
-                "outcome",
-                "credit line",
-                "exposure",
-                "headroom after",
-                "tolerance",
-            ]);
-            let mut notes = String::new();
-            for l in lines {
-                match l {
-                    BatchLine::Checked {
-                        line,
-                        order_id,
-                        check: c,
-                    } => {
-                        t.add_row([
-                            line.to_string(),
-                            order_id.clone().unwrap_or_default(),
-                            c.client.clone(),
-                            c.grade.to_string(),
-                            money_grouped(c.order),
-                            c.outcome.as_str().to_string(),
-                            money_grouped(c.line),
-                            money_grouped(c.exposure),
-                            money_grouped(c.headroom_after),
-                            format!("{}%", c.tolerance.normalize()),
-                        ]);
-                        if c.outcome != Outcome::Release
-                            && let Some(r) = c.reasons.first()
-                        {
-                            let _ = writeln!(notes, "  line {line} {}: {}", c.client, r.text);
-                        }
-                    }
-                    BatchLine::Rejected(r) => {
-                        t.add_row([
-                            r.line.to_string(),
-                            r.order_id.clone().unwrap_or_default(),
-                            r.client.clone().unwrap_or_default(),
-                            String::new(),
-                            String::new(),
-                            "rejected".to_string(),
-                            String::new(),
-                            String::new(),
-                            String::new(),
-                            String::new(),
-                        ]);
-                        let field = if r.field.is_empty() {
-                            String::new()
-                        } else {
-                            format!("{}: ", r.field)
-                        };
-                        let _ = writeln!(notes, "  line {}: {field}{}", r.line, r.reason);
-                    }
-                }
-            }
-            for i in [4, 6, 7, 8, 9] {
-                if let Some(c) = t.column_mut(i) {
-                    c.set_cell_alignment(CellAlignment::Right);
-                }
-            }
-            let mut s = format!("{t}\n");
-            let mix: Vec<String> = Outcome::ALL
-                .iter()
-                .zip(counts)
-                .map(|(o, n)| format!("{} {n}", o.as_str()))
-                .collect();
-            let _ = writeln!(
-                s,
-                "{} order(s): {}, rejected {rejected}; released on credit {} {}",
-                lines.len(),
-                mix.join(", "),
-                money_grouped(released),
-                policy.currency
-            );
-            if !notes.is_empty() {
-                let _ = write!(s, "not released:\n{notes}");
-            }
-            let _ = writeln!(
-                s,
-                "policy {} {} ({})",
-                policy.identity.name, policy.identity.version, policy.identity.hash
-            );
-            super::out(&s);
-        }
-    }
+    let rows: Vec<BatchLineJson> = lines
+        .iter()
+        .map(|l| BatchLineJson::new(l, &policy.identity))
+        .collect();
+    super::show(format == ControlFormat::Json, &rows, || {
+        batch_table(lines, policy, (&counts, rejected, released))
+    });
     if rejected > 0 {
-        EXIT_REJECTS
+        Exit::Rejects
     } else if counts[0] == lines.len() {
-        EXIT_OK
+        Exit::Ok
     } else {
-        EXIT_NOT_RELEASED
+        Exit::NotReleased
     }
+}
+
+/// A batch for a person: one row per order, the mix of outcomes, why each order not released
+/// was not.
+fn batch_table(
+    lines: &[BatchLine],
+    policy: &Policy,
+    (counts, rejected, released): (&[usize; 4], usize, rust_decimal::Decimal),
+) -> String {
+    let mut t = house_table();
+    t.set_header([
+        "line",
+        "order",
+        "client",
+        "grade",
+        "amount",
+        "outcome",
+        "credit line",
+        "exposure",
+        "headroom after",
+        "tolerance",
+    ]);
+    let mut notes = String::new();
+    for l in lines {
+        match l {
+            BatchLine::Checked {
+                line,
+                order_id,
+                check: c,
+            } => {
+                t.add_row([
+                    line.to_string(),
+                    order_id.clone().unwrap_or_default(),
+                    c.client.clone(),
+                    c.grade.to_string(),
+                    money_grouped(c.order),
+                    c.outcome.as_str().to_string(),
+                    money_grouped(c.line),
+                    money_grouped(c.exposure),
+                    money_grouped(c.headroom_after),
+                    format!("{}%", c.tolerance.normalize()),
+                ]);
+                if c.outcome != Outcome::Release
+                    && let Some(r) = c.reasons.first()
+                {
+                    let _ = writeln!(notes, "  line {line} {}: {}", c.client, r.text);
+                }
+            }
+            BatchLine::Rejected(r) => {
+                t.add_row([
+                    r.line.to_string(),
+                    r.order_id.clone().unwrap_or_default(),
+                    r.client.clone().unwrap_or_default(),
+                    String::new(),
+                    String::new(),
+                    "rejected".to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]);
+                let field = if r.field.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", r.field)
+                };
+                let _ = writeln!(notes, "  line {}: {field}{}", r.line, r.reason);
+            }
+        }
+    }
+    for i in [4, 6, 7, 8, 9] {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let mut s = format!("{t}\n");
+    let mix: Vec<String> = Outcome::ALL
+        .iter()
+        .zip(counts)
+        .map(|(o, n)| format!("{} {n}", o.as_str()))
+        .collect();
+    let _ = writeln!(
+        s,
+        "{} order(s): {}, rejected {rejected}; released on credit {} {}",
+        lines.len(),
+        mix.join(", "),
+        money_grouped(released),
+        policy.currency
+    );
+    if !notes.is_empty() {
+        let _ = write!(s, "not released:\n{notes}");
+    }
+    let _ = writeln!(
+        s,
+        "policy {} {} ({})",
+        policy.identity.name, policy.identity.version, policy.identity.hash
+    );
+    s
 }

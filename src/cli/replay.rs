@@ -4,9 +4,9 @@
 use std::io::BufReader;
 use std::path::PathBuf;
 
-use credit_policy::audit::{group_lines, replay_with_groups};
+use credit_policy::audit::replay;
 
-use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, error, load_policy};
+use super::{Exit, error, load_policy};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -23,27 +23,23 @@ pub struct Args {
 
 /// Exit 0 when every logged decision comes out the same, 1 when any moved or a line could not
 /// be replayed, 2 when the log or the policy cannot be read.
-pub fn run(args: Args) -> u8 {
-    let Ok(policy) = load_policy(args.policy.as_ref()) else {
-        return EXIT_ERROR;
+pub fn run(args: Args) -> Exit {
+    let policy = match load_policy(args.policy.as_ref()) {
+        Ok(p) => p,
+        Err(e) => return e,
     };
-    let open = || {
-        std::fs::File::open(&args.log).map_err(|e| {
+    // Like a run, the log is read twice when the policy has group lines: the group pass first.
+    let open = || std::fs::File::open(&args.log).map(BufReader::new);
+    let r = match replay(open, &policy) {
+        Ok(r) => r,
+        Err(e) => {
             error(&format!(
                 "cannot read the audit log `{}`: {e}",
                 args.log.display()
-            ))
-        })
+            ));
+            return Exit::Error;
+        }
     };
-    // Group lines are formed from every member first, as `evaluate` formed them.
-    let Ok(file) = open() else {
-        return EXIT_ERROR;
-    };
-    let groups = group_lines(BufReader::new(file), &policy);
-    let Ok(file) = open() else {
-        return EXIT_ERROR;
-    };
-    let r = replay_with_groups(BufReader::new(file), &policy, &groups);
     if args.json {
         crate::outln!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
     } else {
@@ -73,8 +69,8 @@ pub fn run(args: Args) -> u8 {
         }
     }
     if r.moved.is_empty() && r.unreadable.is_empty() {
-        EXIT_OK
+        Exit::Ok
     } else {
-        EXIT_REJECTS
+        Exit::Rejects
     }
 }

@@ -4,15 +4,13 @@
 use std::fmt::Write as _;
 
 use comfy_table::CellAlignment;
-use credit_policy::client::Row;
 use credit_policy::control::review::{Agenda, AgendaJson};
 use credit_policy::engine::decision_score_text;
 use credit_policy::policy::Policy;
 use credit_policy::report::money_grouped;
 
-use super::evaluate::{RejectSink, script_reject};
 use super::order::{ControlFormat, house_table};
-use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, PolicyArgs, error, load_context, load_policy};
+use super::{Exit, PolicyArgs, error, load_policy};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -32,62 +30,33 @@ pub struct Args {
     pub input: String,
 }
 
-pub fn run(args: Args) -> u8 {
-    let Ok(policy) = load_policy(args.policy.policy.as_ref()) else {
-        return EXIT_ERROR;
-    };
-    let Ok(ctx) = load_context(&args.policy, &policy) else {
-        return EXIT_ERROR;
-    };
-    let Some(mut agenda) = Agenda::new(ctx.as_of, args.within) else {
+pub fn run(args: Args) -> Exit {
+    go(args).unwrap_or_else(|e| e)
+}
+
+fn go(args: Args) -> Result<Exit, Exit> {
+    let policy = load_policy(args.policy.policy.as_ref())?;
+    let setup = super::setup(&args.policy, &policy)?;
+    let Some(mut agenda) = Agenda::new(setup.context.as_of, args.within) else {
         error(&format!(
             "--within {} days from {} runs past the calendar; give fewer days",
-            args.within, ctx.as_of
+            args.within, setup.context.as_of
         ));
-        return EXIT_ERROR;
+        return Err(Exit::Error);
     };
-    let Ok(mut ev) = super::evaluator(&policy, &ctx) else {
-        return EXIT_ERROR;
-    };
-    let Ok(reader) = super::open_input(&args.input, args.sheet.as_deref()) else {
-        return EXIT_ERROR;
-    };
-    let mut rejects = RejectSink::Stderr;
-    let mut rejected = 0u64;
-    for row in reader {
-        let reject = match row {
-            Err(e) => {
-                error(&e.to_string());
-                return EXIT_ERROR;
-            }
-            Ok(Row::Client(c)) => match ev.decide(&c) {
-                Ok(d) => {
-                    agenda.consider(&c, &d);
-                    continue;
-                }
-                Err(e) => script_reject(c.line, e),
-            },
-            Ok(Row::Reject(r)) => r,
-        };
-        rejected += 1;
-        let _ = rejects.write(&reject);
+    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let book = super::decide(&setup, &input)?;
+    for (c, d) in book.decided() {
+        agenda.consider(c, &d.decision);
     }
     agenda.sort();
-    match args.format {
-        ControlFormat::Json => {
-            match serde_json::to_string_pretty(&AgendaJson::new(&agenda, &policy.identity)) {
-                Ok(s) => crate::outln!("{s}"),
-                Err(e) => error(&e.to_string()),
-            }
-        }
-        ControlFormat::Table => super::out(&render(&agenda, &policy)),
-    }
-    if rejected > 0 {
-        eprintln!("{rejected} row(s) rejected: they are not on the agenda");
-        EXIT_REJECTS
-    } else {
-        EXIT_OK
-    }
+    Ok(super::portfolio_tail(
+        book.rejects(),
+        args.format == ControlFormat::Json,
+        &AgendaJson::new(&agenda, &policy.identity),
+        || render(&agenda, &policy),
+        "they are not on the agenda",
+    ))
 }
 
 /// The agenda for a person: one row per client, then what to look at for each.

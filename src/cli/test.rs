@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use credit_policy::cases;
 
-use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTS, load_policy, show_diagnostics};
+use super::{Exit, load_policy, show_diagnostics};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -17,16 +17,17 @@ pub struct Args {
 }
 
 /// Exit 0 when every case passes, 1 when any fails, 2 when the policy or a test file is broken.
-pub fn run(args: Args) -> u8 {
-    let Ok(policy) = load_policy(args.dir.as_ref()) else {
-        return EXIT_ERROR;
+pub fn run(args: Args) -> Exit {
+    let policy = match load_policy(args.dir.as_ref()) {
+        Ok(p) => p,
+        Err(e) => return e,
     };
     let outcomes = match cases::run(&policy, args.update) {
         Ok(o) => o,
         Err(diags) => {
             show_diagnostics(&diags);
             super::error("a test file could not be read; no test was run");
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     let (mut passed, mut failed) = (0, 0);
@@ -54,5 +55,5 @@ pub fn run(args: Args) -> u8 {
         );
     }
     crate::outln!("{passed} passed, {failed} failed");
-    if failed > 0 { EXIT_REJECTS } else { EXIT_OK }
+    if failed > 0 { Exit::Rejects } else { Exit::Ok }
 }

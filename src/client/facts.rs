@@ -163,8 +163,15 @@ impl Facts {
     }
 
     /// Fills in every derived fact from the inputs. A ratio with an unknown part, or zero over
-    /// zero, stays unknown, so a band table scores it with its `missing` points; a non-zero
-    /// amount over zero is [`UNBOUNDED`] (negative when the amount is).
+    /// zero, stays unknown, so a band table scores it with its `missing` points. A non-zero
+    /// balance-sheet amount over zero is [`UNBOUNDED`] (negative when the amount is): no
+    /// current liabilities at all is the best liquidity there is. A ratio over a zero flow
+    /// (annual sales, sell-in, sell-out) stays unknown: no sales says nothing good about a
+    /// client, and must never land in the best band by accident ([`Facts::zero_denominators`]
+    /// names them for the decision's reasons).
+    ///
+    /// The exposure is unknown when the receivable balance or the open orders are (an empty
+    /// cell is not zero; a policy that says otherwise fills the cell in first).
     pub fn derive(&mut self, last_review: Option<Date>, as_of: Date) {
         use Fact::*;
         let g = |f: Fact| self.get(f);
@@ -177,33 +184,71 @@ impl Facts {
             (Some(_), Some(_)) => Some(UNBOUNDED),
             _ => None,
         };
+        let flow_ratio = |n: Option<Decimal>, d: Option<Decimal>| match d {
+            Some(d) if d.is_zero() => None,
+            _ => ratio(n, d),
+        };
         let sub = |a: Option<Decimal>, b: Option<Decimal>| a?.checked_sub(b?);
 
-        let exposure = g(ReceivableBalance)
-            .unwrap_or_default()
-            .checked_add(g(OpenOrders).unwrap_or_default());
+        let exposure = g(ReceivableBalance).and_then(|r| r.checked_add(g(OpenOrders)?));
         let net_worth = sub(g(TotalAssets), g(TotalLiabilities));
         let tnw = sub(net_worth, g(IntangibleAssets));
         let quick = sub(g(CurrentAssets), g(Inventory));
         let days = last_review.map(|d| i64::from((as_of - d).get_days()));
+        let aged = [g(Overdue31To60), g(Overdue61To90), g(OverdueOver90)];
+        let over_30 = if aged.iter().all(Option::is_none) {
+            None
+        } else {
+            aged.iter().try_fold(Decimal::ZERO, |sum, v| {
+                sum.checked_add(v.unwrap_or_default())
+            })
+        };
 
         let derived = [
             (Exposure, exposure),
+            (OverdueOver30, over_30),
             (DebtRatio, ratio(g(TotalLiabilities), g(TotalAssets))),
             (CurrentRatio, ratio(g(CurrentAssets), g(CurrentLiabilities))),
             (QuickRatio, ratio(quick, g(CurrentLiabilities))),
             (NetWorth, net_worth),
             (TangibleNetWorth, tnw),
-            (TnwToSales, ratio(tnw, g(AnnualSales))),
-            (SellThrough, ratio(g(SellOut), g(SellIn))),
-            (CrossRegionShare, ratio(g(CrossRegionSales), g(SellOut))),
-            (CollateralToSales, ratio(g(CollateralValue), g(AnnualSales))),
+            (TnwToSales, flow_ratio(tnw, g(AnnualSales))),
+            (SellThrough, flow_ratio(g(SellOut), g(SellIn))),
+            (
+                CrossRegionShare,
+                flow_ratio(g(CrossRegionSales), g(SellOut)),
+            ),
+            (
+                CollateralToSales,
+                flow_ratio(g(CollateralValue), g(AnnualSales)),
+            ),
             (CollateralCoverage, ratio(g(CollateralValue), exposure)),
             (DaysSinceReview, days.map(Decimal::from)),
         ];
         for (fact, value) in derived {
             self.set(fact, value);
         }
+    }
+
+    /// The ratios left unknown, or made unbounded, because their denominator is zero: each
+    /// ratio with the input that is zero. For the decision's reasons.
+    pub fn zero_denominators(&self) -> Vec<(Fact, Fact)> {
+        use Fact::*;
+        [
+            (DebtRatio, TotalAssets, TotalLiabilities),
+            (CurrentRatio, CurrentLiabilities, CurrentAssets),
+            (QuickRatio, CurrentLiabilities, CurrentAssets),
+            (TnwToSales, AnnualSales, TangibleNetWorth),
+            (SellThrough, SellIn, SellOut),
+            (CrossRegionShare, SellOut, CrossRegionSales),
+            (CollateralToSales, AnnualSales, CollateralValue),
+        ]
+        .into_iter()
+        .filter(|(_, d, n)| {
+            self.get(*d).is_some_and(|d| d.is_zero()) && self.get(*n).is_some_and(|n| !n.is_zero())
+        })
+        .map(|(r, d, _)| (r, d))
+        .collect()
     }
 }
 
@@ -224,6 +269,7 @@ mod tests {
         f.set(Fact::CurrentAssets, Some(d("300")));
         f.set(Fact::CurrentLiabilities, Some(d("0")));
         f.set(Fact::ReceivableBalance, Some(d("10.50")));
+        f.set(Fact::OpenOrders, Some(d("0")));
         let as_of = Date::constant(2026, 6, 30);
         f.derive(Some(Date::constant(2026, 6, 1)), as_of);
         assert_eq!(f.get(Fact::DebtRatio), Some(d("0.4")));

@@ -118,7 +118,7 @@ pub fn line_causes(a: &[LineStep], b: &[LineStep]) -> Vec<LineCause> {
             b: Some(sb.text()),
             text,
         };
-        let cause = match (sa.kind, sb.kind) {
+        let cause = match (&sa.kind, &sb.kind) {
             (StepKind::Sales, StepKind::Sales) => (sa.amount != sb.amount).then(|| {
                 both(
                     "sales",

@@ -3,8 +3,9 @@
 //! reviews fall due ([`review`]: who to review first and what to look at); a client is cut off
 //! ([`exit`]: the steps the seed prescribes, with the client's amounts).
 //!
-//! Each takes decisions the engine made (and the policy), and gives plain data the command line
-//! prints as a table or JSON. No grading happens here: the engine decides, this acts on it.
+//! Each takes decisions a run made ([`crate::run`], group lines applied) and the policy, and
+//! gives plain data the command line prints as a table or JSON. No grading happens here: the
+//! engine decides, this acts on it.
 
 pub mod channel;
 pub mod exit;
@@ -14,8 +15,29 @@ pub mod review;
 use std::collections::HashMap;
 
 use crate::client::{Client, ClientReader, InputError, Reject, Row};
-use crate::engine::{Action, Reason};
+use crate::engine::{Action, Decision, EvalError, Evaluator, Reason};
+use crate::policy::Policy;
 use crate::policy::source::did_you_mean;
+
+/// Where credit control gets a client's decision: the decisions of a run
+/// ([`crate::run::Decisions`], group lines applied), or an [`Evaluator`] deciding on the spot
+/// (for tests and library users without groups).
+pub trait Decide<'p> {
+    /// The policy that decides.
+    fn policy(&self) -> &'p Policy;
+    /// The client's decision.
+    fn decide(&mut self, client: &Client) -> Result<Decision, EvalError>;
+}
+
+impl<'p> Decide<'p> for Evaluator<'p> {
+    fn policy(&self) -> &'p Policy {
+        Evaluator::policy(self)
+    }
+
+    fn decide(&mut self, client: &Client) -> Result<Decision, EvalError> {
+        Evaluator::decide(self, client)
+    }
+}
 
 /// The clients of one input, read whole so orders can name them in any order: every checked
 /// client and every rejected row.
@@ -59,6 +81,11 @@ impl Portfolio {
 
     /// A portfolio of clients already in hand (for tests and library users).
     pub fn from_clients(clients: Vec<Client>) -> Portfolio {
+        Portfolio::new(clients, Vec::new())
+    }
+
+    /// A portfolio of checked clients and rejected rows, each in input order.
+    pub fn new(clients: Vec<Client>, rejects: Vec<Reject>) -> Portfolio {
         let by_id = clients
             .iter()
             .enumerate()
@@ -67,7 +94,7 @@ impl Portfolio {
         Portfolio {
             source: "the clients".into(),
             clients,
-            rejects: Vec::new(),
+            rejects,
             by_id,
         }
     }
@@ -145,7 +172,8 @@ pub(crate) mod testing {
         c
     }
 
-    /// A client that scores 100 on every measure of the seed policy (grade AAA).
+    /// A client that scores 92 on the seed policy (grade AAA): every measure in its best band
+    /// but collateral, which it has none of, so its line is the grade's share alone.
     pub fn strong(id: &str, sales: &str, receivable: &str, open: &str) -> Client {
         let mut c = Client::new(id, d(sales));
         for (f, v) in [
@@ -164,7 +192,6 @@ pub(crate) mod testing {
             (Fact::HighRiskShare, "0.02"),
             (Fact::ManagementScore, "5"),
             (Fact::SalesGrowth, "0.12"),
-            (Fact::CollateralValue, "5000000"),
             (Fact::SellIn, "1000"),
             (Fact::SellOut, "950"),
             (Fact::CrossRegionSales, "0"),

@@ -17,8 +17,8 @@ use std::io::Read;
 
 use rust_decimal::Decimal;
 
-use super::{Lookup, Portfolio};
-use crate::engine::{Action, Decision, EvalError, Evaluator, Reason};
+use super::{Decide, Lookup, Portfolio};
+use crate::engine::{Action, Decision, EvalError, Reason};
 use crate::grade::Grade;
 use crate::money::{MONEY_MAX, fmt_money, parse_decimal};
 use crate::policy::OrderRules;
@@ -71,6 +71,8 @@ pub struct OrderCheck {
     /// Exposure before this order: the decision's (receivable balance + open orders) plus the
     /// earlier orders of the batch that took credit.
     pub exposure: Decimal,
+    /// `false` when the client's exposure is unknown (an empty cell): never released.
+    pub exposure_known: bool,
     /// Of `exposure`, what earlier orders of the same batch took.
     pub earlier_orders: Decimal,
     pub order: Decimal,
@@ -82,6 +84,8 @@ pub struct OrderCheck {
     pub tolerance: Decimal,
     /// The most exposure may reach with approval: `line x (1 + tolerance / 100)`.
     pub approval_limit: Decimal,
+    /// The client's group against the group line, when it has one in a run with groups.
+    pub group: Option<GroupHeadroom>,
     /// Why, most important first: the order's own reasons, then the decision's (without its
     /// score line).
     pub reasons: Vec<Reason>,
@@ -95,9 +99,25 @@ pub fn check(
     earlier: Decimal,
     amount: Decimal,
 ) -> OrderCheck {
+    check_in_batch(decision, rules, earlier, Decimal::ZERO, amount)
+}
+
+/// [`check`] within a batch: `earlier` is what earlier orders took of the client's headroom,
+/// `earlier_group` what earlier orders of any member took of its group's.
+///
+/// An order goes out on credit only when the decision allows credit (no `terminate`, no
+/// `hold` of the client's own or its group's, a known exposure, a line above zero) and the
+/// amount fits the headroom of the client (or, with approval, its tolerance) and of its group.
+pub fn check_in_batch(
+    decision: &Decision,
+    rules: &OrderRules,
+    earlier: Decimal,
+    earlier_group: Decimal,
+    amount: Decimal,
+) -> OrderCheck {
     let line = decision.limit;
-    let exposure = decision.exposure + earlier;
-    let total = exposure + amount;
+    let exposure = decision.exposure.saturating_add(earlier);
+    let total = exposure.saturating_add(amount);
     let tolerance = rules.tolerance_for(decision.grade);
     let approval_limit = line + line * tolerance / Decimal::ONE_HUNDRED;
     let grade = decision.grade;
@@ -108,9 +128,17 @@ pub fn check(
         fmt_money(amount),
         fmt_money(total)
     );
+    let group = decision.group.as_ref().map(|g| GroupHeadroom {
+        id: g.id.clone(),
+        line: g.line,
+        exposure: g.exposure.saturating_add(earlier_group),
+        exposure_known: g.exposure_known,
+        earlier_orders: earlier_group,
+    });
 
     let mut reasons = Vec::new();
     let mut own = |code: &str, text: String| reasons.push(Reason::new(code, &text, 0));
+    let holds: Vec<&Reason> = decision.reasons_for(Action::Hold).collect();
     let outcome = if decision.has(Action::Terminate) {
         own(
             "prepay_terminating",
@@ -119,14 +147,73 @@ pub fn check(
         );
         Outcome::PrepayOnly
     } else if line <= Decimal::ZERO {
+        let collateral: Vec<&str> = decision
+            .reasons_for(Action::RequireCollateral)
+            .map(|r| r.code.as_str())
+            .collect();
+        if collateral.is_empty() {
+            own(
+                "prepay_no_line",
+                format!(
+                    "no credit line (grade {grade}, line {}): nothing on credit, prepayment only",
+                    fmt_money(line)
+                ),
+            );
+        } else {
+            own(
+                "prepay_collateral_required",
+                format!(
+                    "credit only against security ({}): secured cover {} does not reach exposure plus this order, {}; take a deposit, guarantee or collateral of at least that, or prepayment",
+                    collateral.join(", "),
+                    fmt_money(decision.secured_cover),
+                    fmt_money(total)
+                ),
+            );
+        }
+        Outcome::PrepayOnly
+    } else if !decision.exposure_known {
         own(
-            "prepay_no_line",
+            "hold_exposure_unknown",
+            "what the client owes us is unknown: nothing is released on credit until it is known"
+                .into(),
+        );
+        Outcome::Hold
+    } else if !holds.is_empty() {
+        let why: Vec<&str> = holds.iter().map(|r| r.code.as_str()).collect();
+        own(
+            "client_on_hold",
             format!(
-                "no credit line (grade {grade}, line {}): nothing on credit, prepayment only",
-                fmt_money(line)
+                "the client is on hold ({}): nothing is released on credit until the hold is lifted",
+                why.join(", ")
             ),
         );
-        Outcome::PrepayOnly
+        Outcome::Hold
+    } else if let Some(g) = group.as_ref().filter(|g| !g.exposure_known) {
+        own(
+            "group_exposure_unknown",
+            format!(
+                "the exposure of group {} is unknown: nothing is released on credit to its members until it is known",
+                g.id
+            ),
+        );
+        Outcome::Hold
+    } else if let Some(g) = group
+        .as_ref()
+        .filter(|g| g.exposure.saturating_add(amount) > g.line)
+    {
+        own(
+            "over_group_line",
+            format!(
+                "group {}: exposure {} plus this order {} comes to {}, {} over the group line {}: hold the order until the group is paid down",
+                g.id,
+                fmt_money(g.exposure),
+                fmt_money(amount),
+                fmt_money(g.exposure.saturating_add(amount)),
+                fmt_money(g.exposure.saturating_add(amount) - g.line),
+                fmt_money(g.line)
+            ),
+        );
+        Outcome::Hold
     } else if total <= line {
         own(
             "within_line",
@@ -178,6 +265,17 @@ pub fn check(
             0,
         ));
     }
+    if let Some(g) = group.as_ref().filter(|g| !g.earlier_orders.is_zero()) {
+        reasons.push(Reason::new(
+            "earlier_group_orders",
+            &format!(
+                "earlier orders of this batch for members of group {} already took {} of the group's headroom",
+                g.id,
+                fmt_money(g.earlier_orders)
+            ),
+            0,
+        ));
+    }
     reasons.extend(
         decision
             .reasons
@@ -194,14 +292,30 @@ pub fn check(
         approver: (outcome == Outcome::ReleaseWithApproval).then(|| rules.approver.clone()),
         line,
         exposure,
+        exposure_known: decision.exposure_known,
         earlier_orders: earlier,
         order: amount,
         headroom_before: line - exposure,
         headroom_after: line - total,
         tolerance,
         approval_limit,
+        group,
         reasons,
     }
+}
+
+/// The client's group against its line, as an order sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupHeadroom {
+    pub id: String,
+    /// The group line.
+    pub line: Decimal,
+    /// The members' combined exposure plus what earlier orders of the batch took.
+    pub exposure: Decimal,
+    /// `false` when some member's exposure is unknown.
+    pub exposure_known: bool,
+    /// Of `exposure`, what earlier orders of the batch for any member took.
+    pub earlier_orders: Decimal,
 }
 
 /// An order amount: a plain decimal above zero and at most 10^18.
@@ -431,14 +545,18 @@ pub fn read_orders(
 /// Checks orders in arrival order against the clients' decisions, each order released taking
 /// its amount out of the client's headroom for the orders after it. Every order comes back,
 /// checked or rejected, in the order given.
-pub fn check_batch(
-    evaluator: &mut Evaluator<'_>,
+///
+/// `evaluator` gives a client's decision as every other command has it (group lines applied);
+/// each client is decided once.
+pub fn check_batch<'p>(
+    evaluator: &mut impl Decide<'p>,
     portfolio: &Portfolio,
     orders: Vec<Result<Order, OrderReject>>,
 ) -> Vec<BatchLine> {
     let rules = &evaluator.policy().orders;
     let mut decisions: HashMap<String, Result<Decision, EvalError>> = HashMap::new();
     let mut taken: HashMap<String, Decimal> = HashMap::new();
+    let mut taken_by_group: HashMap<String, Decimal> = HashMap::new();
     let mut out = Vec::with_capacity(orders.len());
     for o in orders {
         let o = match o {
@@ -509,10 +627,19 @@ pub fn check_batch(
                 continue;
             }
         };
-        let earlier = taken.entry(o.client.clone()).or_default();
-        let c = check(decision, rules, *earlier, o.amount);
+        let earlier = taken.get(&o.client).copied().unwrap_or_default();
+        let group = decision.group.as_ref().map(|g| g.id.clone());
+        let earlier_group = group
+            .as_ref()
+            .and_then(|g| taken_by_group.get(g))
+            .copied()
+            .unwrap_or_default();
+        let c = check_in_batch(decision, rules, earlier, earlier_group, o.amount);
         if c.outcome.takes_credit() {
-            *earlier += o.amount;
+            *taken.entry(o.client.clone()).or_default() += o.amount;
+            if let Some(g) = group {
+                *taken_by_group.entry(g).or_default() += o.amount;
+            }
         }
         out.push(BatchLine::Checked {
             line: o.line,
@@ -639,6 +766,7 @@ mod tests {
     use super::super::testing::*;
     use super::*;
     use crate::engine::Evaluator;
+    use crate::policy::Policy;
 
     /// The standard policy's decision for a strong client: grade AAA, line 200000.00 (20% of
     /// sales of 1,000,000), exposure `receivable`.
@@ -757,7 +885,11 @@ mod tests {
 
     #[test]
     fn a_batch_consumes_headroom_in_arrival_order() {
-        let policy = standard();
+        // The approval policy: the standard's rules with a 5% tolerance for AAA to A.
+        let policy = Policy::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/approval"),
+        )
+        .unwrap();
         let mut ev = Evaluator::new(&policy, &as_of("2026-06-30")).unwrap();
         // Line 200000.00, exposure 100000.00: 100000.00 of headroom, 10000.00 more with approval.
         let p = Portfolio::from_clients(vec![

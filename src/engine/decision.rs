@@ -84,7 +84,7 @@ pub struct MeasureScore {
 }
 
 /// What a step of the line arithmetic did.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum StepKind {
     /// The annual sales the line is a share of.
     Sales,
@@ -96,6 +96,15 @@ pub enum StepKind {
     Ceiling(Decimal),
     /// Rounded down to a multiple of this unit.
     Rounded(Decimal),
+    /// The unsecured line taken away by a rule, a call for collateral or the end of trading,
+    /// named by its reason code.
+    Withheld { code: String },
+    /// Plus a temporary (seasonal) line running until `until` (inclusive).
+    Temporary { until: Date },
+    /// Plus the secured cover (deposits, guarantees, insurance, collateral).
+    Secured,
+    /// Held to the line the client asked for.
+    Requested,
 }
 
 /// One step of the line arithmetic. Kept as numbers; [`LineStep::text`] says it in words when
@@ -108,7 +117,7 @@ pub struct LineStep {
 
 impl LineStep {
     pub fn text(&self) -> String {
-        match self.kind {
+        match &self.kind {
             StepKind::Sales => "annual sales".into(),
             StepKind::Percent { percent, grade } => {
                 format!("x {}% for grade {grade}", percent.normalize())
@@ -116,6 +125,10 @@ impl LineStep {
             StepKind::Factor(f) => format!("x factor {}", f.normalize()),
             StepKind::Ceiling(c) => format!("ceiling {}% of annual sales", c.normalize()),
             StepKind::Rounded(u) => format!("rounded down to a multiple of {}", u.normalize()),
+            StepKind::Withheld { code } => format!("no unsecured line: {code}"),
+            StepKind::Temporary { until } => format!("plus the temporary line until {until}"),
+            StepKind::Secured => "plus the secured cover".into(),
+            StepKind::Requested => "held to the line the client asked for".into(),
         }
     }
 }
@@ -145,9 +158,21 @@ pub struct Decision {
     pub scores: [Decimal; 5],
     pub base_grade: Grade,
     pub grade: Grade,
+    /// The credit line: the unsecured line, plus a running temporary line, plus the secured
+    /// cover, held to what the client asked for. Zero under `terminate`.
     pub limit: Decimal,
+    /// The grade's share of annual sales after every factor and ceiling; zero when a rule or
+    /// a call for collateral takes it away.
+    pub unsecured_line: Decimal,
+    /// The temporary line counted in `limit`, while it runs.
+    pub temporary_line: Option<TemporaryLine>,
+    /// Deposits, guarantees, insured limits and collateral at the policy's percents.
+    pub secured_cover: Decimal,
     pub payment_days: u32,
+    /// What the client owes us plus open orders; zero when unknown (see `exposure_known`).
     pub exposure: Decimal,
+    /// `false` when an empty cell leaves the exposure unknown: the client is on hold.
+    pub exposure_known: bool,
     /// `limit - exposure`, negative when over the line.
     pub available: Decimal,
     pub actions: Vec<Action>,
@@ -164,6 +189,20 @@ pub struct Decision {
 impl Decision {
     pub fn has(&self, action: Action) -> bool {
         self.actions.contains(&action)
+    }
+
+    /// Whether anything may go out on credit at all: no `terminate`, no `hold` (the client's
+    /// own or its group's: over the line, unknown exposure, a review overdue past grace, a
+    /// rule), and a line above zero. Headroom is the caller's to check.
+    pub fn allows_credit(&self) -> bool {
+        !self.has(Action::Terminate) && !self.has(Action::Hold) && self.limit > Decimal::ZERO
+    }
+
+    /// The reasons that ask for `action`, most important first.
+    pub fn reasons_for(&self, action: Action) -> impl Iterator<Item = &Reason> {
+        self.reasons
+            .iter()
+            .filter(move |r| r.action == Some(action))
     }
 
     /// Notches moved since the previous grade: positive when the grade got better, negative
@@ -203,6 +242,15 @@ impl Outlook {
     }
 }
 
+/// A temporary (seasonal) line counted in a decision.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TemporaryLine {
+    /// What was granted: the request, held to the ceiling.
+    pub amount: Decimal,
+    /// The last day it counts.
+    pub until: Date,
+}
+
 /// A member's group against the group line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupStatus {
@@ -210,8 +258,10 @@ pub struct GroupStatus {
     pub id: String,
     /// The group line: the members' lines added up, capped (see [`super::group`]).
     pub line: Decimal,
-    /// The combined exposure of every member.
+    /// The combined exposure of every member (of those whose exposure is known).
     pub exposure: Decimal,
+    /// `false` when a member's exposure is unknown: nothing goes out on credit to the group.
+    pub exposure_known: bool,
     /// `true` when the combined exposure is above the group line.
     pub over: bool,
 }

@@ -10,7 +10,7 @@ pub mod whatif;
 
 pub use whatif::{Change, Direction, NextGrade, Relation, Source, WhatIf};
 
-use super::{EvalError, Evaluator};
+use super::{Decision, EvalError, Evaluator};
 use crate::client::Client;
 use crate::grade::Grade;
 use crate::money::{fmt_money, fmt_plain};
@@ -95,6 +95,16 @@ pub fn band_text(b: &Band) -> String {
 /// Explains the decision for `client`.
 pub fn explain(ev: &mut Evaluator<'_>, client: &Client) -> Result<Explanation, EvalError> {
     let d = ev.decide(client)?;
+    explain_decision(ev, client, d)
+}
+
+/// Explains `d`, the decision a run made for `client` (its group line applied); `ev` decides
+/// the what-ifs.
+pub fn explain_decision(
+    ev: &mut Evaluator<'_>,
+    client: &Client,
+    d: Decision,
+) -> Result<Explanation, EvalError> {
     let policy = ev.policy();
     let mut measures = Vec::new();
     let mut i = 0;

@@ -16,17 +16,21 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::{Action, Decision, GroupStatus, PRIORITY_HOLD, Reason};
+use super::{Action, Decision, GroupStatus, PRIORITY_HOLD, PRIORITY_WATCH, Reason};
 use crate::client::{Client, Fact};
 use crate::money::fmt_money;
 use crate::policy::GroupRules;
 
 /// What one decided member brings to its group.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Member {
     pub line: Decimal,
     pub exposure: Decimal,
+    /// `false` when the member's exposure is unknown, which leaves the group's unknown.
+    pub exposure_known: bool,
     pub annual_sales: Decimal,
+    /// The member's id when trading with it is being terminated.
+    pub terminating: Option<String>,
 }
 
 impl Member {
@@ -35,7 +39,9 @@ impl Member {
         Member {
             line: d.limit,
             exposure: d.exposure,
+            exposure_known: d.exposure_known,
             annual_sales: client.facts.get(Fact::AnnualSales).unwrap_or_default(),
+            terminating: d.has(Action::Terminate).then(|| d.id.clone()),
         }
     }
 }
@@ -50,7 +56,11 @@ pub struct Totals {
     /// The members' own lines added up.
     pub lines: Decimal,
     pub exposure: Decimal,
+    /// Members whose exposure is unknown: the group's is then unknown too.
+    pub unknown_exposure: u64,
     pub annual_sales: Decimal,
+    /// The members being terminated, by id.
+    pub terminating: Vec<String>,
 }
 
 /// The totals of every group met so far: one entry per group.
@@ -70,9 +80,15 @@ impl GroupTotals {
     pub fn add(&mut self, group: &str, m: Member) {
         let t = self.entry(group);
         t.members += 1;
-        t.lines += m.line;
-        t.exposure += m.exposure;
-        t.annual_sales += m.annual_sales;
+        t.lines = t.lines.saturating_add(m.line);
+        t.exposure = t.exposure.saturating_add(m.exposure);
+        t.annual_sales = t.annual_sales.saturating_add(m.annual_sales);
+        if !m.exposure_known {
+            t.unknown_exposure += 1;
+        }
+        if let Some(id) = m.terminating {
+            t.terminating.push(id);
+        }
     }
 
     /// Counts a rejected row that names the group, so a group whose members were all
@@ -92,8 +108,10 @@ impl GroupTotals {
     /// Every group's line under `rules`; `rounding_unit` is the policy's, so a line held to a
     /// share of sales is a whole multiple of it like every client's line.
     pub fn lines(self, rules: &GroupRules, rounding_unit: Decimal) -> GroupLines {
-        GroupLines(
-            self.0
+        GroupLines {
+            watch_when_member_terminates: rules.watch_when_member_terminates,
+            groups: self
+                .0
                 .into_iter()
                 .map(|(id, t)| {
                     let line = group_line(&t, rules, rounding_unit);
@@ -107,7 +125,7 @@ impl GroupTotals {
                     )
                 })
                 .collect(),
-        )
+        }
     }
 }
 
@@ -170,6 +188,11 @@ impl GroupLine {
         self.totals.exposure > self.line.amount
     }
 
+    /// `true` when every member's exposure is known.
+    pub fn exposure_known(&self) -> bool {
+        self.totals.unknown_exposure == 0
+    }
+
     /// Why the line is what it is, in words, amounts as in reasons (`2000000.00`).
     pub fn line_text(&self) -> String {
         self.line_text_with(fmt_money)
@@ -191,24 +214,28 @@ impl GroupLine {
 
 /// Every group's line, by group id.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct GroupLines(BTreeMap<String, GroupLine>);
+pub struct GroupLines {
+    groups: BTreeMap<String, GroupLine>,
+    /// The policy's `[groups] watch_when_member_terminates`.
+    watch_when_member_terminates: bool,
+}
 
 impl GroupLines {
     pub fn get(&self, group: &str) -> Option<&GroupLine> {
-        self.0.get(group)
+        self.groups.get(group)
     }
 
     /// The groups in the order of their ids.
     pub fn iter(&self) -> impl Iterator<Item = &GroupLine> {
-        self.0.values()
+        self.groups.values()
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.groups.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.groups.is_empty()
     }
 
     /// Checks a member against its group: the decision gets its group's standing and, when
@@ -216,36 +243,79 @@ impl GroupLines {
     /// is within its own line. A client without a group, or of a group not met in the first
     /// pass, is left as it is.
     pub fn apply(&self, d: &mut Decision, group: Option<&str>) {
-        let Some(g) = group.and_then(|id| self.0.get(id)) else {
+        let Some(g) = group.and_then(|id| self.groups.get(id)) else {
             return;
         };
         let over = g.over();
+        let known = g.exposure_known();
         d.group = Some(GroupStatus {
             id: g.id.clone(),
             line: g.line.amount,
             exposure: g.totals.exposure,
+            exposure_known: known,
             over,
         });
-        if !over {
-            return;
+        let others: Vec<&str> = g
+            .totals
+            .terminating
+            .iter()
+            .map(String::as_str)
+            .filter(|id| *id != d.id)
+            .collect();
+        if self.watch_when_member_terminates && !others.is_empty() {
+            d.reasons.push(
+                Reason::new(
+                    "group_member_terminating",
+                    &format!(
+                        "group {}: trading with {} is being terminated; a related company's failure is a warning for this one",
+                        g.id,
+                        others.join(", ")
+                    ),
+                    PRIORITY_WATCH,
+                )
+                .acting(Action::Watch),
+            );
+            add_action(d, Action::Watch);
         }
-        if !d.has(Action::Hold) {
-            d.actions.push(Action::Hold);
-            d.actions.sort();
+        if !known {
+            d.reasons.push(
+                Reason::new(
+                    "group_exposure_unknown",
+                    &format!(
+                        "group {}: the exposure of {} member(s) is unknown, so the group's is too: nothing is released on credit to any member until it is known",
+                        g.id, g.totals.unknown_exposure
+                    ),
+                    PRIORITY_HOLD,
+                )
+                .acting(Action::Hold),
+            );
+            add_action(d, Action::Hold);
+        } else if over {
+            d.reasons.push(
+                Reason::new(
+                    "group_over_limit",
+                    &format!(
+                        "group {}: exposure {} exceeds the group line {} ({}) by {}: stop shipping to every member until the group is paid down",
+                        g.id,
+                        fmt_money(g.totals.exposure),
+                        fmt_money(g.line.amount),
+                        g.line_text(),
+                        fmt_money(g.totals.exposure - g.line.amount)
+                    ),
+                    PRIORITY_HOLD,
+                )
+                .acting(Action::Hold),
+            );
+            add_action(d, Action::Hold);
         }
-        d.reasons.push(Reason::new(
-            "group_over_limit",
-            &format!(
-                "group {}: exposure {} exceeds the group line {} ({}) by {}: stop shipping to every member until the group is paid down",
-                g.id,
-                fmt_money(g.totals.exposure),
-                fmt_money(g.line.amount),
-                g.line_text(),
-                fmt_money(g.totals.exposure - g.line.amount)
-            ),
-            PRIORITY_HOLD,
-        ).acting(Action::Hold));
         d.reasons.sort_by_key(|r| r.priority);
+    }
+}
+
+fn add_action(d: &mut Decision, a: Action) {
+    if !d.has(a) {
+        d.actions.push(a);
+        d.actions.sort();
     }
 }
 
@@ -268,6 +338,7 @@ mod tests {
         GroupRules {
             max_percent_of_sales: d(percent),
             max_amount: max.map(d),
+            watch_when_member_terminates: true,
             origin: Origin {
                 file: "policy.toml".into(),
                 line: 1,
@@ -279,7 +350,9 @@ mod tests {
         Member {
             line: d(line),
             exposure: d(exposure),
+            exposure_known: true,
             annual_sales: d(sales),
+            terminating: None,
         }
     }
 
@@ -299,9 +372,10 @@ mod tests {
         let mut dec = ev.decide(&Client::new("M1", d("1000000"))).unwrap();
         dec.limit = d(limit);
         dec.exposure = d(exposure);
+        dec.exposure_known = true;
         dec.available = dec.limit - dec.exposure;
         dec.actions.retain(|a| *a != Action::Hold);
-        dec.reasons.retain(|r| r.code != "over_limit");
+        dec.reasons.retain(|r| r.action != Some(Action::Hold));
         dec
     }
 

@@ -16,9 +16,10 @@ use rust_decimal::Decimal;
 
 pub use decision::{
     Action, Day, Decision, GroupStatus, LineStep, MeasureScore, Outlook, Reason, Score, StepKind,
-    Trace, score_text as decision_score_text,
+    TemporaryLine, Trace, score_text as decision_score_text,
 };
 
+use crate::client::facts::UNBOUNDED;
 use crate::client::{Client, Extra, Fact, Facts};
 use crate::context::Context;
 use crate::grade::Grade;
@@ -101,6 +102,9 @@ impl<'p> Evaluator<'p> {
         if reads.contains("economy") {
             scope.push_constant("economy", context.economy.clone());
         }
+        if reads.contains("payment_days") {
+            scope.push_constant("payment_days", Decimal::from(policy.line.payment_days));
+        }
         if reads.contains("company_healthy") {
             scope.push_constant_dynamic("company_healthy", script::opt_bool(health.healthy));
         }
@@ -146,7 +150,20 @@ impl<'p> Evaluator<'p> {
         let policy = self.policy;
         let as_of = self.context.as_of;
         let mut facts = client.facts.clone();
+        // What the policy says, explicitly, an empty exposure cell means.
+        for (fact, zero) in [
+            (
+                Fact::ReceivableBalance,
+                policy.exposure.empty_receivable_is_zero,
+            ),
+            (Fact::OpenOrders, policy.exposure.empty_open_orders_is_zero),
+        ] {
+            if zero && facts.get(fact).is_none() {
+                facts.set(fact, Some(Decimal::ZERO));
+            }
+        }
         facts.derive(client.last_review, as_of);
+        facts.set(Fact::SecuredCover, secured_cover(policy, &facts));
         for (fact, value) in overrides {
             facts.set(*fact, *value);
         }
@@ -209,24 +226,58 @@ impl<'p> Evaluator<'p> {
             ..Trace::default()
         };
         let mut reasons: Vec<Reason> = Vec::new();
+        for (ratio, zero) in facts.zero_denominators() {
+            let what = if facts.get(ratio) == Some(UNBOUNDED) {
+                "scored as unbounded (the best band for a liquidity ratio)".to_string()
+            } else if facts.get(ratio) == Some(-UNBOUNDED) {
+                "scored as unbounded (the worst band)".to_string()
+            } else {
+                "left unknown and scored as missing".to_string()
+            };
+            reasons.push(Reason::new(
+                "zero_denominator",
+                &format!(
+                    "{} not computed: {} is 0; {what}",
+                    ratio.name(),
+                    zero.name()
+                ),
+                PRIORITY_INFO,
+            ));
+        }
         let mut notches = 0i64;
         let mut cap = Grade::AAA;
         let mut factor = Decimal::ONE;
         let (mut terminate, mut collateral, mut watch) = (false, false, false);
+        let (mut held, mut review_now) = (false, false);
+        // The first rule that takes the unsecured line away, by its code.
+        let mut withheld: Option<String> = None;
         for e in &effects {
             let at = format!("{}:{}", e.origin.file, e.origin.line);
-            let priority = match &e.kind {
+            let (priority, action) = match &e.kind {
                 EffectKind::Terminate => {
                     terminate = true;
-                    PRIORITY_TERMINATE
+                    (PRIORITY_TERMINATE, Some(Action::Terminate))
+                }
+                EffectKind::Hold => {
+                    held = true;
+                    (PRIORITY_HOLD, Some(Action::Hold))
                 }
                 EffectKind::RequireCollateral => {
                     collateral = true;
-                    PRIORITY_COLLATERAL
+                    withheld.get_or_insert_with(|| e.code.clone());
+                    (PRIORITY_COLLATERAL, Some(Action::RequireCollateral))
                 }
                 EffectKind::Watch => {
                     watch = true;
-                    PRIORITY_WATCH
+                    (PRIORITY_WATCH, Some(Action::Watch))
+                }
+                EffectKind::ReviewNow => {
+                    review_now = true;
+                    (PRIORITY_REVIEW, Some(Action::ReviewDue))
+                }
+                EffectKind::NoLine => {
+                    withheld.get_or_insert_with(|| e.code.clone());
+                    (PRIORITY_NO_CREDIT, None)
                 }
                 EffectKind::Notches(n) => {
                     notches += n;
@@ -236,20 +287,20 @@ impl<'p> Evaluator<'p> {
                         n.abs(),
                         e.code
                     ));
-                    PRIORITY_GRADE
+                    (PRIORITY_GRADE, None)
                 }
                 EffectKind::CapGrade(g) => {
                     cap = cap.max(*g);
                     trace
                         .grade_steps
                         .push(format!("{at}: no better than {g}: {}", e.code));
-                    PRIORITY_GRADE
+                    (PRIORITY_GRADE, None)
                 }
                 EffectKind::LineFactor(f) => {
                     factor = factor.checked_mul(*f).unwrap_or(Decimal::MAX);
-                    PRIORITY_LINE
+                    (PRIORITY_LINE, None)
                 }
-                EffectKind::Info => PRIORITY_INFO,
+                EffectKind::Info => (PRIORITY_INFO, None),
             };
             let effect = match &e.kind {
                 EffectKind::Notches(n) => format!(
@@ -259,13 +310,8 @@ impl<'p> Evaluator<'p> {
                 ),
                 EffectKind::CapGrade(g) => format!(" (grade no better than {g})"),
                 EffectKind::LineFactor(f) => format!(" (line x{})", f.normalize()),
+                EffectKind::NoLine => " (no unsecured line)".to_string(),
                 _ => String::new(),
-            };
-            let action = match &e.kind {
-                EffectKind::Terminate => Some(Action::Terminate),
-                EffectKind::RequireCollateral => Some(Action::RequireCollateral),
-                EffectKind::Watch => Some(Action::Watch),
-                _ => None,
             };
             let mut reason = Reason::new(&e.code, &format!("{}{effect}", e.text), priority).at(&at);
             reason.action = action;
@@ -323,63 +369,26 @@ impl<'p> Evaluator<'p> {
         }
         let grade = moved;
 
-        // The line.
-        let sales = facts.get(Fact::AnnualSales).unwrap_or_default();
-        let pct = policy.limits[grade.rank()];
-        let ceiling_pct = if grade == Grade::AAA {
-            policy.line.top_grade_ceiling
-        } else {
-            policy.line.ceiling
-        };
-        let raw = sales * pct / Decimal::ONE_HUNDRED;
-        let scaled = raw.checked_mul(factor);
-        let ceiling = sales * ceiling_pct / Decimal::ONE_HUNDRED;
-        let capped = scaled.map_or(ceiling, |s| s.min(ceiling));
-        let unit = policy.line.rounding_unit;
-        // The unit is at least a cent, so this fits; were it not, the line stays unrounded.
-        let limit = capped
-            .checked_div(unit)
-            .and_then(|q| q.floor().checked_mul(unit))
-            .unwrap_or(capped)
-            .max(Decimal::ZERO);
-        let step = |kind, amount| LineStep { kind, amount };
-        trace.line_steps = vec![
-            step(StepKind::Sales, sales),
-            step(
-                StepKind::Percent {
-                    percent: pct,
-                    grade,
-                },
-                raw,
-            ),
-            step(StepKind::Factor(factor), scaled.unwrap_or(ceiling)),
-            step(StepKind::Ceiling(ceiling_pct), ceiling),
-            step(StepKind::Rounded(unit), limit),
-        ];
-        if scaled.is_some_and(|s| s > ceiling) {
-            reasons.push(Reason::new(
-                "ceiling",
-                &format!(
-                    "line held to the {}% ceiling of annual sales",
-                    ceiling_pct.normalize()
-                ),
-                PRIORITY_LINE,
-            ));
-        }
-        if pct.is_zero() {
-            reasons.push(Reason::new(
-                "no_credit",
-                &format!(
-                    "grade {grade} gets no credit line: cash, prepayment or full collateral only"
-                ),
-                PRIORITY_NO_CREDIT,
-            ));
-        }
+        // The line: the grade's share of annual sales (the unsecured line), taken away by a
+        // rule or an unmet call for collateral, plus a temporary line while it runs, plus the
+        // secured cover, held to what the client asked for. Trading being terminated blocks
+        // everything.
+        let line = self.line(
+            client,
+            &facts,
+            grade,
+            factor,
+            withheld.as_deref(),
+            terminate,
+            &mut reasons,
+        );
+        trace.line_steps = line.steps;
+        let limit = line.limit;
 
         // Exposure and actions.
+        let exposure_known = facts.get(Fact::Exposure).is_some();
         let exposure = facts.get(Fact::Exposure).unwrap_or_default();
         let available = limit - exposure;
-        let hold = terminate || exposure > limit;
         if terminate {
             reasons.push(
                 Reason::new(
@@ -389,17 +398,37 @@ impl<'p> Evaluator<'p> {
                 )
                 .acting(Action::Hold),
             );
-        } else if hold {
-            reasons.push(Reason::new(
-                "over_limit",
-                &format!(
-                    "exposure {} exceeds the line {} by {}: stop shipping until it is paid down",
-                    crate::money::fmt_money(exposure),
-                    crate::money::fmt_money(limit),
-                    crate::money::fmt_money(-available)
-                ),
-                PRIORITY_HOLD,
-            ).acting(Action::Hold));
+        } else if !exposure_known {
+            let empty: Vec<&str> = [Fact::ReceivableBalance, Fact::OpenOrders]
+                .into_iter()
+                .filter(|f| facts.get(*f).is_none())
+                .map(Fact::name)
+                .collect();
+            reasons.push(
+                Reason::new(
+                    "exposure_unknown",
+                    &format!(
+                        "exposure unknown: {} is empty, and an empty cell is not zero; nothing is released on credit until it is known",
+                        empty.join(" and ")
+                    ),
+                    PRIORITY_HOLD,
+                )
+                .acting(Action::Hold),
+            );
+        } else if exposure > limit {
+            reasons.push(
+                Reason::new(
+                    "over_limit",
+                    &format!(
+                        "exposure {} exceeds the line {} by {}: stop shipping until it is paid down",
+                        crate::money::fmt_money(exposure),
+                        crate::money::fmt_money(limit),
+                        crate::money::fmt_money(-available)
+                    ),
+                    PRIORITY_HOLD,
+                )
+                .acting(Action::Hold),
+            );
         }
         let key = client.key_account == Some(true);
         let months = policy.review.months_for(grade, key);
@@ -438,8 +467,9 @@ impl<'p> Evaluator<'p> {
                 next_review = by;
             }
         }
-        let review_due = next_review <= as_of;
-        if review_due {
+        let overdue_days = i64::from((as_of - next_review).get_days());
+        let review_due = next_review <= as_of || review_now;
+        if next_review <= as_of {
             let text = match client.last_review {
                 Some(last) => format!(
                     "review due since {next_review}: last review {last}, {} reviewed every {months} months",
@@ -456,6 +486,30 @@ impl<'p> Evaluator<'p> {
             reasons
                 .push(Reason::new("review_due", &text, PRIORITY_REVIEW).acting(Action::ReviewDue));
         }
+        if review_now && next_review > as_of {
+            next_review = as_of;
+        }
+        // A review overdue past the policy's grace holds new credit: the review cycle has a
+        // consequence. A client never reviewed has no due date to be late against; the
+        // policy's rules ask for collateral instead.
+        let review_overdue = client.last_review.is_some()
+            && policy
+                .review
+                .grace_days
+                .is_some_and(|grace| overdue_days > i64::from(grace));
+        if review_overdue && !terminate {
+            reasons.push(
+                Reason::new(
+                    "review_overdue",
+                    &format!(
+                        "review overdue by {overdue_days} days (due {next_review}), past the policy's grace of {} days: no new credit until the client is reviewed",
+                        policy.review.grace_days.unwrap_or_default()
+                    ),
+                    PRIORITY_HOLD,
+                )
+                .acting(Action::Hold),
+            );
+        }
         reasons.push(Reason::new(
             "score",
             &format!(
@@ -466,6 +520,7 @@ impl<'p> Evaluator<'p> {
         ));
         reasons.sort_by_key(|r| r.priority);
 
+        let hold = terminate || held || !exposure_known || exposure > limit || review_overdue;
         let mut actions = Vec::new();
         for (on, a) in [
             (terminate, Action::Terminate),
@@ -490,12 +545,16 @@ impl<'p> Evaluator<'p> {
             base_grade,
             grade,
             limit,
+            unsecured_line: line.unsecured,
+            temporary_line: line.temporary,
+            secured_cover: line.cover,
             payment_days: if limit.is_zero() {
                 0
             } else {
                 policy.line.payment_days
             },
             exposure,
+            exposure_known,
             available,
             actions,
             next_review,
@@ -504,6 +563,207 @@ impl<'p> Evaluator<'p> {
             reasons,
             trace,
         })
+    }
+
+    /// The line of a client of `grade`, step by step; see [`Decision::limit`].
+    #[allow(clippy::too_many_arguments)]
+    fn line(
+        &self,
+        client: &Client,
+        facts: &Facts,
+        grade: Grade,
+        factor: Decimal,
+        withheld: Option<&str>,
+        terminate: bool,
+        reasons: &mut Vec<Reason>,
+    ) -> Line {
+        let policy = self.policy;
+        let money = crate::money::fmt_money;
+        let sales = facts.get(Fact::AnnualSales).unwrap_or_default();
+        let pct = policy.limits[grade.rank()];
+        let ceiling_pct = if grade == Grade::AAA {
+            policy.line.top_grade_ceiling
+        } else {
+            policy.line.ceiling
+        };
+        let unit = policy.line.rounding_unit;
+        // The unit is at least a cent, so this fits; were it not, the amount stays unrounded.
+        let round = |v: Decimal| {
+            v.checked_div(unit)
+                .and_then(|q| q.floor().checked_mul(unit))
+                .unwrap_or(v)
+                .max(Decimal::ZERO)
+        };
+        let raw = sales * pct / Decimal::ONE_HUNDRED;
+        let scaled = raw.checked_mul(factor);
+        let ceiling = sales * ceiling_pct / Decimal::ONE_HUNDRED;
+        let capped = scaled.map_or(ceiling, |s| s.min(ceiling));
+        let mut unsecured = round(capped);
+        let step = |kind, amount| LineStep { kind, amount };
+        let mut steps = vec![
+            step(StepKind::Sales, sales),
+            step(
+                StepKind::Percent {
+                    percent: pct,
+                    grade,
+                },
+                raw,
+            ),
+            step(StepKind::Factor(factor), scaled.unwrap_or(ceiling)),
+            step(StepKind::Ceiling(ceiling_pct), ceiling),
+            step(StepKind::Rounded(unit), unsecured),
+        ];
+        if scaled.is_some_and(|s| s > ceiling) {
+            reasons.push(Reason::new(
+                "ceiling",
+                &format!(
+                    "line held to the {}% ceiling of annual sales",
+                    ceiling_pct.normalize()
+                ),
+                PRIORITY_LINE,
+            ));
+        }
+        if pct.is_zero() {
+            reasons.push(Reason::new(
+                "no_credit",
+                &format!(
+                    "grade {grade} gets no unsecured line: cash, prepayment or secured terms only"
+                ),
+                PRIORITY_NO_CREDIT,
+            ));
+        }
+        if terminate {
+            steps.push(step(
+                StepKind::Withheld {
+                    code: "terminating".into(),
+                },
+                Decimal::ZERO,
+            ));
+            return Line {
+                steps,
+                limit: Decimal::ZERO,
+                unsecured: Decimal::ZERO,
+                temporary: None,
+                cover: Decimal::ZERO,
+            };
+        }
+        if let Some(code) = withheld
+            && !unsecured.is_zero()
+        {
+            unsecured = Decimal::ZERO;
+            steps.push(step(
+                StepKind::Withheld {
+                    code: code.to_string(),
+                },
+                unsecured,
+            ));
+        }
+
+        // A temporary (seasonal) line, on top of an unsecured line only, while it runs, and
+        // never past the ceiling.
+        let mut line = unsecured;
+        let mut temporary = None;
+        if let Some(asked) = facts.get(Fact::TemporaryLine).filter(|t| !t.is_zero()) {
+            let as_of = self.context.as_of;
+            match client.temporary_line_until {
+                None => reasons.push(Reason::new(
+                    "temporary_line_ignored",
+                    &format!(
+                        "temporary line of {} ignored: it has no end date; give temporary_line_until",
+                        money(asked)
+                    ),
+                    PRIORITY_LINE,
+                )),
+                Some(until) if until < as_of => reasons.push(Reason::new(
+                    "temporary_line_expired",
+                    &format!(
+                        "temporary line of {} ended on {until}: not counted",
+                        money(asked)
+                    ),
+                    PRIORITY_LINE,
+                )),
+                Some(until) if unsecured.is_zero() => reasons.push(Reason::new(
+                    "temporary_line_ignored",
+                    &format!(
+                        "temporary line of {} until {until} not granted: there is no unsecured line to increase",
+                        money(asked)
+                    ),
+                    PRIORITY_LINE,
+                )),
+                Some(until) => {
+                    let room = round(ceiling).saturating_sub(unsecured).max(Decimal::ZERO);
+                    let granted = round(asked.min(room));
+                    line = unsecured + granted;
+                    temporary = Some(TemporaryLine {
+                        amount: granted,
+                        until,
+                    });
+                    steps.push(step(StepKind::Temporary { until }, line));
+                    let held = if granted < asked {
+                        format!(
+                            " ({} asked, held to the {}% ceiling)",
+                            money(asked),
+                            ceiling_pct.normalize()
+                        )
+                    } else {
+                        String::new()
+                    };
+                    reasons.push(Reason::new(
+                        "temporary_line",
+                        &format!(
+                            "temporary line of {} until {until}{held}",
+                            money(granted)
+                        ),
+                        PRIORITY_LINE,
+                    ));
+                }
+            }
+        }
+
+        // Secured cover: what the client can buy against, whatever its grade.
+        let cover = facts.get(Fact::SecuredCover).unwrap_or_default();
+        if !cover.is_zero() {
+            line = line.saturating_add(cover);
+            steps.push(step(StepKind::Secured, line));
+            let parts: Vec<String> = policy
+                .security
+                .kinds()
+                .into_iter()
+                .filter_map(|(f, p)| {
+                    let v = facts.get(f).filter(|v| !v.is_zero() && !p.is_zero())?;
+                    Some(format!("{} {} at {}%", f.name(), money(v), p.normalize()))
+                })
+                .collect();
+            reasons.push(Reason::new(
+                "secured_cover",
+                &format!("secured cover {}: {}", money(cover), parts.join(", ")),
+                PRIORITY_LINE,
+            ));
+        }
+
+        // Never more than the client asked for.
+        if let Some(asked) = facts.get(Fact::RequestedLine)
+            && asked < line
+        {
+            reasons.push(Reason::new(
+                "requested_line",
+                &format!(
+                    "line held to the {} the client asked for (the policy allows up to {})",
+                    money(asked),
+                    money(line)
+                ),
+                PRIORITY_LINE,
+            ));
+            line = asked;
+            steps.push(step(StepKind::Requested, line));
+        }
+        Line {
+            steps,
+            limit: line,
+            unsecured,
+            temporary,
+            cover,
+        }
     }
 
     fn bind_client(&mut self, client: &Client, facts: &Facts) {
@@ -679,6 +939,29 @@ fn overlay_text(why: &str, o: &Overlay, before: Grade, after: Grade) -> String {
         parts.push(format!("lines x{}", o.limit_factor.normalize()));
     }
     format!("{why}: {}", parts.join(", "))
+}
+
+/// A client's line as worked out, before the actions.
+struct Line {
+    steps: Vec<LineStep>,
+    limit: Decimal,
+    unsecured: Decimal,
+    temporary: Option<TemporaryLine>,
+    cover: Decimal,
+}
+
+/// The secured cover of a client: each kind of security at the policy's percent. `None` when
+/// the client gives no security figure at all.
+fn secured_cover(policy: &Policy, facts: &Facts) -> Option<Decimal> {
+    let mut any = false;
+    let mut cover = Decimal::ZERO;
+    for (fact, pct) in policy.security.kinds() {
+        if let Some(v) = facts.get(fact) {
+            any = true;
+            cover = cover.saturating_add(v * pct / Decimal::ONE_HUNDRED);
+        }
+    }
+    any.then_some(cover)
 }
 
 /// Works out our own health from the context against the policy's floors.

@@ -110,6 +110,8 @@ fn reason<'a>(decision: &'a Decision, code: &str) -> &'a Reason {
 fn strong() -> Client {
     let mut c = Client::new("K1", d(SALES));
     for (f, v) in [
+        (Fact::ReceivableBalance, "0"),
+        (Fact::OpenOrders, "0"),
         (Fact::OnTimeRatio, "0.99"),
         (Fact::BrokenPromises, "0"),
         (Fact::YearsTrading, "12"),
@@ -134,10 +136,20 @@ fn strong() -> Client {
     c
 }
 
+/// `strong` without collateral: no secured cover, so the line is the grade's share alone.
+/// Collateral unknown scores its `missing` 20 points: 92, still AAA.
+fn uncovered() -> Client {
+    let mut c = strong();
+    c.facts.set(Fact::CollateralValue, None);
+    c
+}
+
 /// The worst band (or close to it) almost everywhere, without tripping a knock-out rule.
 fn weakest() -> Client {
     let mut c = Client::new("W1", d(SALES));
     for (f, v) in [
+        (Fact::ReceivableBalance, "0"),
+        (Fact::OpenOrders, "0"),
         (Fact::OnTimeRatio, "0.50"),  // 0
         (Fact::BrokenPromises, "2"),  // 30: below the wilful cap of 3
         (Fact::YearsTrading, "0.5"),  // 20
@@ -161,29 +173,37 @@ fn weakest() -> Client {
     c
 }
 
-/// One client per grade, best first, with its exact total score.
+/// One client per grade, best first, with its exact total score. Each rung keeps to the
+/// standard policy's rules (paying on time, positive net worth, at most one channel sign), so
+/// only the score moves the grade.
 ///
-/// From `strong` (100): on_time 0.60 costs 15 (0 of 100 points, 50% of character, 30% of the
-/// total); growth -0.20 costs 9 (10 points, conditions 10%); no collateral costs 8 (20 points,
-/// collateral 10%); 120 days late and management 1 cost 7.5 + 6.75 (capacity: 30% x 100 and
-/// 30% x 90, capacity 25%); half a year of trading costs 4.8 (20% x 80 of character).
+/// From `strong` (100): growth -0.20 costs 9 (10 points, conditions 10%) and management 1 costs
+/// 6.75 (capacity: 30% x 90, capacity 25%); no collateral costs 8 (20 points, collateral 10%);
+/// liabilities of 4.5m cost 11.5 (debt ratio 0.91: 40% x 100; tnw 0.32x sales: 15% x 40;
+/// capital 25%); half a year of trading costs 4.8 (20% x 80 of character) and 60 days late
+/// 6.375 (30% x 85 of capacity); half its assets in new ventures costs 4.5 (20% x 90 of
+/// capacity).
 fn ladder() -> Vec<(Client, Decimal, Grade)> {
     let mut out = vec![(strong(), d("100"), Grade::AAA)];
     let mut c = strong();
-    set(&mut c, Fact::OnTimeRatio, "0.60");
-    out.push((c.clone(), d("85"), Grade::AA));
     set(&mut c, Fact::SalesGrowth, "-0.20");
-    out.push((c.clone(), d("76"), Grade::A));
-    set(&mut c, Fact::CollateralValue, "0");
-    out.push((c.clone(), d("68"), Grade::BBB));
-    set(&mut c, Fact::MaxDaysLate, "120");
     set(&mut c, Fact::ManagementScore, "1");
-    out.push((c.clone(), d("53.75"), Grade::BB));
+    out.push((c.clone(), d("84.25"), Grade::AA));
+    set(&mut c, Fact::CollateralValue, "0");
+    out.push((c.clone(), d("76.25"), Grade::A));
+    set(&mut c, Fact::TotalLiabilities, "4500000.00");
+    out.push((c.clone(), d("64.75"), Grade::BBB));
     set(&mut c, Fact::YearsTrading, "0.5");
-    out.push((c, d("48.95"), Grade::B));
+    set(&mut c, Fact::MaxDaysLate, "60");
+    out.push((c.clone(), d("53.575"), Grade::BB));
+    set(&mut c, Fact::HighRiskShare, "0.50");
+    out.push((c, d("49.075"), Grade::B));
     // Nothing known but sales: every measure scores its `missing` points.
     // 0.3 x 41 + 0.25 x 52 + 0.25 x 30 + 0.1 x 20 + 0.1 x 50 = 39.8
-    out.push((Client::new("M0", d(SALES)), d("39.8"), Grade::CCC));
+    let mut m0 = Client::new("M0", d(SALES));
+    set(&mut m0, Fact::ReceivableBalance, "0");
+    set(&mut m0, Fact::OpenOrders, "0");
+    out.push((m0, d("39.8"), Grade::CCC));
     // weakest: character 13, capacity 5, capital 4.5, collateral 20, conditions 10 = 9.275;
     // full collateral (+8) and growth 0.12 (+9) lift it to 26.275.
     let mut c = weakest();
@@ -207,15 +227,19 @@ fn line_for(grade: Grade) -> Decimal {
 
 #[test]
 fn each_grade_gets_its_share_of_annual_sales_rounded_down() {
-    for (client, score, grade) in ladder() {
+    for (mut client, score, grade) in ladder() {
+        // Reviewed this month, so no weak grade's short review cycle is overdue.
+        client.last_review = Some(Date::constant(2026, 6, 15));
         let dec = decide(&client);
         assert_eq!(dec.score, score, "{grade}");
         assert_eq!(dec.base_grade, grade, "score {score}");
         assert_eq!(dec.grade, grade, "score {score}");
-        assert_eq!(dec.limit, line_for(grade), "{grade}");
-        let days = if grade <= Grade::BBB { 60 } else { 0 };
+        assert_eq!(dec.unsecured_line, line_for(grade), "{grade}");
+        let days = if dec.limit.is_zero() { 0 } else { 60 };
         assert_eq!(dec.payment_days, days, "{grade}");
-        assert_eq!(dec.trace.factor, Decimal::ONE);
+        if grade <= Grade::B {
+            assert_eq!(dec.trace.factor, Decimal::ONE);
+        }
         assert_eq!(
             dec.reasons.iter().any(|r| r.code == "no_credit"),
             grade >= Grade::BB,
@@ -246,13 +270,13 @@ fn grade_thresholds_are_inclusive() {
     let dec = decide(&c);
     assert_eq!(dec.score, d("90"));
     assert_eq!(dec.grade, Grade::AAA);
-    assert_eq!(dec.limit, d("246000"));
+    assert_eq!(dec.unsecured_line, d("246000"));
     // 15 days late is the next band (60 points): 1.5 more off, 88.5, AA.
     set(&mut c, Fact::MaxDaysLate, "15");
     let dec = decide(&c);
     assert_eq!(dec.score, d("88.5"));
     assert_eq!(dec.grade, Grade::AA);
-    assert_eq!(dec.limit, d("185000"));
+    assert_eq!(dec.unsecured_line, d("185000"));
 }
 
 #[test]
@@ -331,15 +355,22 @@ fn one_client_scored_measure_by_measure() {
             d("199999.999"),
             d("299999.9985"),
             d("199000"),
+            // Plus the secured cover: collateral 200,000.00 at 50%.
+            d("299000"),
         ]
     );
-    assert_eq!(dec.limit, d("199000"));
+    assert_eq!(dec.unsecured_line, d("199000"));
     assert_eq!(dec.payment_days, 60);
     assert_eq!(dec.exposure, d("198999.99"));
-    assert_eq!(dec.available, d("0.01"));
+    assert_eq!(dec.limit, d("299000"));
+    assert_eq!(dec.available, d("100000.01"));
     assert!(dec.actions.is_empty(), "{:?}", dec.actions);
-    assert_eq!(codes(&dec), ["score"]);
-    assert_eq!(dec.reasons[0].text, "score 73.75 gives base grade A");
+    assert_eq!(codes(&dec), ["secured_cover", "score"]);
+    assert_eq!(
+        dec.reasons[0].text,
+        "secured cover 100000.00: collateral_value 200000.00 at 50%"
+    );
+    assert_eq!(dec.reasons[1].text, "score 73.75 gives base grade A");
     assert_eq!(dec.next_review, Date::constant(2027, 1, 15));
 }
 
@@ -364,7 +395,7 @@ fn a_line_factor_never_lifts_a_line_past_its_ceiling() {
         let dec = decide_in(&policy, &ctx, client);
         assert_eq!(dec.grade, *g);
         assert_eq!(dec.trace.factor, d("2"));
-        assert_eq!(dec.limit, limit, "{grade}");
+        assert_eq!(dec.unsecured_line, limit, "{grade}");
         assert_eq!(
             dec.reasons.iter().any(|r| r.code == "ceiling"),
             held,
@@ -377,7 +408,7 @@ fn a_line_factor_never_lifts_a_line_past_its_ceiling() {
     let a = &rungs[2];
     assert_eq!(a.2, Grade::A);
     assert_eq!(
-        decide_in(&policy, &context("mild"), &a.0).limit,
+        decide_in(&policy, &context("mild"), &a.0).unsecured_line,
         d("148000")
     );
 }
@@ -395,10 +426,10 @@ fn a_scale_line_rule_is_held_to_the_ceiling_too() {
     let policy = Policy::load(&policy.dir).unwrap();
     let rungs = ladder();
     let aaa = decide_in(&policy, &context("normal"), &rungs[0].0);
-    assert_eq!(aaa.limit, d("246000"));
+    assert_eq!(aaa.unsecured_line, d("246000"));
     let a = decide_in(&policy, &context("normal"), &rungs[2].0);
     assert_eq!(a.grade, Grade::A);
-    assert_eq!(a.limit, d("185000"));
+    assert_eq!(a.unsecured_line, d("185000"));
     assert!(codes(&a).contains(&"ceiling"));
 }
 
@@ -411,7 +442,7 @@ fn a_recession_lowers_every_grade_one_notch() {
         assert_eq!(dec.score, score, "the score does not move");
         assert_eq!(dec.base_grade, grade);
         assert_eq!(dec.grade, lowered, "{grade}");
-        assert_eq!(dec.limit, line_for(lowered), "{grade}");
+        assert_eq!(dec.unsecured_line, line_for(lowered), "{grade}");
         let r = reason(&dec, "economy_recession");
         assert!(
             r.text.contains(&format!("({grade} -> {lowered})")),
@@ -433,7 +464,7 @@ fn a_company_at_both_floors_is_healthy() {
     for (client, _, grade) in ladder() {
         let dec = decide_in(standard(), &ctx, &client);
         assert_eq!(dec.grade, grade);
-        assert_eq!(dec.limit, line_for(grade));
+        assert_eq!(dec.unsecured_line, line_for(grade));
         assert!(!codes(&dec).contains(&"company_weak"));
     }
 }
@@ -466,7 +497,7 @@ fn a_company_below_either_floor_cuts_every_line_to_80_percent_before_rounding() 
             let dec = decide_in(standard(), ctx, client);
             assert_eq!(dec.grade, g, "the weak overlay moves no notches");
             assert_eq!(dec.trace.factor, d("0.8"));
-            assert_eq!(dec.limit, limit, "{g} {ctx:?}");
+            assert_eq!(dec.unsecured_line, limit, "{g} {ctx:?}");
             assert!(codes(&dec).contains(&"company_weak"), "{:?}", codes(&dec));
         }
     }
@@ -487,8 +518,9 @@ fn no_company_figures_or_no_company_debt_changes_nothing() {
         for (client, _, grade) in ladder() {
             let dec = decide_in(standard(), &ctx, &client);
             assert_eq!(dec.grade, grade);
-            assert_eq!(dec.limit, line_for(grade));
-            assert_eq!(dec.trace.factor, Decimal::ONE);
+            assert_eq!(dec.unsecured_line, line_for(grade));
+            // Only the rules' own factors (a line on sell-out), never our health's.
+            assert_eq!(dec.trace.factor, decide(&client).trace.factor);
         }
     }
 }
@@ -502,7 +534,7 @@ fn a_recession_and_a_weak_company_add_up() {
     // AAA -> AA, then 15% x 0.8 of 1,234,567.89 = 148,148.1468.
     let dec = decide_in(standard(), &ctx, &strong());
     assert_eq!(dec.grade, Grade::AA);
-    assert_eq!(dec.limit, d("148000"));
+    assert_eq!(dec.unsecured_line, d("148000"));
     let c = codes(&dec);
     let pos = |code| c.iter().position(|x| *x == code).unwrap();
     assert!(pos("company_weak") < pos("economy_recession"), "{c:?}");
@@ -574,7 +606,15 @@ fn a_client_never_reviewed_is_due_now_and_must_give_collateral() {
         Grade::AAA,
         "collateral is asked, the grade stays"
     );
-    assert_eq!(dec.limit, d("246000"));
+    // The unsecured line waits for the review; the client buys against its cover.
+    assert_eq!(dec.unsecured_line, Decimal::ZERO);
+    assert!(
+        dec.trace
+            .line_steps
+            .iter()
+            .any(|s| matches!(&s.kind, StepKind::Withheld { code } if code == "never_reviewed"))
+    );
+    assert_eq!(dec.limit, dec.secured_cover);
 }
 
 #[test]
@@ -610,7 +650,7 @@ fn with_exposure(mut c: Client, receivable: Option<&str>, open: Option<&str>) ->
 fn exposure_above_the_line_holds_exposure_at_the_line_does_not() {
     // AAA, line 246,000.
     let at = decide(&with_exposure(
-        strong(),
+        uncovered(),
         Some("200000.00"),
         Some("46000.00"),
     ));
@@ -620,7 +660,7 @@ fn exposure_above_the_line_holds_exposure_at_the_line_does_not() {
     assert!(!codes(&at).contains(&"over_limit"));
 
     let over = decide(&with_exposure(
-        strong(),
+        uncovered(),
         Some("200000.00"),
         Some("46000.01"),
     ));
@@ -632,18 +672,26 @@ fn exposure_above_the_line_holds_exposure_at_the_line_does_not() {
         "exposure 246000.01 exceeds the line 246000.00 by 0.01: stop shipping until it is paid down"
     );
 
-    // An empty cell counts as 0 in the exposure.
-    let only_orders = decide(&with_exposure(strong(), None, Some("246000.01")));
-    assert_eq!(only_orders.exposure, d("246000.01"));
-    assert!(only_orders.has(Action::Hold));
-    let only_receivable = decide(&with_exposure(strong(), Some("246000"), None));
-    assert!(!only_receivable.has(Action::Hold));
+    // An empty cell is not zero: the exposure is unknown and the client is held, saying why.
+    for (r, o, empty) in [
+        (None, Some("0"), "receivable_balance"),
+        (Some("0"), None, "open_orders"),
+    ] {
+        let unknown = decide(&with_exposure(uncovered(), r, o));
+        assert!(!unknown.exposure_known);
+        assert_eq!(unknown.actions, [Action::Hold]);
+        let why = reason(&unknown, "exposure_unknown");
+        assert_eq!(why.action, Some(Action::Hold));
+        assert!(why.text.contains(empty), "{}", why.text);
+    }
 
     // No line: any exposure at all is a hold, none is not.
-    let bb = ladder().swap_remove(4);
+    let mut bb = ladder().swap_remove(4);
+    // Reviewed this month: BB's three-month review cycle is not overdue.
+    bb.0.last_review = Some(Date::constant(2026, 6, 15));
     assert_eq!(bb.2, Grade::BB);
     assert!(!decide(&with_exposure(bb.0.clone(), Some("0"), Some("0"))).has(Action::Hold));
-    let owes = decide(&with_exposure(bb.0, Some("0.01"), None));
+    let owes = decide(&with_exposure(bb.0, Some("0.01"), Some("0")));
     assert!(owes.has(Action::Hold));
     assert_eq!(owes.available, d("-0.01"));
 }
@@ -656,9 +704,18 @@ fn a_confirmed_failing_business_is_terminated_held_and_graded_c() {
     let dec = decide(&c);
     assert_eq!(dec.base_grade, Grade::AAA, "the score is still AAA");
     assert_eq!(dec.grade, Grade::C);
-    assert_eq!(dec.limit, Decimal::ZERO);
+    assert_eq!(dec.unsecured_line, Decimal::ZERO);
     assert_eq!(dec.payment_days, 0);
-    assert_eq!(dec.actions, [Action::Terminate, Action::Hold]);
+    // Grade C is reviewed monthly, and its last review was in January.
+    assert_eq!(
+        dec.actions,
+        [Action::Terminate, Action::Hold, Action::ReviewDue]
+    );
+    assert_eq!(
+        dec.limit,
+        Decimal::ZERO,
+        "terminate blocks the secured line too"
+    );
     let r = reason(&dec, "distress_confirmed");
     assert!(
         r.text
@@ -681,7 +738,10 @@ fn a_confirmed_failing_business_is_terminated_held_and_graded_c() {
     c.distress_confirmed = Some(true);
     let dec = decide(&c);
     assert_eq!(dec.exposure, Decimal::ZERO);
-    assert_eq!(dec.actions, [Action::Terminate, Action::Hold]);
+    assert_eq!(
+        dec.actions,
+        [Action::Terminate, Action::Hold, Action::ReviewDue]
+    );
     assert!(
         reason(&dec, "distress_confirmed")
             .text
@@ -749,7 +809,7 @@ fn channel_warning_signs_put_the_client_on_watch() {
     set(&mut c, Fact::HighRiskShare, "0.30"); // 10 points: -0.2 x 90 x 0.25 = -4.5
     let dec = decide(&c);
     assert_eq!(
-        (dec.score, dec.grade, dec.limit),
+        (dec.score, dec.grade, dec.unsecured_line),
         (d("95.5"), Grade::AAA, d("246000"))
     );
 }
@@ -766,8 +826,9 @@ fn three_broken_promises_cap_the_grade_at_ccc() {
     assert_eq!(three.score, d("93.7"));
     assert_eq!(three.base_grade, Grade::AAA);
     assert_eq!(three.grade, Grade::CCC);
-    assert_eq!(three.limit, Decimal::ZERO);
-    assert_eq!(three.payment_days, 0);
+    assert_eq!(three.unsecured_line, Decimal::ZERO);
+    // What is left is the secured cover, on the usual terms.
+    assert_eq!(three.limit, three.secured_cover);
     let r = reason(&three, "wilful_non_payment");
     assert!(r.text.contains("broke 3 payment promises"), "{}", r.text);
     assert!(
@@ -782,8 +843,12 @@ fn three_broken_promises_cap_the_grade_at_ccc() {
 }
 
 fn assert_sane(dec: &Decision) {
-    assert!(dec.limit >= Decimal::ZERO);
-    assert!((dec.limit % d("1000")).is_zero(), "{}", dec.limit);
+    assert!(dec.unsecured_line >= Decimal::ZERO);
+    assert!(
+        (dec.unsecured_line % d("1000")).is_zero(),
+        "{}",
+        dec.unsecured_line
+    );
     assert_eq!(dec.available, dec.limit - dec.exposure);
     assert_eq!(dec.reasons.last().map(|r| r.code.as_str()), Some("score"));
 }
@@ -821,10 +886,13 @@ fn amounts_of_a_thousand_trillion_with_cents_are_exact() {
     assert_eq!(dec.grade, Grade::AAA);
     // 20% of 1,000,000,000,000,000.99 = 200,000,000,000,000.198
     assert_eq!(dec.trace.line_steps[1].amount, d("200000000000000.198"));
-    assert_eq!(dec.limit, d("200000000000000"));
+    assert_eq!(dec.unsecured_line, d("200000000000000"));
     assert_eq!(dec.exposure, d("200000000000000.01"));
-    assert_eq!(dec.available, d("-0.01"));
-    assert!(dec.has(Action::Hold));
+    // Plus collateral of 999,999,999,999,999.99 at 50%.
+    assert_eq!(dec.secured_cover, d("499999999999999.995"));
+    assert_eq!(dec.limit, d("699999999999999.995"));
+    assert_eq!(dec.available, d("499999999999999.985"));
+    assert!(!dec.has(Action::Hold));
 
     // Recession and a weak company on top keep it exact: AA, 15% x 0.8 = 12%.
     let ctx = Context {
@@ -834,7 +902,7 @@ fn amounts_of_a_thousand_trillion_with_cents_are_exact() {
     let dec = decide_in(standard(), &ctx, &c);
     assert_sane(&dec);
     assert_eq!(dec.grade, Grade::AA);
-    assert_eq!(dec.limit, d("120000000000000"));
+    assert_eq!(dec.unsecured_line, d("120000000000000"));
 
     // The largest amount the reader accepts, 10^18, everywhere.
     let big = "1000000000000000000";
@@ -953,15 +1021,24 @@ fn a_missing_or_empty_balance_sheet_scores_missing_points() {
     assert_eq!(dec.trace.measures[7].value, Some(UNBOUNDED));
     assert_eq!(dec.trace.measures[7].points, Decimal::ZERO);
 
-    // No annual sales: no line, and positive amounts over sales are unbounded.
+    // No annual sales: no unsecured line, and amounts over sales are unknown, never the best
+    // band by accident; the reasons say so. The client can still buy against its cover.
     let mut c = strong();
     set(&mut c, Fact::AnnualSales, "0");
     let dec = decide(&c);
     assert_sane(&dec);
-    assert_eq!(dec.limit, Decimal::ZERO);
-    assert_eq!(dec.payment_days, 0);
-    assert_eq!(dec.trace.measures[10].value, Some(UNBOUNDED));
-    assert_eq!(dec.trace.measures[11].value, Some(UNBOUNDED));
+    assert_eq!(dec.unsecured_line, Decimal::ZERO);
+    assert_eq!(dec.limit, dec.secured_cover);
+    assert_eq!(dec.trace.measures[10].value, None);
+    assert_eq!(dec.trace.measures[11].value, None);
+    reason(&dec, "no_sales");
+    assert!(
+        dec.reasons
+            .iter()
+            .any(|r| r.code == "zero_denominator" && r.text.starts_with("tnw_to_sales")),
+        "{:?}",
+        codes(&dec)
+    );
 }
 
 #[test]
@@ -980,16 +1057,18 @@ fn reasons_come_most_important_first_and_the_score_last() {
             "terminating",
             "never_reviewed",
             "failing_business",
+            "channel_sign",
             "economy_recession",
             "no_credit",
             "low_sell_through",
             "review_due",
+            "line_on_sell_out",
             "score",
         ]
     );
 
     // Over the line, watched, review due: hold before watch before review before score.
-    let mut c = with_exposure(strong(), Some("300000"), None);
+    let mut c = with_exposure(uncovered(), Some("300000"), Some("0"));
     set(&mut c, Fact::HighRiskShare, "0.5");
     set(&mut c, Fact::CrossRegionSales, "500000");
     c.last_review = Some(Date::constant(2025, 1, 1));
@@ -998,6 +1077,8 @@ fn reasons_come_most_important_first_and_the_score_last() {
         codes(&dec),
         [
             "over_limit",
+            "review_overdue",
+            "channel_sign",
             "cross_region",
             "high_risk_investment",
             "review_due",

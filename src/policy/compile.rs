@@ -136,9 +136,9 @@ pub(super) fn load(dir: &Path) -> Result<Policy, LoadError> {
 /// reports the first missing field it meets, which for a misspelt table name is far from the
 /// cause; this names the cause.
 fn unknown_tables(file: &Arc<SourceFile>) -> Vec<Diagnostic> {
-    const TOP: [&str; 13] = [
+    const TOP: [&str; 15] = [
         "policy", "criteria", "grades", "limits", "line", "overlays", "company", "review",
-        "scripts", "params", "inputs", "orders", "groups",
+        "scripts", "params", "inputs", "orders", "groups", "security", "exposure",
     ];
     let Ok(table) = toml::from_str::<toml::Table>(&file.text) else {
         return Vec::new();
@@ -351,7 +351,22 @@ impl Checker {
             key_account_months: *doc.review.key_account_months.get_ref(),
             by_grade,
             after_downgrade,
+            grace_days: doc.review.grace_days.as_ref().map(|g| *g.get_ref()),
         };
+        if let Some(g) = &doc.review.grace_days
+            && *g.get_ref() > 3660
+        {
+            self.error(
+                g.span(),
+                format!("`review.grace_days` is {}; use 0 to 3660 days", g.get_ref()),
+            );
+        }
+        let security = doc
+            .security
+            .as_ref()
+            .map(|sd| self.security(sd))
+            .unwrap_or_default();
+        let exposure = self.exposure(doc.exposure.as_ref());
         for m in [&doc.review.months, &doc.review.key_account_months]
             .into_iter()
             .chain(doc.review.by_grade.values())
@@ -485,6 +500,8 @@ impl Checker {
             review,
             orders,
             groups,
+            security,
+            exposure,
             params,
             extra_inputs,
             script_reads: read.into_iter().collect(),
@@ -1039,7 +1056,58 @@ impl Checker {
         GroupRules {
             max_percent_of_sales: pct,
             max_amount,
+            watch_when_member_terminates: g.watch_when_member_terminates,
             origin: self.origin(&g.max_percent_of_sales.span()),
+        }
+    }
+}
+
+impl Checker {
+    /// `[security]`: each percent from 0 to 100.
+    fn security(&mut self, sd: &super::doc::SecurityDoc) -> super::SecurityRules {
+        let mut pct = |n: &Option<Num>, key: &str| {
+            n.as_ref().map_or(Decimal::ZERO, |n| {
+                self.ranged(
+                    n,
+                    &format!("`security.{key}`"),
+                    Decimal::ZERO,
+                    Some(HUNDRED),
+                )
+            })
+        };
+        super::SecurityRules {
+            deposit: pct(&sd.deposit, "deposit"),
+            guarantee: pct(&sd.guarantee, "guarantee"),
+            insured_limit: pct(&sd.insured_limit, "insured_limit"),
+            collateral_value: pct(&sd.collateral_value, "collateral_value"),
+        }
+    }
+
+    /// `[exposure]`: `"unknown"` or `"zero"` for each part; without the table, unknown.
+    fn exposure(&mut self, ed: Option<&super::doc::ExposureDoc>) -> super::ExposureRules {
+        let mut zero = |v: Option<&Spanned<String>>, key: &str| match v {
+            None => false,
+            Some(v) => match v.get_ref().as_str() {
+                "unknown" => false,
+                "zero" => true,
+                other => {
+                    self.error(
+                        v.span(),
+                        format!("`exposure.{key}` is `{other}`; use \"unknown\" (nothing is released on credit until it is known) or \"zero\""),
+                    );
+                    false
+                }
+            },
+        };
+        super::ExposureRules {
+            empty_receivable_is_zero: zero(
+                ed.and_then(|e| e.empty_receivable_balance.as_ref()),
+                "empty_receivable_balance",
+            ),
+            empty_open_orders_is_zero: zero(
+                ed.and_then(|e| e.empty_open_orders.as_ref()),
+                "empty_open_orders",
+            ),
         }
     }
 }

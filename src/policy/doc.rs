@@ -33,6 +33,30 @@ pub struct PolicyDoc {
     pub orders: Option<OrdersDoc>,
     /// Group (parent) lines: how the line of clients tied by the `group` column is formed.
     pub groups: Option<GroupsDoc>,
+    /// Secured cover: the percent of each kind of security that counts towards the line.
+    pub security: Option<SecurityDoc>,
+    /// What an empty receivable balance or open-orders cell means.
+    pub exposure: Option<ExposureDoc>,
+}
+
+/// `[security]`: percent of each kind of security counted as cover (0 to 100); a kind left
+/// out counts nothing.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityDoc {
+    pub deposit: Option<Num>,
+    pub guarantee: Option<Num>,
+    pub insured_limit: Option<Num>,
+    pub collateral_value: Option<Num>,
+}
+
+/// `[exposure]`: `"unknown"` (the default: nothing is released on credit until it is known)
+/// or `"zero"` for each input that makes up the exposure.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExposureDoc {
+    pub empty_receivable_balance: Option<Spanned<String>>,
+    pub empty_open_orders: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,6 +184,8 @@ pub struct ReviewDoc {
     pub by_grade: BTreeMap<Spanned<String>, Spanned<u32>>,
     /// A sooner review after a downgrade against the client's `previous_grade`.
     pub after_downgrade: Option<AfterDowngradeDoc>,
+    /// Days a review may be overdue before new credit is held; without it, never.
+    pub grace_days: Option<Spanned<u32>>,
 }
 
 /// `[review.after_downgrade]`: a client that fell at least `notches` below its previous grade
@@ -179,6 +205,9 @@ pub struct GroupsDoc {
     pub max_percent_of_sales: Num,
     /// And at most this amount, when given.
     pub max_amount: Option<Num>,
+    /// A member under `terminate` puts the other members of its group on `watch`.
+    #[serde(default)]
+    pub watch_when_member_terminates: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

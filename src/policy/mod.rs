@@ -60,6 +60,10 @@ pub struct Policy {
     pub orders: OrderRules,
     /// Group (parent) lines (`[groups]`); without the table, groups are not checked.
     pub groups: Option<GroupRules>,
+    /// What counts as secured cover (`[security]`); without the table, nothing does.
+    pub security: SecurityRules,
+    /// What an empty exposure cell means (`[exposure]`).
+    pub exposure: ExposureRules,
     pub params: Vec<(String, Param)>,
     pub extra_inputs: Vec<String>,
     pub scripts: script::Scripts,
@@ -163,6 +167,37 @@ pub struct ReviewRules {
     pub by_grade: [Option<u32>; 9],
     /// A sooner review after a downgrade (`[review.after_downgrade]`).
     pub after_downgrade: Option<AfterDowngrade>,
+    /// Days a review may be overdue before new credit is held (`grace_days`); `None`: never.
+    pub grace_days: Option<u32>,
+}
+
+/// The percent of each kind of security that counts as secured cover (`[security]`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityRules {
+    pub deposit: Decimal,
+    pub guarantee: Decimal,
+    pub insured_limit: Decimal,
+    pub collateral_value: Decimal,
+}
+
+impl SecurityRules {
+    /// Each kind of security with its percent, in the order they are reported.
+    pub fn kinds(&self) -> [(Fact, Decimal); 4] {
+        [
+            (Fact::Deposit, self.deposit),
+            (Fact::Guarantee, self.guarantee),
+            (Fact::InsuredLimit, self.insured_limit),
+            (Fact::CollateralValue, self.collateral_value),
+        ]
+    }
+}
+
+/// What an empty cell of the exposure's parts means (`[exposure]`): `true` when the policy
+/// says, explicitly, that it counts as zero; otherwise the exposure is unknown.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExposureRules {
+    pub empty_receivable_is_zero: bool,
+    pub empty_open_orders_is_zero: bool,
 }
 
 /// A client that fell at least `notches` below its previous grade is reviewed no later than
@@ -181,6 +216,8 @@ pub struct GroupRules {
     /// Percent of the members' combined annual sales.
     pub max_percent_of_sales: Decimal,
     pub max_amount: Option<Decimal>,
+    /// A member under `terminate` puts the other members on `watch`.
+    pub watch_when_member_terminates: bool,
     pub origin: Origin,
 }
 

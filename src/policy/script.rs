@@ -10,7 +10,8 @@
 //! * `score` (weighted total), `base_grade` (e.g. `"A"`), `character_score`,
 //!   `capacity_score`, `capital_score`, `collateral_score`, `conditions_score`;
 //! * the context: `as_of` (`"YYYY-MM-DD"`), `economy` (e.g. `"recession"`), `company_healthy`
-//!   (`true`, `false`, or `()` when the context gives no balance sheet);
+//!   (`true`, `false`, or `()` when the context gives no balance sheet), and the policy's
+//!   `payment_days`;
 //! * every `[params]` entry by its name, every `[inputs] extra` column by its name, and `extra`,
 //!   a map of all columns the engine does not know.
 //!
@@ -21,6 +22,9 @@
 //! | `terminate(code, text)` | the `terminate` action (and so `hold`) |
 //! | `require_collateral(code, text)` | the `require_collateral` action |
 //! | `watch(code, text)` | the `watch` action |
+//! | `hold(code, text)` | the `hold` action: no new credit, whatever the headroom |
+//! | `no_line(code, text)` | no unsecured line: the line is the secured cover only |
+//! | `review_now(code, text)` | the `review_due` action, the review due at the as-of date |
 //! | `downgrade(n, code, text)` / `upgrade(n, code, text)` | move the grade `n` notches |
 //! | `cap_grade(grade, code, text)` | the final grade is no better than `grade` |
 //! | `scale_line(factor, code, text)` | multiply the line by `factor` (ceilings still apply) |
@@ -84,6 +88,7 @@ pub const CONTEXT_VARIABLES: &[&str] = &[
     "as_of",
     "economy",
     "company_healthy",
+    "payment_days",
     "extra",
 ];
 
@@ -93,6 +98,9 @@ pub enum EffectKind {
     Terminate,
     RequireCollateral,
     Watch,
+    Hold,
+    NoLine,
+    ReviewNow,
     Notches(i64),
     CapGrade(Grade),
     LineFactor(Decimal),
@@ -192,6 +200,9 @@ pub(crate) fn build_engine(sink: &Sink) -> Engine {
         EffectKind::RequireCollateral,
     );
     register_effect(&mut engine, sink, "watch", EffectKind::Watch);
+    register_effect(&mut engine, sink, "hold", EffectKind::Hold);
+    register_effect(&mut engine, sink, "no_line", EffectKind::NoLine);
+    register_effect(&mut engine, sink, "review_now", EffectKind::ReviewNow);
     register_effect(&mut engine, sink, "reason", EffectKind::Info);
 
     for (name, sign) in [("downgrade", 1), ("upgrade", -1)] {

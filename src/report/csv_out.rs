@@ -27,6 +27,10 @@ pub fn decision_columns() -> Vec<String> {
     columns.extend(
         [
             "limit",
+            "unsecured_line",
+            "temporary_line",
+            "temporary_line_until",
+            "secured_cover",
             "payment_days",
             "exposure",
             "available",
@@ -70,9 +74,17 @@ pub fn row(d: &Decision, identity: &Identity, split: Option<&Split>) -> Vec<u8> 
     row.extend(j.scores.in_order().map(|s| s.to_string()));
     row.extend([
         j.limit.to_string(),
+        j.unsecured_line.to_string(),
+        j.temporary_line
+            .as_ref()
+            .map_or(String::new(), |t| t.amount.to_string()),
+        j.temporary_line
+            .as_ref()
+            .map_or(String::new(), |t| t.until.to_string()),
+        j.secured_cover.to_string(),
         j.payment_days.to_string(),
-        j.exposure.to_string(),
-        j.available.to_string(),
+        j.exposure.map_or(String::new(), |m| m.to_string()),
+        j.available.map_or(String::new(), |m| m.to_string()),
         j.actions.join(";"),
         j.next_review.to_string(),
         j.outlook.unwrap_or("").into(),
@@ -83,7 +95,8 @@ pub fn row(d: &Decision, identity: &Identity, split: Option<&Split>) -> Vec<u8> 
             .map_or(String::new(), |g| g.line.to_string()),
         j.group
             .as_ref()
-            .map_or(String::new(), |g| g.exposure.to_string()),
+            .and_then(|g| g.exposure.as_ref())
+            .map_or(String::new(), |m| m.to_string()),
         j.group
             .as_ref()
             .map_or(String::new(), |g| g.over.to_string()),

@@ -13,6 +13,16 @@ use crate::policy::Identity;
 pub struct ReasonJson<'a> {
     pub code: &'a str,
     pub text: &'a str,
+    /// The action this reason asks for, when it asks for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<&'static str>,
+}
+
+/// A temporary line counted in the decision's line.
+#[derive(Debug, Serialize)]
+pub struct TemporaryJson {
+    pub amount: Money,
+    pub until: Day,
 }
 
 /// The five criterion scores, in the order of [`crate::policy::CRITERIA`].
@@ -43,7 +53,8 @@ impl ScoresJson {
 pub struct GroupJson<'a> {
     pub id: &'a str,
     pub line: Money,
-    pub exposure: Money,
+    /// `null` when a member's exposure is unknown.
+    pub exposure: Option<Money>,
     pub over: bool,
 }
 
@@ -58,9 +69,18 @@ pub struct DecisionJson<'a> {
     pub score: Score,
     pub scores: ScoresJson,
     pub limit: Money,
+    /// The grade's line before security; zero when a rule or a call for collateral took it.
+    pub unsecured_line: Money,
+    /// A running temporary line counted in `limit`; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temporary_line: Option<TemporaryJson>,
+    /// Security counted in `limit` at the policy's percents.
+    pub secured_cover: Money,
     pub payment_days: u32,
-    pub exposure: Money,
-    pub available: Money,
+    /// `null` when unknown (an empty receivable balance or open orders cell).
+    pub exposure: Option<Money>,
+    /// `null` when the exposure is unknown.
+    pub available: Option<Money>,
     pub actions: Vec<&'static str>,
     pub next_review: Day,
     /// `positive`, `stable` or `negative` against the previous grade; absent without one.
@@ -103,9 +123,15 @@ impl<'a> DecisionJson<'a> {
             score: Score(d.score),
             scores,
             limit: Money(d.limit),
+            unsecured_line: Money(d.unsecured_line),
+            temporary_line: d.temporary_line.map(|t| TemporaryJson {
+                amount: Money(t.amount),
+                until: Day(t.until),
+            }),
+            secured_cover: Money(d.secured_cover),
             payment_days: d.payment_days,
-            exposure: Money(d.exposure),
-            available: Money(d.available),
+            exposure: d.exposure_known.then_some(Money(d.exposure)),
+            available: d.exposure_known.then_some(Money(d.available)),
             actions: d.actions.iter().map(|a| a.as_str()).collect(),
             next_review: Day(d.next_review),
             outlook: d.outlook().map(|o| o.as_str()),
@@ -113,7 +139,7 @@ impl<'a> DecisionJson<'a> {
             group: d.group.as_ref().map(|g| GroupJson {
                 id: &g.id,
                 line: Money(g.line),
-                exposure: Money(g.exposure),
+                exposure: g.exposure_known.then_some(Money(g.exposure)),
                 over: g.over,
             }),
             reasons: d
@@ -122,6 +148,7 @@ impl<'a> DecisionJson<'a> {
                 .map(|r| ReasonJson {
                     code: &r.code,
                     text: &r.text,
+                    action: r.action.map(|a| a.as_str()),
                 })
                 .collect(),
             policy: identity,

@@ -139,8 +139,16 @@ impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
             outlook_cell(d.notch_change()),
             decision_score_text(d.score),
             money_grouped(d.limit),
-            money_grouped(d.exposure),
-            money_grouped(d.available),
+            if d.exposure_known {
+                money_grouped(d.exposure)
+            } else {
+                "unknown".into()
+            },
+            if d.exposure_known {
+                money_grouped(d.available)
+            } else {
+                "unknown".into()
+            },
             d.payment_days.to_string(),
             d.actions
                 .iter()

@@ -70,7 +70,8 @@ fn width(header: &str) -> f64 {
     let w = match header {
         "id" | "region" => 10,
         "name" => 30,
-        "limit" | "exposure" | "available" | "group_line" | "group_exposure" => 16,
+        "limit" | "unsecured_line" | "temporary_line" | "secured_cover" | "exposure"
+        | "available" | "group_line" | "group_exposure" => 16,
         "actions" | "reason_codes" => 30,
         "reasons" => 80,
         "next_review" => 12,
@@ -194,9 +195,20 @@ impl<'a, W: Write> XlsxWriter<'a, W> {
             ws.write_number_with_format(r, next(), score(s), &f.score)?;
         }
         ws.write_number_with_format(r, next(), number(d.limit), &f.money)?;
+        ws.write_number_with_format(r, next(), number(d.unsecured_line), &f.money)?;
+        let (c_temp, c_until) = (next(), next());
+        if let Some(t) = d.temporary_line {
+            ws.write_number_with_format(r, c_temp, number(t.amount), &f.money)?;
+            ws.write_datetime_with_format(r, c_until, excel_date(t.until)?, &f.date)?;
+        }
+        ws.write_number_with_format(r, next(), number(d.secured_cover), &f.money)?;
         ws.write_number_with_format(r, next(), f64::from(d.payment_days), &f.days)?;
-        ws.write_number_with_format(r, next(), number(d.exposure), &f.money)?;
-        ws.write_number_with_format(r, next(), number(d.available), &f.money)?;
+        // An unknown exposure stays an empty cell, never a zero.
+        let (c_exposure, c_available) = (next(), next());
+        if d.exposure_known {
+            ws.write_number_with_format(r, c_exposure, number(d.exposure), &f.money)?;
+            ws.write_number_with_format(r, c_available, number(d.available), &f.money)?;
+        }
         ws.write_string(r, next(), j.actions.join(";"))?;
         ws.write_datetime_with_format(r, next(), excel_date(d.next_review)?, &f.date)?;
         // Without a previous grade or a group these cells stay empty, as in CSV.
@@ -212,7 +224,9 @@ impl<'a, W: Write> XlsxWriter<'a, W> {
         if let Some(g) = &j.group {
             ws.write_string(r, c_id, cell_text(g.id))?;
             ws.write_number_with_format(r, c_line, number(g.line.0), &f.money)?;
-            ws.write_number_with_format(r, c_exposure, number(g.exposure.0), &f.money)?;
+            if let Some(e) = &g.exposure {
+                ws.write_number_with_format(r, c_exposure, number(e.0), &f.money)?;
+            }
             ws.write_boolean(r, c_over, g.over)?;
         }
         let codes: Vec<&str> = j.reasons.iter().map(|x| x.code).collect();

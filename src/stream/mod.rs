@@ -6,8 +6,6 @@
 //! few batches whatever the size of the input, and the output is byte for byte the same as a
 //! run on one thread.
 
-pub mod groups;
-
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};

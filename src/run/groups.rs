@@ -1,20 +1,22 @@
-//! The first pass of a run that checks group (parent) lines.
+//! The group pass: the first pass of a run that checks group (parent) lines.
 //!
 //! A group's line is formed from every member's line, so before any member can be checked the
-//! whole input is decided once and added up per group ([`group_lines`]); the caller then
-//! streams the input a second time and checks each decision with
+//! whole input is decided once and added up per group ([`GroupPass`]); the run then decides
+//! the input a second time and checks each decision with
 //! [`GroupLines::apply`](crate::engine::group::GroupLines::apply). Memory holds one total per
 //! group, whatever the number of clients. Standard input cannot be read twice, so it is kept
-//! in a temporary file first ([`spool_stdin`]).
+//! in a temporary file first ([`spool_stdin`]). `replay` forms the group lines of a logged run
+//! with the same [`GroupPass`].
 
 use std::collections::HashSet;
 use std::io;
 
-use super::{Item, StreamError};
-use crate::client::{Client, ClientReader, InputError, Reject};
+use super::{Input, RunError, Setup};
+use crate::client::{Client, ClientReader, InputError};
 use crate::engine::Decision;
 use crate::engine::group::{GroupLines, GroupTotals, Member};
 use crate::policy::Policy;
+use crate::stream::{self, Item};
 
 /// The input column that ties clients to a group.
 pub const GROUP_COLUMN: &str = "group";
@@ -46,43 +48,71 @@ pub fn names_groups(mut reader: ClientReader) -> Result<bool, InputError> {
     Ok(false)
 }
 
-/// The first pass: decides every client of the input with a worker made by `make_decide`
-/// (one per thread; it must decide as the second pass will) and forms every group's line
-/// under the policy's `[groups]`. Rows rejected here are rejected again in the second pass,
-/// which reports them; here they only count towards their group, when their `group` cell can
-/// still be read, so a group whose members were all rejected is still reported.
+/// The totals of every group met so far in a first pass: each member as decided, and the rows
+/// naming a group that were rejected.
+#[derive(Debug, Default)]
+pub struct GroupPass {
+    totals: GroupTotals,
+}
+
+impl GroupPass {
+    /// Adds a decided client to its group, when it has one.
+    pub fn add(&mut self, client: &Client, d: &Decision) {
+        if let Some(g) = &client.group {
+            self.totals.add(g, Member::of(client, d));
+        }
+    }
+
+    /// Adds a decided member of `group`.
+    pub fn add_member(&mut self, group: &str, member: Member) {
+        self.totals.add(group, member);
+    }
+
+    /// Counts a rejected row naming `group`, so a group whose members were all rejected is
+    /// still reported, with nothing in it.
+    pub fn add_rejected(&mut self, group: &str) {
+        self.totals.add_rejected(group);
+    }
+
+    /// Every group's line under the policy's `[groups]`; `None` when it has none.
+    pub fn lines(self, policy: &Policy) -> Option<GroupLines> {
+        let rules = policy.groups.as_ref()?;
+        Some(self.totals.lines(rules, policy.line.rounding_unit))
+    }
+}
+
+/// The first pass over `input`: decides every client as the second pass will (by the
+/// champion, or for its share by the challenger) and forms every group's line. Rows rejected
+/// here are rejected again in the second pass, which reports them; here they only count
+/// towards their group, when their `group` cell can still be read.
 ///
-/// `None` when the policy has no `[groups]`.
-pub fn group_lines<O, M, W>(
-    open: O,
-    policy: &Policy,
+/// `None` when the policy has no `[groups]` or the input names no group.
+pub fn first_pass(
+    input: &Input,
+    setup: &Setup<'_>,
     threads: usize,
-    make_decide: M,
-) -> Result<Option<GroupLines>, StreamError>
-where
-    O: Fn() -> Result<ClientReader, InputError>,
-    M: Fn() -> Result<W, String> + Sync,
-    W: FnMut(&Client) -> Result<Decision, Reject>,
-{
-    let Some(rules) = &policy.groups else {
+) -> Result<Option<GroupLines>, RunError> {
+    if setup.policy.groups.is_none()
+        || !names_groups(input.reader()?).map_err(|e| input.error(e))?
+    {
         return Ok(None);
-    };
-    let mut totals = GroupTotals::default();
+    }
+    let mut pass = GroupPass::default();
     let mut rejected: HashSet<u64> = HashSet::new();
     let make_worker = || {
-        let mut decide = make_decide()?;
+        let mut decider = setup.decider().map_err(|e| e.to_string())?;
         Ok(move |c: &Client| {
-            let d = decide(c)?;
-            Ok(c.group.clone().map(|g| (g, Member::of(c, &d))))
+            let d = decider.decide(c)?;
+            Ok(c.group.clone().map(|g| (g, Member::of(c, &d.decision))))
         })
     };
-    super::run(
-        open()?,
+    stream::run(
+        input.reader()?,
         threads,
         make_worker,
         |item| {
             match item {
-                Item::Decided(Some((group, member))) => totals.add(&group, member),
+                Item::Decided(Some((group, member))) => pass.add_member(&group, member),
                 Item::Decided(None) => {}
                 Item::Rejected(r) => {
                     rejected.insert(r.line);
@@ -91,25 +121,26 @@ where
             Ok(())
         },
         &|_| {},
-    )?;
+    )
+    .map_err(|e| input.stream_error(e))?;
     if !rejected.is_empty() {
         // The groups the rejected rows name, read from their cells as written.
-        let mut reader = open()?;
+        let mut reader = input.reader()?;
         let parser = reader.parser();
         while let Some(raw) = reader.next_raw() {
-            let raw = raw?;
+            let raw = raw.map_err(|e| input.error(e))?;
             if rejected.remove(&raw.line())
                 && let Some(group) = parser.raw_text(&raw, GROUP_COLUMN)
                 && !group.is_empty()
             {
-                totals.add_rejected(&group);
+                pass.add_rejected(&group);
             }
             if rejected.is_empty() {
                 break;
             }
         }
     }
-    Ok(Some(totals.lines(rules, policy.line.rounding_unit)))
+    Ok(pass.lines(setup.policy))
 }
 
 #[cfg(test)]
@@ -120,7 +151,6 @@ mod tests {
 
     use super::*;
     use crate::context::Context;
-    use crate::engine::Evaluator;
 
     fn input(ext: &str, text: &str) -> tempfile::NamedTempFile {
         let mut f = tempfile::Builder::new().suffix(ext).tempfile().unwrap();
@@ -160,6 +190,7 @@ mod tests {
         policy.groups = Some(crate::policy::GroupRules {
             max_percent_of_sales: Decimal::from(15),
             max_amount: None,
+            watch_when_member_terminates: true,
             origin: crate::policy::Origin {
                 file: "policy.toml".into(),
                 line: 1,
@@ -167,33 +198,17 @@ mod tests {
         });
         let f = input(
             ".csv",
-            "id,annual_sales,receivable_balance,group\n\
-             K1,1000,100,G1\n\
-             K2,2000,50,G1\n\
-             K3,abc,0,G2\n\
-             K4,500,0,\n\
-             K1,1000,999,G1\n",
+            "id,annual_sales,receivable_balance,open_orders,group\n\
+             K1,1000,100,0,G1\n\
+             K2,2000,50,0,G1\n\
+             K3,abc,0,0,G2\n\
+             K4,500,0,0,\n\
+             K1,1000,999,0,G1\n",
         );
         let path = f.path().to_string_lossy().into_owned();
-        let ctx = Context::today();
-        let lines = group_lines(
-            || ClientReader::open(&path),
-            &policy,
-            2,
-            || {
-                let mut ev = Evaluator::new(&policy, &ctx).map_err(|e| e.to_string())?;
-                Ok(move |c: &Client| {
-                    ev.decide(c).map_err(|e| Reject {
-                        line: c.line,
-                        id: Some(c.id.clone()),
-                        field: String::new(),
-                        reason: e.to_string(),
-                    })
-                })
-            },
-        )
-        .unwrap()
-        .unwrap();
+        let setup = Setup::new(&policy, Context::today()).unwrap();
+        let input = Input::open(&path, None, true).unwrap();
+        let lines = first_pass(&input, &setup, 2).unwrap().unwrap();
         let g1 = lines.get("G1").unwrap();
         // The duplicate K1 on line 6 is rejected and adds nothing but a count.
         assert_eq!((g1.totals.members, g1.totals.rejected), (2, 1));

@@ -1,0 +1,253 @@
+//! What decides: the policy and the context a run is given (loaded from what the user named),
+//! an optional challenger, and the engines each thread decides with.
+
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+
+use crate::client::{Client, Reject};
+use crate::context::Context;
+use crate::engine::{self, Decision, EvalError, Evaluator};
+use crate::policy::{Diagnostic, Identity, LoadError, Policy};
+use crate::report::Split;
+
+/// Where the policy and the context come from, as the user named them.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// The policy folder; `None` for `$CREDIT_POLICY`, else `policies/standard`.
+    pub policy: Option<PathBuf>,
+    /// A context file (TOML).
+    pub context: Option<PathBuf>,
+    /// The as-of date, `YYYY-MM-DD`, over the context file's.
+    pub as_of: Option<String>,
+    /// The economy, over the context file's.
+    pub economy: Option<String>,
+}
+
+/// Why a run could not be set up: nothing was decided.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(
+        "no policy given and there is no `policies/standard` here; pass `--policy DIR`, set `CREDIT_POLICY=DIR`, or run `credit-policy init policies/standard`"
+    )]
+    NoPolicy,
+    /// The policy folder has errors; each is one of its diagnostics.
+    #[error("{0}")]
+    Policy(#[from] LoadError),
+    /// The context file cannot be read or is wrong.
+    #[error("{0}")]
+    Context(Diagnostic),
+    /// The as-of date is not a date.
+    #[error("{0}")]
+    AsOf(String),
+    /// The economy is not one of the policy's.
+    #[error("{0}")]
+    Economy(String),
+    /// The engine cannot start under this policy and context.
+    #[error("{0}")]
+    Engine(#[from] engine::SetupError),
+    /// The challenger's engine cannot start.
+    #[error("the challenger: {0}")]
+    Challenger(engine::SetupError),
+    /// The challenger's share is not a percent.
+    #[error("--split `{0}` is not a percent from 0 to 100")]
+    Split(String),
+}
+
+/// The policy folder the user means: `policy`, else `$CREDIT_POLICY`, else `policies/standard`.
+pub fn policy_dir(policy: Option<&Path>) -> Result<PathBuf, SetupError> {
+    if let Some(p) = policy {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("CREDIT_POLICY").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    let default = PathBuf::from("policies/standard");
+    if default.join("policy.toml").is_file() {
+        return Ok(default);
+    }
+    Err(SetupError::NoPolicy)
+}
+
+/// Loads the policy folder the user means (see [`policy_dir`]). Its warnings are in
+/// [`Policy::warnings`]; its errors in [`SetupError::Policy`].
+pub fn load_policy(policy: Option<&Path>) -> Result<Policy, SetupError> {
+    let dir = policy_dir(policy)?;
+    Ok(Policy::load(&dir)?)
+}
+
+/// The context from the context file, the as-of date and the economy (each over the file's),
+/// checked against `policy`; today under a normal economy when nothing is given.
+pub fn load_context(sources: &Sources, policy: &Policy) -> Result<Context, SetupError> {
+    let mut ctx = match &sources.context {
+        Some(path) => Context::load(path).map_err(SetupError::Context)?,
+        None => Context::today(),
+    };
+    if let Some(d) = &sources.as_of {
+        ctx.as_of = crate::client::parse_date(d).map_err(SetupError::AsOf)?;
+    }
+    if let Some(e) = &sources.economy {
+        ctx.economy = e.clone();
+    }
+    ctx.overlay(policy).map_err(SetupError::Economy)?;
+    Ok(ctx)
+}
+
+/// A second policy that decides a stable share of the clients (champion/challenger).
+#[derive(Debug, Clone)]
+pub struct Challenger<'p> {
+    pub policy: &'p Policy,
+    /// The percent of clients it decides.
+    pub percent: Decimal,
+    /// The salt of the hash of the client id that picks them.
+    pub salt: String,
+}
+
+/// Which policy decided a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Champion,
+    Challenger,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Champion => "champion",
+            Side::Challenger => "challenger",
+        }
+    }
+}
+
+/// One client's decision as every command sees it: its group line applied, and the side that
+/// made it.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    pub decision: Decision,
+    pub side: Side,
+}
+
+/// What decides every client of a run: the policy and context, and the challenger if any.
+#[derive(Debug)]
+pub struct Setup<'p> {
+    pub policy: &'p Policy,
+    pub context: Context,
+    pub challenger: Option<Challenger<'p>>,
+}
+
+impl<'p> Setup<'p> {
+    /// A run of `policy` under `context`, checked to start.
+    pub fn new(policy: &'p Policy, context: Context) -> Result<Setup<'p>, SetupError> {
+        Evaluator::new(policy, &context)?;
+        Ok(Setup {
+            policy,
+            context,
+            challenger: None,
+        })
+    }
+
+    /// Adds a challenger deciding `split` percent (`10` or `10%`) of the clients, picked by a
+    /// hash of the client id salted with `salt`.
+    pub fn with_challenger(
+        mut self,
+        policy: &'p Policy,
+        split: &str,
+        salt: &str,
+    ) -> Result<Setup<'p>, SetupError> {
+        let percent = match crate::money::parse_decimal(split.trim_end_matches('%')) {
+            Ok(v) if v >= Decimal::ZERO && v <= Decimal::ONE_HUNDRED => v,
+            _ => return Err(SetupError::Split(split.to_string())),
+        };
+        Evaluator::new(policy, &self.context).map_err(SetupError::Challenger)?;
+        self.challenger = Some(Challenger {
+            policy,
+            percent,
+            salt: salt.to_string(),
+        });
+        Ok(self)
+    }
+
+    /// Whether the run reads its input twice: the first time to form the group lines.
+    pub fn reads_twice(&self) -> bool {
+        self.policy.groups.is_some()
+    }
+
+    /// An engine of the champion policy alone (for what-ifs).
+    pub fn evaluator(&self) -> Result<Evaluator<'p>, SetupError> {
+        Ok(Evaluator::new(self.policy, &self.context)?)
+    }
+
+    /// The engines of one thread: the champion, and the challenger when there is one.
+    pub fn decider(&self) -> Result<Decider<'p>, SetupError> {
+        let challenger = match &self.challenger {
+            Some(c) => Some((
+                Evaluator::new(c.policy, &self.context).map_err(SetupError::Challenger)?,
+                c.percent,
+                c.salt.clone(),
+            )),
+            None => None,
+        };
+        Ok(Decider {
+            champion: self.evaluator()?,
+            challenger,
+        })
+    }
+
+    /// How the output names the side that decided, in a champion/challenger run.
+    pub fn split(&self, side: Side) -> Option<Split<'p>> {
+        self.challenger.as_ref().map(|c| Split {
+            side: side.as_str(),
+            champion: &self.policy.identity,
+            challenger: &c.policy.identity,
+        })
+    }
+
+    /// The identity of the policy that decided on `side`.
+    pub fn identity(&self, side: Side) -> &'p Identity {
+        match (&self.challenger, side) {
+            (Some(c), Side::Challenger) => &c.policy.identity,
+            _ => &self.policy.identity,
+        }
+    }
+}
+
+/// The engines of one thread (a compiled engine is not shared between threads).
+pub struct Decider<'p> {
+    champion: Evaluator<'p>,
+    challenger: Option<(Evaluator<'p>, Decimal, String)>,
+}
+
+impl Decider<'_> {
+    /// Decides `client` by the champion, or for its share by the challenger, without its
+    /// group line. A client whose rules fail is rejected with the script's position.
+    pub fn decide(&mut self, client: &Client) -> Result<Decided, Reject> {
+        let (decided, side) = match &mut self.challenger {
+            Some((ev, percent, salt))
+                if crate::compare::takes_challenger(&client.id, salt, *percent) =>
+            {
+                (ev.decide(client), Side::Challenger)
+            }
+            _ => (self.champion.decide(client), Side::Champion),
+        };
+        decided
+            .map(|decision| Decided { decision, side })
+            .map_err(|e| script_reject(client.line, e))
+    }
+}
+
+/// A client whose rules failed, as a rejected row naming the script's position.
+pub fn script_reject(line: u64, e: EvalError) -> Reject {
+    let EvalError::Script { client, failure } = e;
+    Reject {
+        line,
+        id: Some(client),
+        field: format!(
+            "script {}:{}:{}",
+            failure.file, failure.line, failure.column
+        ),
+        reason: format!(
+            "a policy rule failed: {}; fix the script, this client was not decided",
+            failure.message
+        ),
+    }
+}

@@ -1,0 +1,124 @@
+//! Where a run puts what is not a decision: the rejected rows, and the audit log.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use crate::audit::{self, ContextLog};
+use crate::client::{Client, Reject};
+use crate::context::Context;
+use crate::engine::Decision;
+use crate::policy::Identity;
+
+/// Where rejects go: a JSON Lines file of `{line, id, field, reason}`, or standard error in
+/// plain words.
+pub enum RejectSink {
+    File(BufWriter<File>),
+    Stderr,
+}
+
+impl RejectSink {
+    /// The rejects file `path`, or standard error.
+    pub fn open(path: Option<&Path>) -> Result<RejectSink, String> {
+        match path {
+            Some(p) => File::create(p)
+                .map(|f| RejectSink::File(BufWriter::new(f)))
+                .map_err(|e| format!("cannot write the rejects file `{}`: {e}", p.display())),
+            None => Ok(RejectSink::Stderr),
+        }
+    }
+
+    pub fn write(&mut self, r: &Reject) -> io::Result<()> {
+        match self {
+            RejectSink::File(f) => {
+                serde_json::to_writer(&mut *f, r)?;
+                f.write_all(b"\n")
+            }
+            RejectSink::Stderr => {
+                let id =
+                    r.id.as_deref()
+                        .map_or(String::new(), |i| format!(" (id `{i}`)"));
+                let field = if r.field.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", r.field)
+                };
+                writeln!(
+                    io::stderr(),
+                    "rejected: line {}{id}: {field}{}",
+                    r.line,
+                    r.reason
+                )
+            }
+        }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        match self {
+            RejectSink::File(f) => f.flush(),
+            RejectSink::Stderr => Ok(()),
+        }
+    }
+}
+
+/// What every record of one run shares: when it ran, and its context.
+pub struct Stamp {
+    at: String,
+    context: ContextLog,
+}
+
+impl Stamp {
+    /// The record of one decision, as one JSON line.
+    pub fn record(&self, policy: &Identity, client: &Client, d: &Decision) -> String {
+        audit::record_line(&self.at, policy, &self.context, client, d)
+    }
+}
+
+/// The audit log (`evaluate --log`): one record per decision, appended.
+pub struct AuditLog {
+    pub(super) stamp: Stamp,
+    pub(super) file: BufWriter<File>,
+}
+
+impl AuditLog {
+    /// Opens `path` to append the records of a run under `context`, stamped with the time now.
+    pub fn open(path: &Path, context: &Context) -> Result<AuditLog, String> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("cannot open the audit log `{}`: {e}", path.display()))?;
+        Ok(AuditLog {
+            stamp: Stamp {
+                at: jiff::Timestamp::now().to_string(),
+                context: ContextLog::new(context),
+            },
+            file: BufWriter::new(file),
+        })
+    }
+}
+
+/// Where a streaming run puts its rejects and, when asked, its audit records.
+pub struct Sinks {
+    pub rejects: RejectSink,
+    pub log: Option<AuditLog>,
+}
+
+impl Sinks {
+    /// Rejects to standard error, no audit log.
+    pub fn stderr() -> Sinks {
+        Sinks {
+            rejects: RejectSink::Stderr,
+            log: None,
+        }
+    }
+
+    /// Flushes the rejects file and the log.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.rejects.flush()?;
+        match &mut self.log {
+            Some(l) => l.file.flush(),
+            None => Ok(()),
+        }
+    }
+}

@@ -80,6 +80,25 @@ pub fn fmt_money(d: Decimal) -> String {
     Money(d).to_string()
 }
 
+/// Money for people: `1234567.5` -> `1,234,567.50`.
+pub fn fmt_grouped(d: Decimal) -> String {
+    let s = fmt_money(d);
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
 /// Writes a ratio or score as it is, without trailing zeros (`0.50` -> `0.5`).
 pub fn fmt_plain(d: Decimal) -> String {
     d.normalize().to_string()

@@ -2,7 +2,8 @@
 //! better facts never grade worse, a recession or a weak balance sheet of our own never raises
 //! a line, unsecured lines stay under their ceilings in whole thousands, every hold says why,
 //! and an order goes out on credit only when the client's decision allows credit and the
-//! amount fits the headroom of the client and of its group.
+//! amount fits the headroom of the client and of its group. And `explain` never promises what
+//! the engine does not do: every what-if it offers, made to the client, gives the grade it says.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use credit_policy::client::{Client, Fact};
 use credit_policy::context::{Company, Context};
 use credit_policy::control::order::{self, BatchLine, Order};
 use credit_policy::control::{Decide, Portfolio};
+use credit_policy::engine::explain::{explain, whatif::MAX_DECISIONS};
 use credit_policy::engine::group::{GroupTotals, Member};
 use credit_policy::engine::{Action, Decision, EvalError, Evaluator};
 use credit_policy::grade::Grade;
@@ -424,5 +426,41 @@ proptest! {
                     "group {} + {} > {}", g.exposure, group_taken, g.line);
             }
         }
+    }
+}
+
+proptest! {
+    // Each case decides the client up to a few hundred times.
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn every_what_if_explain_offers_gives_the_grade_it_promises(c in client()) {
+        EVALUATORS.with(|cell| {
+            let mut map = cell.borrow_mut();
+            let ev = map
+                .entry("normal")
+                .or_insert_with(|| Evaluator::new(standard(), &context("normal", None)).unwrap());
+            let x = explain(ev, &c).unwrap();
+            let now = ev.decide(&c).unwrap();
+            let Some(next) = x.next_grade else {
+                prop_assert_eq!(now.grade, Grade::AAA);
+                return Ok(());
+            };
+            prop_assert!(next.decisions <= MAX_DECISIONS, "{} decisions", next.decisions);
+            prop_assert!(next.pairs.is_empty() || next.changes.is_empty());
+            for w in next.changes.iter().chain(&next.pairs) {
+                let again = ev.decide(&w.apply(&c)).unwrap();
+                prop_assert_eq!(again.grade, w.gives, "{:?}", w);
+                prop_assert!(w.gives < now.grade, "{} is not better than {}", w.gives, now.grade);
+                prop_assert_eq!(again.limit, w.limit);
+                for ch in &w.changes {
+                    prop_assert_eq!(ch.input_from, c.facts.get(ch.input));
+                    let (lo, hi) = ch.input.range();
+                    prop_assert!(lo.is_none_or(|l| ch.input_to >= l), "{:?}", ch);
+                    prop_assert!(hi.is_none_or(|h| ch.input_to <= h), "{:?}", ch);
+                }
+            }
+            Ok(())
+        })?;
     }
 }

@@ -326,7 +326,7 @@ pub fn render(r: &Report) -> String {
                 money_grouped(dec(&c.limit_a)),
                 money_grouped(dec(&c.limit_b)),
                 money_grouped(dec(&c.delta)),
-                c.reasons_b_only.first().cloned().unwrap_or_default(),
+                why(c),
             ]);
         }
         for i in 3..6 {
@@ -365,6 +365,19 @@ pub fn render(r: &Report) -> String {
     s
 }
 
+/// Why a client's line moved: what the line steps say, else the first reason only B gives.
+fn why(c: &credit_policy::compare::Changed) -> String {
+    if c.line_why.is_empty() {
+        c.reasons_b_only.first().cloned().unwrap_or_default()
+    } else {
+        c.line_why
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 fn dec(s: &str) -> rust_decimal::Decimal {
     credit_policy::money::parse_decimal(s).unwrap_or_default()
 }
@@ -384,6 +397,7 @@ fn changed_csv(r: &Report) -> String {
         "actions_b",
         "reasons_a_only",
         "reasons_b_only",
+        "line_why",
     ]);
     for c in &r.changed {
         let _ = w.write_record([
@@ -404,6 +418,11 @@ fn changed_csv(r: &Report) -> String {
             &c.reasons_b_only
                 .iter()
                 .map(|x| x.replace(';', ","))
+                .collect::<Vec<_>>()
+                .join(";"),
+            &c.line_why
+                .iter()
+                .map(|w| w.text.replace(';', ","))
                 .collect::<Vec<_>>()
                 .join(";"),
         ]);

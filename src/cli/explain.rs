@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use credit_policy::control::Lookup;
-use credit_policy::engine::explain::{Explanation, explain_decision};
+use credit_policy::engine::explain::{Change, Explanation, WhatIf, explain_decision};
+use credit_policy::report::money_grouped;
 
 use super::{Exit, PolicyArgs, error, load_policy};
 
@@ -171,14 +172,13 @@ pub fn render(x: &Explanation) -> String {
             let _ = writeln!(s, "\n{} is the top grade", x.grade);
         }
         Some(n) => {
-            let _ = writeln!(s, "\nto reach {}", n.grade);
-            for c in &n.changes {
-                let from = c.from.as_deref().unwrap_or("unknown");
-                let _ = writeln!(
-                    s,
-                    "  {} {from} -> {} would give {}",
-                    c.measure, c.to, c.gives
-                );
+            let _ = writeln!(
+                s,
+                "\nwhat would lift the grade from {} (each what-if decided again by the engine; {} decisions)",
+                x.grade, n.decisions
+            );
+            for w in n.changes.iter().chain(&n.pairs) {
+                let _ = writeln!(s, "  {}", what_if_text(w));
             }
             if let Some(note) = &n.note {
                 let _ = writeln!(s, "  {note}");
@@ -186,4 +186,17 @@ pub fn render(x: &Explanation) -> String {
         }
     }
     s
+}
+
+/// One what-if in a line: the changes, the grade and line they give, and why those values.
+fn what_if_text(w: &WhatIf) -> String {
+    let changes: Vec<String> = w.changes.iter().map(Change::text).collect();
+    let why: Vec<String> = w.changes.iter().map(|c| c.source.text()).collect();
+    format!(
+        "{}: gives {}, line {} ({})",
+        changes.join(" and "),
+        w.gives,
+        money_grouped(w.limit),
+        why.join("; ")
+    )
 }

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::client::{Client, Extra};
-use crate::engine::{Action, Decision};
+use crate::engine::{Action, Decision, LineStep, StepKind};
 use crate::grade::Grade;
 use crate::money::fmt_money;
 use crate::policy::Identity;
@@ -41,8 +41,179 @@ pub struct Changed {
     /// Reasons given on one side only, `code: text`.
     pub reasons_a_only: Vec<String>,
     pub reasons_b_only: Vec<String>,
+    /// What moved the line from A to B, from the decisions' line steps; empty when the line
+    /// did not move.
+    pub line_why: Vec<LineCause>,
     #[serde(skip)]
     pub delta_value: Decimal,
+}
+
+/// One thing that moved a client's line between the sides, read from the two decisions' line
+/// steps ([`crate::engine::Trace::line_steps`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineCause {
+    /// `grade`, `percent`, `factor`, `ceiling`, `rounding`, `sales`, or `step` for a kind of
+    /// step this comparison does not name itself.
+    pub what: &'static str,
+    /// The step under A and under B, in words; `None` when that side has no such step.
+    pub a: Option<String>,
+    pub b: Option<String>,
+    /// In words: `grade AA -> A: 15% -> 10% of annual sales`.
+    pub text: String,
+}
+
+impl std::fmt::Display for LineCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// The amount each step takes in and passes on. A ceiling passes on the lesser of what it took
+/// in and itself; every other step (those added later included) passes on its amount.
+fn flow(steps: &[LineStep]) -> Vec<(Decimal, Decimal)> {
+    let mut before = Decimal::ZERO;
+    steps
+        .iter()
+        .map(|s| {
+            let after = match s.kind {
+                StepKind::Ceiling(_) => before.min(s.amount),
+                _ => s.amount,
+            };
+            let io = (before, after);
+            before = after;
+            io
+        })
+        .collect()
+}
+
+/// What moved the line from A's steps to B's: each step whose rule differs between the sides
+/// and that acted (a ceiling that held the line back on either side, a percent or factor that
+/// differs), and each step found on one side only that changed the amount. Steps are matched
+/// by their kind, in order; a kind not named here is said with [`LineStep::text`].
+pub fn line_causes(a: &[LineStep], b: &[LineStep]) -> Vec<LineCause> {
+    let (fa, fb) = (flow(a), flow(b));
+    let acted = |io: (Decimal, Decimal)| io.0 != io.1;
+    let mut used = vec![false; b.len()];
+    let mut out = Vec::new();
+    for (i, sa) in a.iter().enumerate() {
+        let j = (0..b.len()).find(|&j| {
+            !used[j] && std::mem::discriminant(&b[j].kind) == std::mem::discriminant(&sa.kind)
+        });
+        let Some(j) = j else {
+            if acted(fa[i]) {
+                out.push(LineCause {
+                    what: "step",
+                    a: Some(sa.text()),
+                    b: None,
+                    text: format!("only under A: {}", sa.text()),
+                });
+            }
+            continue;
+        };
+        used[j] = true;
+        let sb = &b[j];
+        let both = |what, text| LineCause {
+            what,
+            a: Some(sa.text()),
+            b: Some(sb.text()),
+            text,
+        };
+        let cause = match (&sa.kind, &sb.kind) {
+            (StepKind::Sales, StepKind::Sales) => (sa.amount != sb.amount).then(|| {
+                both(
+                    "sales",
+                    format!(
+                        "annual sales {} -> {}",
+                        fmt_money(sa.amount),
+                        fmt_money(sb.amount)
+                    ),
+                )
+            }),
+            (
+                StepKind::Percent {
+                    percent: pa,
+                    grade: ga,
+                },
+                StepKind::Percent {
+                    percent: pb,
+                    grade: gb,
+                },
+            ) => (pa != pb).then(|| {
+                if ga == gb {
+                    both(
+                        "percent",
+                        format!(
+                            "grade {ga} gets {}% -> {}% of annual sales",
+                            pa.normalize(),
+                            pb.normalize()
+                        ),
+                    )
+                } else {
+                    both(
+                        "grade",
+                        format!(
+                            "grade {ga} -> {gb}: {}% -> {}% of annual sales",
+                            pa.normalize(),
+                            pb.normalize()
+                        ),
+                    )
+                }
+            }),
+            (StepKind::Factor(x), StepKind::Factor(y)) => (x != y).then(|| {
+                both(
+                    "factor",
+                    format!("line factor {} -> {}", x.normalize(), y.normalize()),
+                )
+            }),
+            (StepKind::Ceiling(x), StepKind::Ceiling(y)) => {
+                let (held_a, held_b) = (acted(fa[i]), acted(fb[j]));
+                (x != y && (held_a || held_b)).then(|| {
+                    let held = match (held_a, held_b) {
+                        (true, true) => "holds the line on both sides",
+                        (true, false) => "holds the line under A",
+                        _ => "holds the line under B",
+                    };
+                    both(
+                        "ceiling",
+                        format!(
+                            "ceiling {}% -> {}% of annual sales ({held})",
+                            x.normalize(),
+                            y.normalize()
+                        ),
+                    )
+                })
+            }
+            (StepKind::Rounded(x), StepKind::Rounded(y)) => (x != y).then(|| {
+                both(
+                    "rounding",
+                    format!(
+                        "rounded down to a multiple of {} -> {}",
+                        x.normalize(),
+                        y.normalize()
+                    ),
+                )
+            }),
+            // A kind of step not named above: it moved the line when it differs and acted on
+            // either side, or acted on one side only.
+            (x, y) => {
+                let (on_a, on_b) = (acted(fa[i]), acted(fb[j]));
+                ((x != y && (on_a || on_b)) || on_a != on_b)
+                    .then(|| both("step", format!("{} -> {}", sa.text(), sb.text())))
+            }
+        };
+        out.extend(cause);
+    }
+    for (j, sb) in b.iter().enumerate() {
+        if !used[j] && acted(fb[j]) {
+            out.push(LineCause {
+                what: "step",
+                a: None,
+                b: Some(sb.text()),
+                text: format!("only under B: {}", sb.text()),
+            });
+        }
+    }
+    out
 }
 
 /// Money and client counts of one side.
@@ -201,6 +372,11 @@ impl Pair {
                     actions_b: b.actions.iter().map(|x| x.as_str()).collect(),
                     reasons_a_only: reasons_only(a, b),
                     reasons_b_only: reasons_only(b, a),
+                    line_why: if a.limit == b.limit {
+                        Vec::new()
+                    } else {
+                        line_causes(&a.trace.line_steps, &b.trace.line_steps)
+                    },
                     delta_value: delta,
                 }
             });
@@ -493,6 +669,66 @@ pub fn takes_challenger(id: &str, salt: &str, percent: Decimal) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use crate::engine::{LineStep, StepKind};
+    use crate::grade::Grade;
+
+    fn steps(percent: i64, factors: &[Decimal], ceiling: i64) -> Vec<LineStep> {
+        let sales = Decimal::from(1_000_000);
+        let mut amount = sales * Decimal::from(percent) / Decimal::ONE_HUNDRED;
+        let mut out = vec![
+            LineStep {
+                kind: StepKind::Sales,
+                amount: sales,
+            },
+            LineStep {
+                kind: StepKind::Percent {
+                    percent: Decimal::from(percent),
+                    grade: Grade::A,
+                },
+                amount,
+            },
+        ];
+        for f in factors {
+            amount *= f;
+            out.push(LineStep {
+                kind: StepKind::Factor(*f),
+                amount,
+            });
+        }
+        let cap = sales * Decimal::from(ceiling) / Decimal::ONE_HUNDRED;
+        out.push(LineStep {
+            kind: StepKind::Ceiling(Decimal::from(ceiling)),
+            amount: cap,
+        });
+        out.push(LineStep {
+            kind: StepKind::Rounded(Decimal::from(1000)),
+            amount: amount.min(cap),
+        });
+        out
+    }
+
+    #[test]
+    fn a_step_found_on_one_side_only_is_named_by_its_text() {
+        let a = steps(10, &[Decimal::ONE], 15);
+        let b = steps(10, &[Decimal::ONE, Decimal::new(5, 1)], 15);
+        let why = super::line_causes(&a, &b);
+        assert_eq!(why.len(), 1, "{why:?}");
+        assert_eq!(
+            (why[0].what, why[0].text.as_str()),
+            ("step", "only under B: x factor 0.5")
+        );
+    }
+
+    #[test]
+    fn a_ceiling_that_holds_neither_side_back_is_not_a_cause() {
+        let a = steps(10, &[Decimal::ONE], 15);
+        let b = steps(5, &[Decimal::ONE], 20);
+        let why = super::line_causes(&a, &b);
+        assert_eq!(why.len(), 1, "{why:?}");
+        assert_eq!(why[0].what, "percent");
+        assert_eq!(why[0].text, "grade A gets 10% -> 5% of annual sales");
+    }
+
     use super::*;
 
     #[test]

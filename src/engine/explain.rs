@@ -1,13 +1,17 @@
 //! The full path of one decision, for a person: every measure's value, band and points, the
 //! criterion scores, every rule and overlay that moved the grade, the line arithmetic, the
-//! actions and why, and what single change would earn the next grade up. The "what would it
-//! take" part is computed by deciding the client again with one number changed, never guessed.
+//! actions and why, and what would lift the grade ([`whatif`]): only changes the engine
+//! confirms by deciding the changed client again, never a guess from band edges.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+pub mod whatif;
+
+pub use whatif::{Change, Direction, NextGrade, Relation, Source, WhatIf};
+
 use super::{Decision, EvalError, Evaluator};
-use crate::client::{Client, Fact};
+use crate::client::Client;
 use crate::grade::Grade;
 use crate::money::{fmt_money, fmt_plain};
 use crate::policy::{Band, Identity, MeasureSource};
@@ -49,25 +53,6 @@ pub struct ReasonLine {
     pub text: String,
     /// `file:line` of the rule, when a script gave it.
     pub at: Option<String>,
-}
-
-/// One single change that would earn the next grade up.
-#[derive(Debug, Clone, Serialize)]
-pub struct WhatIf {
-    pub measure: String,
-    pub from: Option<String>,
-    /// The new value, e.g. `0.90` or `under 0.40`.
-    pub to: String,
-    /// The grade the client would then get.
-    pub gives: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct NextGrade {
-    pub grade: &'static str,
-    pub changes: Vec<WhatIf>,
-    /// Said when no single change gets there, or when rules hold the grade down.
-    pub note: Option<String>,
 }
 
 /// Everything `explain` shows.
@@ -157,7 +142,7 @@ pub fn explain_decision(
             contribution: fmt_plain(s * c.weight / Decimal::ONE_HUNDRED),
         })
         .collect();
-    let next_grade = next_grade(ev, client, &d)?;
+    let next_grade = whatif::next_grade(ev, client, &d)?;
     Ok(Explanation {
         id: d.id.clone(),
         name: d.name.clone(),
@@ -201,97 +186,4 @@ pub fn explain_decision(
         next_review: d.next_review.to_string(),
         next_grade,
     })
-}
-
-/// A value just under `to`: the largest a client can have and still be in the band below.
-fn just_under(fact: Fact, to: Decimal) -> Decimal {
-    if fact.is_whole() {
-        to.ceil() - Decimal::ONE
-    } else {
-        to - Decimal::new(1, 8)
-    }
-}
-
-/// How the value just under `to` is shown: `3` for whole numbers, `under 0.40` otherwise.
-fn under(fact: Fact, to: Decimal) -> String {
-    if fact.is_whole() {
-        fmt_plain(just_under(fact, to))
-    } else {
-        format!("under {}", fmt_plain(to))
-    }
-}
-
-/// For each measure scored on a band table, the smallest change of that one number that earns
-/// the next grade up, found by deciding the client again with the number changed.
-fn next_grade(
-    ev: &mut Evaluator<'_>,
-    client: &Client,
-    d: &Decision,
-) -> Result<Option<NextGrade>, EvalError> {
-    if d.grade == Grade::AAA {
-        return Ok(None);
-    }
-    let target = d.grade.lowered(-1);
-    let policy = ev.policy();
-    let mut changes = Vec::new();
-    let mut i = 0;
-    for c in &policy.criteria {
-        for m in &c.measures {
-            let t = &d.trace.measures[i];
-            i += 1;
-            let MeasureSource::Fact(fact) = m.source else {
-                continue;
-            };
-            let mut candidates: Vec<(Decimal, Decimal, String)> = Vec::new();
-            for b in m.bands.iter().filter(|b| b.points > t.points) {
-                let (value, text, distance) = match (t.value, b.from, b.to) {
-                    (Some(v), Some(f), _) if f > v => (f, fmt_plain(f), f - v),
-                    (Some(v), _, Some(to)) if to <= v => {
-                        (just_under(fact, to), under(fact, to), v - to)
-                    }
-                    (None, Some(f), _) => (f, fmt_plain(f), b.points),
-                    (None, None, Some(to)) => (just_under(fact, to), under(fact, to), b.points),
-                    _ => continue,
-                };
-                candidates.push((distance, value, text));
-            }
-            candidates.sort_by_key(|c| c.0);
-            for (_, value, text) in candidates {
-                let (lo, hi) = fact.range();
-                if lo.is_some_and(|l| value < l) || hi.is_some_and(|h| value > h) {
-                    continue;
-                }
-                let again = ev.decide_with(client, &[(fact, Some(value))])?;
-                if again.grade < d.grade {
-                    changes.push(WhatIf {
-                        measure: fact.name().to_string(),
-                        from: t.value.map(fmt_plain),
-                        to: text,
-                        gives: again.grade.as_str(),
-                    });
-                    break;
-                }
-            }
-        }
-    }
-    let note = if changes.is_empty() {
-        let held = if d.trace.grade_steps.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " (the grade is also moved by: {})",
-                d.trace.grade_steps.join("; ")
-            )
-        };
-        Some(format!(
-            "no change to a single measure earns {target}{held}"
-        ))
-    } else {
-        None
-    };
-    Ok(Some(NextGrade {
-        grade: target.as_str(),
-        changes,
-        note,
-    }))
 }

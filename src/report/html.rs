@@ -291,7 +291,13 @@ pub fn compare_page(r: &Report, diff: &PolicyDiff) -> String {
             md = money(&c.delta),
             aa = c.actions_a.join(" "),
             ab = c.actions_b.join(" "),
-            why = esc(&c.reasons_b_only.join("; ")),
+            why = esc(&c
+                .line_why
+                .iter()
+                .map(|w| w.text.as_str())
+                .chain(c.reasons_b_only.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join("; ")),
         );
     }
     s.push_str("</tbody></table>");

@@ -145,21 +145,7 @@ pub fn render(format: Format, d: &Decision, identity: &Identity, split: Option<&
 
 /// Money for people: `1234567.5` -> `1,234,567.50`.
 pub fn money_grouped(d: rust_decimal::Decimal) -> String {
-    let s = crate::money::fmt_money(d);
-    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{frac}")
-    }
+    crate::money::fmt_grouped(d)
 }
 
 #[cfg(test)]

@@ -581,11 +581,15 @@ fn explain_shows_every_step_of_a_decision_and_what_earns_the_next_grade() {
         "  exposure 120000.00 -> available -60000.00",
         "actions: hold, watch",
         "next review: 2027-03-25",
-        "to reach A",
-        "  on_time_ratio 0.93 -> 0.95 would give A",
-        "  management_score 4 -> 5 would give A",
-        "  max_days_late 20 -> 14 would give A",
-        "  high_risk_share 0.1 -> under 0.05 would give A",
+        "what would lift the grade from BBB (each what-if decided again by the engine; 26 decisions)",
+        "  on_time_ratio 93.0% -> 95.0%: gives A, line 120,000.00 (on_time_ratio at least 0.95, a band edge at policies/standard/policy.toml:26)",
+        "  management_score 4 -> 5: gives A, line 120,000.00 (management_score at least 5, a band edge at policies/standard/policy.toml:81)",
+        "  max_days_late 20 -> 14: gives A, line 120,000.00 (max_days_late under 15, a band edge at policies/standard/policy.toml:68)",
+        "  high_risk_share 10.0% -> 4.9%: gives A, line 120,000.00 (high_risk_share under 0.05, a band edge at policies/standard/policy.toml:105)",
+        // A ratio is said in money on the input the client controls.
+        "  collateral_to_sales 0.06 -> 0.10: pledge 48,000.00 more collateral: gives A, line 120,000.00 (collateral_to_sales at least 0.1, a band edge at policies/standard/policy.toml:174)",
+        // More current assets lift the quick ratio to its next band before the current ratio.
+        "  quick_ratio 1.00 -> 1.20: raise current assets by 216,000.00: gives A, line 120,000.00 (quick_ratio at least 1.2, a band edge at policies/standard/policy.toml:145)",
     ] {
         assert!(
             text.lines().any(|l| l == line),
@@ -617,37 +621,112 @@ fn explain_shows_every_step_of_a_decision_and_what_earns_the_next_grade() {
     );
 }
 
-/// Measures of whole numbers (`Count` and `Rating` in `src/client/facts.rs`): a step of 1.
-const WHOLE: [&str; 3] = ["max_days_late", "broken_promises", "management_score"];
-
-/// For one suggested change, `(a value that earns it, the nearest value that does not)`.
-fn what_if_values(measure: &str, from: &str, to: &str) -> (String, String) {
-    let step = if WHOLE.contains(&measure) {
-        Decimal::ONE
-    } else {
-        Decimal::new(1, 4)
-    };
-    let from = Decimal::from_str(from).expect("from is a number");
-    let (at, short) = match to.strip_prefix("under ") {
-        // `under X`: X itself is still in the current band.
-        Some(x) => {
-            let x = Decimal::from_str(x).expect("a number");
-            (x - step, x)
-        }
-        None => {
-            let x = Decimal::from_str(to).expect("a number");
-            if x > from {
-                (x, x - step)
-            } else {
-                (x, x + step)
-            }
-        }
-    };
-    (at.normalize().to_string(), short.normalize().to_string())
+/// The smallest step of an input column: whole numbers step by 1, money by a cent, shares and
+/// growths by a thousandth (`resolution` in `src/engine/explain/whatif.rs`).
+fn step_of(input: &str) -> Decimal {
+    match input {
+        "max_days_late" | "broken_promises" | "management_score" => Decimal::ONE,
+        "on_time_ratio" | "high_risk_share" | "sales_growth" | "inventory_growth"
+        | "receivable_growth" => Decimal::new(1, 3),
+        _ => Decimal::new(1, 2),
+    }
 }
 
-/// Proves `explain`'s "to reach" list by evaluating: each suggested change to an input column,
-/// applied to D012's row, earns the grade it promises, and the nearest value short of it does not.
+/// Every what-if of `explain --format json` for `id` in `input` under `policy`, proved by
+/// evaluating: each what-if's changes, made to the client's row, give the grade it promises,
+/// and for a single change the nearest value short of it (one step back) does not lift the
+/// grade. Returns the what-ifs checked.
+#[track_caller]
+fn what_ifs_agree_with_evaluate(policy: &str, id: &str, input: &str) -> Vec<Value> {
+    let explained = run(credit_policy()
+        .args(["explain", "--client", id, "--policy", policy])
+        .args(["--context", CONTEXT, "--format", "json", input]))
+    .expect_code(EXIT_OK);
+    let x: Value = serde_json::from_str(&explained.stdout).expect("one JSON object");
+    let grade = x["grade"].as_str().expect("grade").to_string();
+    let csv_text = std::fs::read_to_string(Path::new(ROOT).join(input)).expect("clients");
+    let header: Vec<&str> = csv_text
+        .lines()
+        .next()
+        .expect("header")
+        .split(',')
+        .collect();
+    let row: Vec<String> = csv_text
+        .lines()
+        .find(|l| l.starts_with(&format!("{id},")))
+        .expect("the client's row")
+        .split(',')
+        .map(String::from)
+        .collect();
+    assert_eq!(row.len(), header.len(), "no quoted commas in the row");
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column `{name}`"))
+    };
+    let next = &x["next_grade"];
+    let all: Vec<Value> = next["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .chain(next["pairs"].as_array().expect("pairs"))
+        .cloned()
+        .collect();
+    let mut portfolio = format!("{}\n", header.join(","));
+    let mut expect = Vec::new();
+    for (n, w) in all.iter().enumerate() {
+        let changes = w["changes"].as_array().expect("changes");
+        let mut at = row.clone();
+        at[0] = format!("AT{n}");
+        for c in changes {
+            let input = c["input"].as_str().expect("input");
+            let i = col(input);
+            let from = c["input_from"].as_str().unwrap_or("");
+            assert_eq!(
+                row[i].trim_end_matches(".00"),
+                from.trim_end_matches(".00"),
+                "{c}"
+            );
+            at[i] = c["input_to"].as_str().expect("input_to").to_string();
+        }
+        portfolio.push_str(&format!("{}\n", at.join(",")));
+        expect.push((
+            format!("AT{n}"),
+            w["gives"].as_str().expect("gives").to_string(),
+        ));
+        if let [c] = changes.as_slice() {
+            let input = c["input"].as_str().expect("input");
+            let to = Decimal::from_str(c["input_to"].as_str().expect("to")).expect("a number");
+            let step = step_of(input);
+            let short = if c["direction"] == "up" {
+                to - step
+            } else {
+                to + step
+            };
+            let mut r = row.clone();
+            r[0] = format!("SHORT{n}");
+            r[col(input)] = short.normalize().to_string();
+            portfolio.push_str(&format!("{}\n", r.join(",")));
+            expect.push((format!("SHORT{n}"), grade.clone()));
+        }
+    }
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("what_if.csv");
+    std::fs::write(&path, portfolio).expect("write portfolio");
+    let decisions = run(credit_policy()
+        .args(["evaluate", "--policy", policy, "--context", CONTEXT])
+        .args(["--format", "json"])
+        .arg(&path))
+    .expect_code(EXIT_OK)
+    .json();
+    for (id, gives) in &expect {
+        assert_eq!(decision(&decisions, id)["grade"], gives.as_str(), "{id}");
+    }
+    all
+}
+
+/// `explain`'s what-ifs for D012 (BBB), proved by `evaluate`.
 #[test]
 fn explain_what_if_changes_are_computed_and_evaluate_agrees() {
     let x = explain_json("D012");
@@ -655,80 +734,138 @@ fn explain_what_if_changes_are_computed_and_evaluate_agrees() {
         (x["grade"].as_str(), x["next_grade"]["grade"].as_str()),
         (Some("BBB"), Some("A"))
     );
-    let csv_text = std::fs::read_to_string(Path::new(ROOT).join(CLIENTS)).expect("clients");
-    let header: Vec<&str> = csv_text
-        .lines()
-        .next()
-        .expect("header")
-        .split(',')
+    let all = what_ifs_agree_with_evaluate(STANDARD, "D012", CLIENTS);
+    let inputs: Vec<&str> = all
+        .iter()
+        .map(|w| w["changes"][0]["input"].as_str().expect("input"))
         .collect();
-    let row: Vec<&str> = csv_text
-        .lines()
-        .find(|l| l.starts_with("D012,"))
-        .expect("D012's row")
-        .split(',')
-        .collect();
-    assert_eq!(row.len(), header.len(), "no quoted commas in D012's row");
-
-    let mut portfolio = format!("{}\n", header.join(","));
-    let mut tried = Vec::new();
-    for c in x["next_grade"]["changes"].as_array().expect("changes") {
-        let measure = c["measure"].as_str().expect("measure");
-        let Some(col) = header.iter().position(|h| *h == measure) else {
-            continue; // a derived ratio: no single cell to change
-        };
-        assert_eq!(c["from"].as_str(), Some(row[col]), "{c}");
-        let (at, short) = what_if_values(measure, row[col], c["to"].as_str().expect("to"));
-        for (tag, value) in [("AT", &at), ("SHORT", &short)] {
-            let mut r = row.clone();
-            let id = format!("{tag}-{measure}");
-            r[0] = &id;
-            r[col] = value;
-            portfolio.push_str(&format!("{}\n", r.join(",")));
-        }
-        tried.push((measure, c["gives"].as_str().expect("gives"), at, short));
-    }
-    let names: Vec<&str> = tried.iter().map(|t| t.0).collect();
     for m in [
         "on_time_ratio",
         "management_score",
         "max_days_late",
         "high_risk_share",
+        "collateral_value",
+        "total_liabilities",
+        "current_assets",
+        "sell_out",
     ] {
         assert!(
-            names.contains(&m),
-            "`{m}` is among the suggestions: {names:?}"
+            inputs.contains(&m),
+            "`{m}` is among the what-ifs: {inputs:?}"
         );
     }
+}
 
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let input = tmp.path().join("what_if.csv");
-    std::fs::write(&input, portfolio).expect("write portfolio");
-    let decisions = run(credit_policy()
-        .args([
-            "evaluate",
-            "--policy",
-            STANDARD,
-            "--context",
-            CONTEXT,
-            "--format",
-            "json",
-        ])
-        .arg(&input))
-    .expect_code(EXIT_OK)
-    .json();
-    for (measure, gives, at, short) in &tried {
-        assert_eq!(
-            decision(&decisions, &format!("AT-{measure}"))["grade"],
-            *gives,
-            "D012 with {measure} = {at}"
-        );
-        assert_eq!(
-            decision(&decisions, &format!("SHORT-{measure}"))["grade"],
-            "BBB",
-            "D012 with {measure} = {short} stays BBB"
-        );
-    }
+/// D016 broke four promises: the rule `broken_promises >= wilful_broken_promises` (3) caps it
+/// at CCC. Two broken promises already lift it to BBB (the band of 2 to 4 scores 30 points);
+/// the old guess from band edges said `4 -> 1 would give A`.
+#[test]
+fn explain_finds_the_rule_threshold_not_only_band_edges() {
+    let run = explain("D016", &[], CLIENTS).expect_code(EXIT_OK);
+    let text = &run.stdout;
+    assert!(
+        text.contains(
+            "\n  broken_promises 4 -> 2: gives BBB, line 900,000.00 (broken_promises under wilful_broken_promises = 3, a rule at policies/standard/rules/knockout.rhai:21)\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("-> 1"), "{text}");
+    let all = what_ifs_agree_with_evaluate(STANDARD, "D016", CLIENTS);
+    assert_eq!(all.len(), 1, "only the broken promises lift a capped grade");
+    let c = &all[0]["changes"][0];
+    assert_eq!(
+        (
+            &c["input_from"],
+            &c["input_to"],
+            &c["source"]["param"],
+            &all[0]["limit"]
+        ),
+        (
+            &"4".into(),
+            &"2".into(),
+            &"wilful_broken_promises".into(),
+            &"900000.00".into()
+        )
+    );
+}
+
+/// A copy of the standard policy whose rules cap the grade at BB above a debt ratio of 0.45
+/// (a `[params]` value) and at CCC from a high-risk share of 0.30.
+fn policy_with_more_caps() -> (tempfile::TempDir, std::path::PathBuf) {
+    let (tmp, policy) = copy_standard();
+    edit(
+        &policy.join("policy.toml"),
+        "\n[params]\n",
+        "\n[params]\nmax_debt_ratio = 0.45\n",
+    );
+    let knockout = policy.join("rules/knockout.rhai");
+    let mut rules = std::fs::read_to_string(&knockout).expect("knockout.rhai");
+    rules.push_str(
+        "\nif debt_ratio > max_debt_ratio {\n    cap_grade(\"BB\", \"too_much_debt\", \"debt ratio above the maximum\");\n}\n\
+         if high_risk_share >= max_high_risk_share {\n    cap_grade(\"CCC\", \"risky_ventures\", \"too much in high-risk projects\");\n}\n",
+    );
+    std::fs::write(&knockout, rules).expect("write knockout.rhai");
+    (tmp, policy)
+}
+
+/// A threshold in a script, on a ratio: D012 (debt ratio 0.50) is capped at BB by
+/// `debt_ratio > max_debt_ratio` (0.45); cutting its liabilities of 1,800,000.00 to
+/// 1,620,000.00 (0.45 of its assets) lifts it two notches, to A: less debt also raises its
+/// tangible net worth into the next band.
+#[test]
+fn explain_says_a_script_threshold_on_a_ratio_in_money() {
+    let (_tmp, policy) = policy_with_more_caps();
+    let explained = run(credit_policy()
+        .args(["explain", "--client", "D012", "--policy", arg(&policy)])
+        .args(["--context", CONTEXT, CLIENTS]))
+    .expect_code(EXIT_OK);
+    let text = explained.stdout.replace(arg(&policy), "[POLICY]");
+    assert!(
+        text.starts_with("client D012 Orion Retail Partners: grade BB,"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "\n  debt_ratio 0.50 -> 0.45: reduce total liabilities by 180,000.00: gives A, line 120,000.00 (debt_ratio at most max_debt_ratio = 0.45, a rule at [POLICY]/rules/knockout.rhai:"
+        ),
+        "{text}"
+    );
+    what_ifs_agree_with_evaluate(arg(&policy), "D012", CLIENTS);
+}
+
+/// No single change is enough when two rules cap the grade: a pair is offered, and proved.
+#[test]
+fn explain_offers_a_pair_when_no_single_change_is_enough() {
+    let (tmp, policy) = policy_with_more_caps();
+    // D016 (four broken promises) with 35% of its assets in high-risk projects.
+    let text = std::fs::read_to_string(Path::new(ROOT).join(CLIENTS)).expect("clients");
+    let header = text.lines().next().expect("header");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("D016,"))
+        .expect("D016")
+        .replace(",0.1,4,0.06,", ",0.35,4,0.06,");
+    assert!(row.contains(",0.35,"), "{row}");
+    let input = tmp.path().join("pair.csv");
+    std::fs::write(&input, format!("{header}\n{row}\n")).expect("write input");
+    let explained = run(credit_policy()
+        .args(["explain", "--client", "D016", "--policy", arg(&policy)])
+        .args(["--context", CONTEXT, arg(&input)]))
+    .expect_code(EXIT_OK);
+    let text = explained.stdout.replace(arg(&policy), "[POLICY]");
+    assert!(
+        text.contains("\n  broken_promises 4 -> 2 and high_risk_share 35.0% -> 29.9%: gives "),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  no change to a single input earns B; these pairs do"),
+        "{text}"
+    );
+    let all = what_ifs_agree_with_evaluate(arg(&policy), "D016", arg(&input));
+    assert!(
+        all.iter()
+            .all(|w| w["changes"].as_array().map(Vec::len) == Some(2))
+    );
 }
 
 /// Panics unless the object `v` has exactly the fields `expected`.
@@ -801,10 +938,47 @@ fn explain_json_has_the_documented_fields() {
     );
     has_fields(&x["line_steps"][0], &["step", "amount"]);
     has_fields(&x["reasons"][0], &["code", "text", "at"]);
-    has_fields(&x["next_grade"], &["grade", "changes", "note"]);
+    has_fields(
+        &x["next_grade"],
+        &["grade", "changes", "pairs", "note", "decisions"],
+    );
     assert_eq!(
         x["next_grade"]["changes"][0],
-        serde_json::json!({ "measure": "on_time_ratio", "from": "0.93", "to": "0.95", "gives": "A" })
+        serde_json::json!({
+            "changes": [{
+                "measure": "on_time_ratio", "from": "0.93", "to": "0.95",
+                "input": "on_time_ratio", "input_from": "0.93", "input_to": "0.95", "by": "0.02",
+                "direction": "up", "text": "on_time_ratio 93.0% -> 95.0%",
+                "source": {
+                    "kind": "band", "fact": "on_time_ratio", "edge": "0.95", "relation": ">=",
+                    "at": measure_at("character", "on_time_ratio"),
+                },
+            }],
+            "gives": "A", "limit": "120000.00", "score": "71.70",
+        })
+    );
+    // A ratio's what-if carries the money on the input, exact.
+    let collateral = x["next_grade"]["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|w| w["changes"][0]["measure"] == "collateral_to_sales")
+        .expect("a collateral what-if");
+    assert_eq!(
+        (
+            &collateral["changes"][0]["input"],
+            &collateral["changes"][0]["input_from"],
+            &collateral["changes"][0]["input_to"],
+            &collateral["changes"][0]["by"],
+            &collateral["changes"][0]["to"],
+        ),
+        (
+            &"collateral_value".into(),
+            &"72000.00".into(),
+            &"120000.00".into(),
+            &"48000.00".into(),
+            &"0.1".into()
+        )
     );
     assert_eq!(
         (

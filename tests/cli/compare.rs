@@ -658,7 +658,8 @@ fn csv_lists_exactly_the_changed_clients_under_a_header() {
             "actions_a",
             "actions_b",
             "reasons_a_only",
-            "reasons_b_only"
+            "reasons_b_only",
+            "line_why"
         ]
     );
     let changed = s.report["changed"].as_array().expect("changed is a list");
@@ -1233,4 +1234,127 @@ fn outcomes_of_a_split_run_are_totalled_per_side() {
     let run = run(credit_policy().args(["compare", "--outcomes", plain.to_str().expect("utf-8")]))
         .expect_code(EXIT_ERROR);
     assert!(run.stderr.contains("--challenger"), "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Why a line moved
+// ---------------------------------------------------------------------------------------------
+
+/// The `changed` entry of `id` in a comparison document.
+#[track_caller]
+fn changed_entry<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["changed"]
+        .as_array()
+        .expect("changed is a list")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("`{id}` is not among the changed clients"))
+}
+
+/// The table row of `id`, with runs of spaces shown as one.
+#[track_caller]
+fn table_row(text: &str, id: &str) -> String {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .find(|l| l.starts_with(&format!("{id} ")))
+        .unwrap_or_else(|| panic!("no row for `{id}` in:\n{text}"))
+}
+
+/// A copy of the standard policy whose rules double every line, with the general ceiling at
+/// `ceiling` percent of annual sales.
+fn doubled_lines(ceiling: &str) -> (tempfile::TempDir, PathBuf) {
+    let (tmp, policy) = copy_standard();
+    edit_in_table(
+        &policy.join("policy.toml"),
+        "[line]",
+        "ceiling = 15 ",
+        &format!("ceiling = {ceiling} "),
+    );
+    let channel = policy.join("rules/channel.rhai");
+    let mut rules = std::fs::read_to_string(&channel).expect("channel.rhai");
+    rules.push_str("\nscale_line(2, \"doubled\", \"every line doubled\");\n");
+    std::fs::write(&channel, rules).expect("write channel.rhai");
+    (tmp, policy)
+}
+
+/// Lines doubled on both sides, the ceiling 20% of annual sales under A and 15% under B: an A
+/// client (10% x 2) keeps its grade and its factor, and B's ceiling cuts its line. The "why"
+/// names the ceiling, not the grade or a reason.
+#[test]
+fn why_names_the_ceiling_when_the_ceiling_moved_the_line() {
+    let (_ta, pa) = doubled_lines("20");
+    let (_tb, pb) = doubled_lines("15");
+    let (a, b) = (
+        pa.to_str().expect("a UTF-8 path"),
+        pb.to_str().expect("a UTF-8 path"),
+    );
+    let report = compare_doc(&["--a", a, "--b", b, CLIENTS], EXIT_OK);
+    // D015: grade A on annual sales of 18,000,000.00: 10% x 2 is 3,600,000.00, exactly A's
+    // ceiling; B's 15% is 2,700,000.00.
+    let c = changed_entry(&report, "D015");
+    assert_eq!((&c["grade_a"], &c["grade_b"]), (&"A".into(), &"A".into()));
+    assert_eq!(
+        (&c["limit_a"], &c["limit_b"]),
+        (&"3600000.00".into(), &"2700000.00".into())
+    );
+    assert_eq!(
+        c["line_why"],
+        serde_json::json!([{
+            "what": "ceiling",
+            "a": "ceiling 20% of annual sales",
+            "b": "ceiling 15% of annual sales",
+            "text": "ceiling 20% -> 15% of annual sales (holds the line under B)",
+        }])
+    );
+    // D007, AA (15% x 2): held back by the ceiling on both sides.
+    assert_eq!(
+        changed_entry(&report, "D007")["line_why"][0]["text"],
+        "ceiling 20% -> 15% of annual sales (holds the line on both sides)"
+    );
+    let run = compare(&["--a", a, "--b", b, CLIENTS]).expect_code(EXIT_OK);
+    assert_eq!(
+        table_row(&run.stdout, "D015"),
+        "D015 广州珠江家电 A -> A 3,600,000.00 2,700,000.00 -900,000.00 ceiling 20% -> 15% of annual sales (holds the line under B)"
+    );
+}
+
+/// Our own balance sheet weak under B: every line x0.8 at the same grade. The "why" names the
+/// factor; the first reason B gives alone (`over_limit`, `company_weak`) is not what moved it.
+#[test]
+fn why_names_the_factor_when_a_factor_moved_the_line() {
+    let args = [
+        "--a",
+        STANDARD,
+        "--b",
+        STANDARD,
+        "--context-b",
+        "examples/context-weak.toml",
+        CLIENTS,
+    ];
+    let report = compare_doc(&args, EXIT_OK);
+    let c = changed_entry(&report, "D004");
+    assert_eq!(
+        (&c["grade_a"], &c["grade_b"]),
+        (&"AAA".into(), &"AAA".into())
+    );
+    assert_eq!(
+        c["line_why"],
+        serde_json::json!([{
+            "what": "factor",
+            "a": "x factor 1",
+            "b": "x factor 0.8",
+            "text": "line factor 1 -> 0.8",
+        }])
+    );
+    let run = compare(&args).expect_code(EXIT_OK);
+    assert_eq!(
+        table_row(&run.stdout, "D004"),
+        "D004 Northwind Supply Co. AAA -> AAA 5,000,000.00 4,000,000.00 -1,000,000.00 line factor 1 -> 0.8"
+    );
+    // A grade move is named as one, with both percents.
+    let report = compare_doc(&["--a", STANDARD, "--b", CONSERVATIVE, CLIENTS], EXIT_OK);
+    assert_eq!(
+        changed_entry(&report, "D007")["line_why"][0]["text"],
+        "grade AA -> A: 15% -> 8% of annual sales"
+    );
 }

@@ -36,5 +36,7 @@ mod output;
 mod policy;
 #[path = "cli/rows.rs"]
 mod rows;
+#[path = "cli/safe.rs"]
+mod safe;
 #[path = "cli/sandbox.rs"]
 mod sandbox;

@@ -26,6 +26,7 @@ use crate::engine::{Action, Decision};
 use crate::grade::Grade;
 use crate::money::{fmt_money, fmt_plain};
 use crate::policy::Identity;
+pub use crate::report::FiguresJson;
 
 /// The ranking in words, as the screen's header says it.
 pub const RANKING: &str =
@@ -245,22 +246,6 @@ impl Largest {
             .into_iter()
             .map(|Reverse(c)| c.0)
             .collect()
-    }
-}
-
-/// A rule's figures as written out: a JSON object of exact decimal strings, in the order the
-/// rule wrote them.
-#[derive(Debug)]
-pub struct FiguresJson<'a>(pub &'a [(String, Decimal)]);
-
-impl serde::Serialize for FiguresJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (name, value) in self.0 {
-            m.serialize_entry(name, &fmt_plain(*value))?;
-        }
-        m.end()
     }
 }
 

@@ -16,6 +16,31 @@ pub struct ReasonJson<'a> {
     /// The action this reason asks for, when it asks for one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<&'static str>,
+    /// The figures the rule attached, exact, in the order written; absent when none.
+    #[serde(skip_serializing_if = "FiguresJson::is_empty")]
+    pub figures: FiguresJson<'a>,
+}
+
+/// A rule's figures as written out: a JSON object of exact decimal strings, in the order the
+/// rule wrote them.
+#[derive(Debug)]
+pub struct FiguresJson<'a>(pub &'a [(String, rust_decimal::Decimal)]);
+
+impl FiguresJson<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for FiguresJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            m.serialize_entry(name, &crate::money::fmt_plain(*value))?;
+        }
+        m.end()
+    }
 }
 
 /// A temporary line counted in the decision's line.
@@ -149,6 +174,7 @@ impl<'a> DecisionJson<'a> {
                     code: &r.code,
                     text: &r.text,
                     action: r.action.map(|a| a.as_str()),
+                    figures: FiguresJson(&r.figures),
                 })
                 .collect(),
             policy: identity,

@@ -10,7 +10,7 @@ pub mod xlsx;
 
 use std::io::{self, Write};
 
-pub use json::{DecisionJson, GroupJson, ReasonJson};
+pub use json::{DecisionJson, FiguresJson, GroupJson, ReasonJson};
 
 use crate::engine::Decision;
 use crate::policy::Identity;

@@ -126,7 +126,7 @@ fn policy_with_five_problems() -> (tempfile::TempDir, std::path::PathBuf, Vec<(S
             "grade thresholds must fall from AAA to C: `BB` needs less than 60 (the `BBB` threshold), not 65".into(),
         ),
         (
-            location(&toml, "BB = 6\n", "BB = ".len()),
+            location_in_table(&toml, "[limits]", "BB = 6", "BB = ".len()),
             "lines must not rise as the grade worsens: `BB` has 6% but `BBB` only 5%".into(),
         ),
         (
@@ -369,24 +369,40 @@ fn test_reports_what_moved_in_a_stale_golden_file_and_update_rewrites_it() {
     // Case L3 pins the 10% line; cases are edited by hand, only golden files by `--update`.
     edit(
         &policy.join("tests/seed.toml"),
-        "limit = \"100000.00\"",
-        "limit = \"90000.00\"",
+        "unsecured_line = \"100000.00\"",
+        "unsecured_line = \"90000.00\"",
     );
     let expected_file = policy.join("tests/golden/expected.jsonl");
     let before = golden(&expected_file);
     let sales = annual_sales(&policy.join("tests/golden/clients.csv"));
 
-    // Every client graded A moves, and only those: its line is now 9% of annual sales,
-    // rounded down to a thousand.
-    let moved: BTreeMap<&str, (&str, String)> = before
+    // Every client graded A moves, and only those: its unsecured line is now 9% of annual
+    // sales, rounded down to a thousand, and its credit line moves with it (the secured cover
+    // stays): `(old unsecured, new unsecured, old limit, new limit)`.
+    let money = |d: &Value, field: &str| {
+        Decimal::from_str(
+            d[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("{field} in {d}")),
+        )
+        .expect("money")
+    };
+    let moved: BTreeMap<&str, [String; 4]> = before
         .iter()
         .filter(|(_, d)| d["grade"] == "A")
         .map(|(id, d)| {
+            assert_eq!(d["temporary_line"], Value::Null, "{id}: no temporary line");
             let new = (sales[id] * Decimal::new(9, 2) / Decimal::from(1000)).floor()
                 * Decimal::from(1000);
+            let new_limit = new + money(d, "secured_cover");
             (
                 id.as_str(),
-                (d["limit"].as_str().expect("limit"), format!("{new:.2}")),
+                [
+                    format!("{:.2}", money(d, "unsecured_line")),
+                    format!("{new:.2}"),
+                    format!("{:.2}", money(d, "limit")),
+                    format!("{new_limit:.2}"),
+                ],
             )
         })
         .collect();
@@ -419,12 +435,14 @@ fn test_reports_what_moved_in_a_stale_golden_file_and_update_rewrites_it() {
         "every A client and nothing else:\n{}",
         run.stdout
     );
-    for (id, (old, new)) in &moved {
+    for (id, [old, new, old_limit, new_limit]) in &moved {
         let what = reported[id];
-        assert!(
-            what.contains(&format!("limit {old} -> {new}")),
-            "`{id}`: `limit {old} -> {new}` not in `{what}`"
-        );
+        for change in [
+            format!("unsecured_line {old} -> {new}"),
+            format!(" limit {old_limit} -> {new_limit}"),
+        ] {
+            assert!(what.contains(&change), "`{id}`: `{change}` not in `{what}`");
+        }
     }
     assert_eq!(lines.last().copied(), Some(seed_summary(1).as_str()));
 
@@ -443,7 +461,11 @@ fn test_reports_what_moved_in_a_stale_golden_file_and_update_rewrites_it() {
     );
     for (id, d) in &after {
         match moved.get(id.as_str()) {
-            Some((_, new)) => assert_eq!(d["limit"], new.as_str(), "{id}"),
+            Some([_, new, _, new_limit]) => assert_eq!(
+                (&d["unsecured_line"], &d["limit"]),
+                (&Value::from(new.as_str()), &Value::from(new_limit.as_str())),
+                "{id}"
+            ),
             None => assert_eq!(d, &before[id], "{id} did not move"),
         }
     }
@@ -517,12 +539,24 @@ fn measure_at(criterion: &str, measure: &str) -> String {
     )
 }
 
+/// `policies/standard/rules/<file>:<line>` of the first line of the script holding `needle`.
+fn rule_at(file: &str, needle: &str) -> String {
+    let script = Path::new(STANDARD).join("rules").join(file);
+    let text = std::fs::read_to_string(Path::new(ROOT).join(&script)).expect("rule script");
+    let at = text.find(needle).expect("the rule");
+    format!(
+        "{}:{}",
+        script.display(),
+        text[..at].matches('\n').count() + 1
+    )
+}
+
 #[test]
 fn explain_shows_every_step_of_a_decision_and_what_earns_the_next_grade() {
     let run = explain("D012", &[], CLIENTS).expect_code(EXIT_OK);
     let text = &run.stdout;
     assert!(
-        text.starts_with("client D012 Orion Retail Partners: grade BBB, line 60000.00, 60 days\n"),
+        text.starts_with("client D012 Orion Retail Partners: grade BBB, line 63000.00, 60 days\n"),
         "{text}"
     );
     // Values from D012's row of examples/clients.csv; bands and points from policy.toml.
@@ -567,6 +601,7 @@ fn explain_shows_every_step_of_a_decision_and_what_earns_the_next_grade() {
             )
         );
     }
+    let channel_sign_at = rule_at("channel.rhai", "cap_grade(one_sign_cap, \"channel_sign\"");
     for line in [
         // 70 x 50% + 60 x 30% + 80 x 20% = 69
         "  character    69.00 x  30% = 20.7",
@@ -576,11 +611,15 @@ fn explain_shows_every_step_of_a_decision_and_what_earns_the_next_grade() {
         "  collateral   60.00 x  10% = 6",
         "  conditions   80.00 x  10% = 8",
         "  total 69.45 -> base grade BBB (needs 60 or more)",
-        "  no rule, scenario or tightening moved it: BBB",
+        // Sell-through 45% is a sign of a fake big client: a cap at AA, which BBB is already under.
+        &format!("  {}: no better than AA: channel_sign", channel_sign_at),
         "  final grade BBB",
-        "  exposure 120000.00 -> available -60000.00",
-        "actions: hold, watch",
-        "next review: 2027-03-25",
+        // 63000 - 120000
+        "  exposure 120000.00 -> available -57000.00",
+        // Over the line, and the review (every 6 months for BBB, due 2026-09-25) is overdue by
+        // 66 days, past the 30 days of grace.
+        "actions: hold, review_due, watch",
+        "next review: 2026-09-25",
         "to reach A",
         "  on_time_ratio 0.93 -> 0.95 would give A",
         "  management_score 4 -> 5 would give A",
@@ -599,15 +638,21 @@ fn explain_shows_every_step_of_a_decision_and_what_earns_the_next_grade() {
     for step in [
         "annual sales 1200000.00",
         "x 5% for grade BBB 60000.00",
+        // The line rests on what it sells on: x sell-through 0.45.
+        "x factor 0.45 27000.00",
         "ceiling 15% of annual sales 180000.00",
-        "rounded down to a multiple of 1000 60000.00",
+        "rounded down to a multiple of 1000 27000.00",
+        // Collateral 72000 at 50%: 27000 + 36000.
+        "plus the secured cover 63000.00",
     ] {
         assert!(lines.iter().any(|l| l == step), "`{step}` not in:\n{text}");
     }
+    let low_sell_through_at = rule_at("channel.rhai", "watch(\"low_sell_through\"");
     assert!(
-        text.contains("  over_limit: exposure 120000.00 exceeds the line 60000.00 by 60000.00")
+        text.contains("  over_limit: exposure 120000.00 exceeds the line 63000.00 by 57000.00")
+            && text.contains("  review_overdue: review overdue by 66 days (due 2026-09-25)")
             && text.contains("  low_sell_through: sell-through 45% is below 60%")
-            && text.contains("[policies/standard/rules/channel.rhai:7]"),
+            && text.contains(&format!("[{low_sell_through_at}]")),
         "reasons with where the rule is:\n{text}"
     );
     assert_text_snapshot(
@@ -820,7 +865,7 @@ fn explain_json_has_the_documented_fields() {
             &"normal".into(),
             &"69.45".into(),
             &"BBB".into(),
-            &"60000.00".into(),
+            &"63000.00".into(),
             &60.into()
         )
     );

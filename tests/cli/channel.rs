@@ -270,9 +270,15 @@ fn json_gives_every_figure_and_flag_as_exact_decimals() {
         ("receivable_growth", "0.6"),
         ("inventory_gap", "0.38"),
         ("receivable_gap", "0.48"),
-        ("grade", "AAA"),
+        // Three signs of a fake big client (low sell-through, cross-region, inventory; the
+        // receivable gap is not one) cap the strong client's grade at A.
+        ("grade", "A"),
     ] {
         assert_eq!(c[k], v, "{k}");
+    }
+    // Two signs cap at A, one at AA; a receivable gap alone only watches.
+    for (id, grade) in [("E11", "A"), ("E01", "AA"), ("E07", "AAA"), ("E02", "AAA")] {
+        assert_eq!(client(&s, id)["grade"], grade, "{id}");
     }
     assert_eq!(c["rank"], 1);
     assert_eq!(c["watch"], true);

@@ -326,10 +326,25 @@ fn credit_granted_is_the_sum_of_each_runs_lines_and_the_change_is_exact() {
     assert_eq!(a, sum_limits(&s.standard), "limit_total.a");
     assert_eq!(b, sum_limits(&s.conservative), "limit_total.b");
     assert_eq!(delta, b - a, "limit_total.delta = b - a");
-    // Pinned, so a change in either policy or in the sample is seen here first.
+    // Pinned, so a change in either policy or in the sample is seen here first. The standard
+    // policy's lines add the secured cover (collateral at 50%) to the unsecured lines:
+    // 27828000.00 + 15596500.00; the conservative policy has no `[security]`.
+    let (unsecured, cover) = s
+        .standard
+        .iter()
+        .fold((Decimal::ZERO, Decimal::ZERO), |(u, c), d| {
+            (
+                u + money(&d["unsecured_line"]),
+                c + money(&d["secured_cover"]),
+            )
+        });
+    assert_eq!(
+        (unsecured.to_string(), cover.to_string()),
+        ("27828000.00".to_string(), "15596500.00".to_string())
+    );
     assert_eq!(
         (text(&total["a"]), text(&total["b"]), text(&total["delta"])),
-        ("27861000.00", "14512000.00", "-13349000.00")
+        ("43424500.00", "14512000.00", "-28912500.00")
     );
 }
 
@@ -347,7 +362,9 @@ fn changed_lists_exactly_the_clients_whose_grade_line_or_actions_differ() {
         })
         .map(|(a, _)| text(&a["id"]))
         .collect();
-    assert!(!expected.is_empty() && expected.len() < s.standard.len());
+    // Every client of the sample differs under the two policies (the standard one adds the
+    // secured cover, the conservative one has none); the edited copy below leaves most alone.
+    assert!(!expected.is_empty());
     assert_eq!(changed_ids(&s.report), expected);
 
     for c in s.report["changed"].as_array().expect("changed is a list") {
@@ -366,6 +383,50 @@ fn changed_lists_exactly_the_clients_whose_grade_line_or_actions_differ() {
             "{id}"
         );
     }
+}
+
+#[test]
+fn changed_leaves_out_the_clients_that_did_not_move() {
+    // The A line from 10% to 9%: only the clients graded A with an unsecured line move.
+    let (_tmp, policy) = copy_standard();
+    edit_in_table(&policy.join("policy.toml"), "[limits]", "A = 10", "A = 9");
+    let b = policy.to_str().expect("a UTF-8 path");
+    let report = compare_doc(&["--a", STANDARD, "--b", b, CLIENTS], EXIT_OK);
+    let (before, after) = (&sample().standard, decisions(b, &[], CLIENTS));
+    let expected: Vec<&str> = before
+        .iter()
+        .zip(&after)
+        .filter(|(a, b)| {
+            a["grade"] != b["grade"]
+                || money(&a["limit"]) != money(&b["limit"])
+                || actions(a) != actions(b)
+        })
+        .map(|(a, _)| text(&a["id"]))
+        .collect();
+    assert_eq!(
+        expected,
+        ["D011", "D013", "D014", "D015", "D017", "D018"],
+        "the A clients"
+    );
+    assert_eq!(changed_ids(&report), expected);
+    // 1% of each one's annual sales (5.4m, 5m, 1.8m, 18m, 15m, 15m); the secured cover stays.
+    let deltas: Vec<(&str, &str)> = report["changed"]
+        .as_array()
+        .expect("changed is a list")
+        .iter()
+        .map(|c| (text(&c["id"]), text(&c["delta"])))
+        .collect();
+    assert_eq!(
+        deltas,
+        [
+            ("D011", "-54000.00"),
+            ("D013", "-50000.00"),
+            ("D014", "-18000.00"),
+            ("D015", "-180000.00"),
+            ("D017", "-150000.00"),
+            ("D018", "-150000.00"),
+        ]
+    );
 }
 
 #[test]
@@ -694,7 +755,7 @@ fn the_default_output_is_tables_with_the_migration_credit_and_totals() {
         grouped(money(&total["b"])),
         grouped(money(&total["delta"])),
     ];
-    assert_eq!(expected[2], "27,861,000.00");
+    assert_eq!(expected[2], "43,424,500.00");
     let totals: Vec<Vec<&str>> = out
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>())

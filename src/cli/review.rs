@@ -98,7 +98,7 @@ pub fn render(a: &Agenda, policy: &Policy) -> String {
                 i.next_review.to_string(),
                 when,
                 i.grade.to_string(),
-                money_grouped(i.exposure),
+                i.exposure.map_or("unknown".to_string(), money_grouped),
                 i.lowest
                     .iter()
                     .map(|(c, v)| format!("{c} {}", decision_score_text(*v)))
@@ -135,10 +135,16 @@ pub fn render(a: &Agenda, policy: &Policy) -> String {
         }
     }
     let keys = a.items.iter().filter(|i| i.urgent()).count();
-    let exposure: rust_decimal::Decimal = a.items.iter().map(|i| i.exposure).sum();
+    let exposure: rust_decimal::Decimal = a.items.iter().filter_map(|i| i.exposure).sum();
+    let unknown = a.items.iter().filter(|i| i.exposure.is_none()).count();
+    let unknown = if unknown > 0 {
+        format!(" (and {unknown} client(s) whose exposure is unknown)")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         s,
-        "\n{} client(s) to review: {} overdue or never reviewed ({keys} key account(s)), {} due; exposure {} {}",
+        "\n{} client(s) to review: {} overdue or never reviewed ({keys} key account(s)), {} due; exposure {} {}{unknown}",
         a.items.len(),
         a.late(),
         a.items.len() - a.late(),

@@ -23,6 +23,7 @@ use crate::grade::Grade;
 use crate::money::{MONEY_MAX, fmt_money, parse_decimal};
 use crate::policy::OrderRules;
 use crate::policy::source::did_you_mean;
+use crate::report::ReasonJson;
 
 /// What happens to an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -650,21 +651,8 @@ pub fn check_batch<'p>(
     out
 }
 
-/// A reason as written out.
-#[derive(Debug, serde::Serialize)]
-pub struct ReasonJson<'a> {
-    pub code: &'a str,
-    pub text: &'a str,
-}
-
 fn reasons_json(reasons: &[Reason]) -> Vec<ReasonJson<'_>> {
-    reasons
-        .iter()
-        .map(|r| ReasonJson {
-            code: &r.code,
-            text: &r.text,
-        })
-        .collect()
+    reasons.iter().map(ReasonJson::of).collect()
 }
 
 /// One checked order as written out: money as exact decimal strings, the tolerance in percent.

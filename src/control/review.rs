@@ -69,7 +69,8 @@ pub struct ReviewItem {
     pub days_left: Option<i64>,
     pub grade: Grade,
     pub line: Decimal,
-    pub exposure: Decimal,
+    /// `None` when the exposure is unknown (an empty cell).
+    pub exposure: Option<Decimal>,
     /// The two criteria that scored lowest, lowest first (a tie goes to the one listed first).
     pub lowest: Vec<(&'static str, Decimal)>,
     pub signs: Vec<Sign>,
@@ -120,7 +121,7 @@ impl ReviewItem {
             days_left: (status == Status::Due).then(|| days(as_of, d.next_review)),
             grade: d.grade,
             line: d.limit,
-            exposure: d.exposure,
+            exposure: d.exposure_known.then_some(d.exposure),
             lowest: criteria,
             signs,
         })
@@ -166,9 +167,11 @@ impl Agenda {
     /// Puts the agenda in order, most urgent first.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
-            (!a.urgent(), Reverse(a.exposure), a.next_review, &a.id).cmp(&(
+            // An unknown exposure could be any amount: it comes first among its peers.
+            let exposure = |i: &ReviewItem| Reverse(i.exposure.unwrap_or(Decimal::MAX));
+            (!a.urgent(), exposure(a), a.next_review, &a.id).cmp(&(
                 !b.urgent(),
-                Reverse(b.exposure),
+                exposure(b),
                 b.next_review,
                 &b.id,
             ))
@@ -194,7 +197,8 @@ pub struct ReviewItemJson<'a> {
     pub days_left: Option<i64>,
     pub grade: &'static str,
     pub limit: String,
-    pub exposure: String,
+    /// `null` when unknown.
+    pub exposure: Option<String>,
     /// The two weakest criteria, lowest first.
     pub lowest_criteria: Vec<CriterionJson>,
     pub signs: Vec<SignJson<'a>>,
@@ -226,7 +230,7 @@ impl<'a> ReviewItemJson<'a> {
             days_left: i.days_left,
             grade: i.grade.as_str(),
             limit: crate::money::fmt_money(i.line),
-            exposure: crate::money::fmt_money(i.exposure),
+            exposure: i.exposure.map(crate::money::fmt_money),
             lowest_criteria: i
                 .lowest
                 .iter()

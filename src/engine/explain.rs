@@ -51,6 +51,12 @@ pub struct Step {
 pub struct ReasonLine {
     pub code: String,
     pub text: String,
+    /// The action the reason asks for, as in `evaluate`'s JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<&'static str>,
+    /// The figures the rule attached, exact, in the order written.
+    #[serde(skip_serializing_if = "indexmap::IndexMap::is_empty")]
+    pub figures: indexmap::IndexMap<String, String>,
     /// `file:line` of the rule, when a script gave it.
     pub at: Option<String>,
 }
@@ -180,6 +186,12 @@ pub fn explain_decision(
             .map(|r| ReasonLine {
                 code: r.code.clone(),
                 text: r.text.clone(),
+                action: r.action.map(|a| a.as_str()),
+                figures: r
+                    .figures
+                    .iter()
+                    .map(|(n, v)| (n.clone(), fmt_plain(*v)))
+                    .collect(),
                 at: r.at.clone(),
             })
             .collect(),

@@ -24,7 +24,11 @@ use crate::policy::GroupRules;
 /// What one decided member brings to its group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {
+    /// The member's whole line, secured cover included.
     pub line: Decimal,
+    /// Of `line`, what rests on the member's own security (deposits, guarantees, ...): the
+    /// group's caps leave it alone, since it is not credit on the group's name.
+    pub secured: Decimal,
     pub exposure: Decimal,
     /// `false` when the member's exposure is unknown, which leaves the group's unknown.
     pub exposure_known: bool,
@@ -38,6 +42,7 @@ impl Member {
     pub fn of(client: &Client, d: &Decision) -> Member {
         Member {
             line: d.limit,
+            secured: d.secured_cover.min(d.limit),
             exposure: d.exposure,
             exposure_known: d.exposure_known,
             annual_sales: client.facts.get(Fact::AnnualSales).unwrap_or_default(),
@@ -55,6 +60,8 @@ pub struct Totals {
     pub rejected: u64,
     /// The members' own lines added up.
     pub lines: Decimal,
+    /// Of `lines`, what rests on the members' own security.
+    pub secured: Decimal,
     pub exposure: Decimal,
     /// Members whose exposure is unknown: the group's is then unknown too.
     pub unknown_exposure: u64,
@@ -81,6 +88,7 @@ impl GroupTotals {
         let t = self.entry(group);
         t.members += 1;
         t.lines = t.lines.saturating_add(m.line);
+        t.secured = t.secured.saturating_add(m.secured);
         t.exposure = t.exposure.saturating_add(m.exposure);
         t.annual_sales = t.annual_sales.saturating_add(m.annual_sales);
         if !m.exposure_known {
@@ -149,9 +157,10 @@ pub struct Line {
     pub percent: Decimal,
 }
 
+/// The caps hold the members' unsecured lines; their secured cover comes on top.
 fn group_line(t: &Totals, rules: &GroupRules, unit: Decimal) -> Line {
     let mut line = Line {
-        amount: t.lines,
+        amount: t.lines - t.secured,
         bound: Bound::MemberLines,
         percent: rules.max_percent_of_sales,
     };
@@ -171,6 +180,7 @@ fn group_line(t: &Totals, rules: &GroupRules, unit: Decimal) -> Line {
         line.amount = max;
         line.bound = Bound::Amount;
     }
+    line.amount = line.amount.saturating_add(t.secured);
     line
 }
 
@@ -200,7 +210,7 @@ impl GroupLine {
 
     /// Why the line is what it is, in words, amounts written by `money` (grouped for a table).
     pub fn line_text_with(&self, money: impl Fn(Decimal) -> String) -> String {
-        match self.line.bound {
+        let bound = match self.line.bound {
             Bound::MemberLines => "the members' lines added up".to_string(),
             Bound::PercentOfSales => format!(
                 "{}% of the members' combined annual sales of {}",
@@ -208,6 +218,14 @@ impl GroupLine {
                 money(self.totals.annual_sales)
             ),
             Bound::Amount => "the most any group may have".to_string(),
+        };
+        if self.totals.secured.is_zero() || self.line.bound == Bound::MemberLines {
+            bound
+        } else {
+            format!(
+                "{bound}, plus the members' secured cover of {}",
+                money(self.totals.secured)
+            )
         }
     }
 }
@@ -349,6 +367,7 @@ mod tests {
     fn member(line: &str, exposure: &str, sales: &str) -> Member {
         Member {
             line: d(line),
+            secured: Decimal::ZERO,
             exposure: d(exposure),
             exposure_known: true,
             annual_sales: d(sales),
@@ -474,6 +493,33 @@ mod tests {
         let mut sorted = dec.actions.clone();
         sorted.sort();
         assert_eq!(dec.actions, sorted);
+    }
+
+    #[test]
+    fn the_group_caps_hold_the_unsecured_lines_and_the_members_security_comes_on_top() {
+        let mut t = GroupTotals::default();
+        let mut secured = member("300000", "0", "1000000");
+        secured.secured = d("200000");
+        t.add("G1", secured);
+        t.add("G1", member("100000", "0", "1000000"));
+        // Unsecured 100,000 + 100,000 under 15% of 2,000,000 (300,000): not capped; the
+        // 200,000 of security on top.
+        let lines = t.lines(&rules("15", None), d("1000"));
+        assert_eq!(lines.get("G1").unwrap().line.amount, d("400000"));
+        // A cap of 50,000 holds the unsecured part only.
+        let mut t = GroupTotals::default();
+        let mut secured = member("300000", "0", "1000000");
+        secured.secured = d("200000");
+        t.add("G1", secured);
+        t.add("G1", member("100000", "0", "1000000"));
+        let lines = t.lines(&rules("15", Some("50000")), d("1000"));
+        let g = lines.get("G1").unwrap();
+        assert_eq!(g.line.amount, d("250000"));
+        assert_eq!(g.line.bound, Bound::Amount);
+        assert!(
+            g.line_text()
+                .ends_with("plus the members' secured cover of 200000.00")
+        );
     }
 
     #[test]

@@ -473,13 +473,18 @@ impl<'p> Evaluator<'p> {
         if next_review <= as_of {
             let text = match client.last_review {
                 Some(last) => format!(
-                    "review due since {next_review}: last review {last}, {} reviewed every {months} months",
+                    "review due since {next_review}: last review {last}, {} reviewed every {}",
                     if policy.review.by_grade[grade.rank()].is_some_and(|m| m == months) {
                         format!("grade {grade} is")
                     } else if key {
                         "key accounts are".to_string()
                     } else {
                         "clients are".to_string()
+                    },
+                    if months == 1 {
+                        "month".to_string()
+                    } else {
+                        format!("{months} months")
                     }
                 ),
                 None => "no credit review on record: review now".to_string(),
@@ -694,29 +699,41 @@ impl<'p> Evaluator<'p> {
                 Some(until) => {
                     let room = round(ceiling).saturating_sub(unsecured).max(Decimal::ZERO);
                     let granted = round(asked.min(room));
-                    line = unsecured + granted;
-                    temporary = Some(TemporaryLine {
-                        amount: granted,
-                        until,
-                    });
-                    steps.push(step(StepKind::Temporary { until }, line));
-                    let held = if granted < asked {
-                        format!(
-                            " ({} asked, held to the {}% ceiling)",
-                            money(asked),
-                            ceiling_pct.normalize()
-                        )
+                    if granted.is_zero() {
+                        reasons.push(Reason::new(
+                            "temporary_line_ignored",
+                            &format!(
+                                "temporary line of {} until {until} not granted: the line is already at the {}% ceiling of annual sales",
+                                money(asked),
+                                ceiling_pct.normalize()
+                            ),
+                            PRIORITY_LINE,
+                        ));
                     } else {
-                        String::new()
-                    };
-                    reasons.push(Reason::new(
-                        "temporary_line",
-                        &format!(
-                            "temporary line of {} until {until}{held}",
-                            money(granted)
-                        ),
-                        PRIORITY_LINE,
-                    ));
+                        line = unsecured + granted;
+                        temporary = Some(TemporaryLine {
+                            amount: granted,
+                            until,
+                        });
+                        steps.push(step(StepKind::Temporary { until }, line));
+                        let held = if granted < asked {
+                            format!(
+                                " ({} asked, held to the {}% ceiling)",
+                                money(asked),
+                                ceiling_pct.normalize()
+                            )
+                        } else {
+                            String::new()
+                        };
+                        reasons.push(Reason::new(
+                            "temporary_line",
+                            &format!(
+                                "temporary line of {} until {until}{held}",
+                                money(granted)
+                            ),
+                            PRIORITY_LINE,
+                        ));
+                    }
                 }
             }
         }

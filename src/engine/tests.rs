@@ -1158,3 +1158,48 @@ fn a_fall_of_two_notches_brings_the_next_review_within_three_months() {
     let without = decide_in(&policy, &context("normal"), &c);
     assert_eq!(without.next_review, Date::constant(2027, 1, 15));
 }
+
+#[test]
+fn a_temporary_line_counts_up_to_the_ceiling_until_its_last_day_and_never_on_no_line() {
+    // Rung A: 10% of 1,234,567.89 = 123,000.00; the ceiling is 15%, 185,000.00 rounded down.
+    let mut a = ladder().swap_remove(2).0;
+    a.last_review = Some(Date::constant(2026, 6, 15));
+    set(&mut a, Fact::TemporaryLine, "100000.00");
+    a.temporary_line_until = Some(AS_OF);
+    let dec = decide(&a);
+    assert_eq!(dec.grade, Grade::A);
+    assert_eq!(dec.unsecured_line, d("123000"));
+    // 62,000.00 of room under the ceiling: the request is held to it.
+    assert_eq!(dec.limit, d("185000"));
+    assert_eq!(dec.temporary_line.map(|t| t.amount), Some(d("62000")));
+    assert!(
+        reason(&dec, "temporary_line")
+            .text
+            .contains("held to the 15% ceiling")
+    );
+    // The day after its last day it no longer counts.
+    a.temporary_line_until = Some(Date::constant(2026, 6, 29));
+    let ended = decide(&a);
+    assert_eq!(ended.limit, d("123000"));
+    assert_eq!(ended.temporary_line, None);
+    reason(&ended, "temporary_line_expired");
+    // AAA is already at its ceiling; BB has no line to increase.
+    let mut top = uncovered();
+    set(&mut top, Fact::TemporaryLine, "100000.00");
+    top.temporary_line_until = Some(AS_OF);
+    let at_ceiling = decide(&top);
+    assert_eq!(at_ceiling.limit, at_ceiling.unsecured_line);
+    assert_eq!(at_ceiling.temporary_line, None);
+    reason(&at_ceiling, "temporary_line_ignored");
+    let mut bb = ladder().swap_remove(4).0;
+    set(&mut bb, Fact::TemporaryLine, "100000.00");
+    bb.temporary_line_until = Some(AS_OF);
+    let none = decide(&bb);
+    assert_eq!(none.unsecured_line, Decimal::ZERO);
+    assert_eq!(none.temporary_line, None);
+    assert!(
+        reason(&none, "temporary_line_ignored")
+            .text
+            .contains("no unsecured line")
+    );
+}

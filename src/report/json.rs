@@ -43,6 +43,18 @@ impl Serialize for FiguresJson<'_> {
     }
 }
 
+impl<'a> ReasonJson<'a> {
+    /// A reason as every command writes it: code, text, the action it asks for, its figures.
+    pub fn of(r: &'a crate::engine::Reason) -> ReasonJson<'a> {
+        ReasonJson {
+            code: &r.code,
+            text: &r.text,
+            action: r.action.map(|a| a.as_str()),
+            figures: FiguresJson(&r.figures),
+        }
+    }
+}
+
 /// A temporary line counted in the decision's line.
 #[derive(Debug, Serialize)]
 pub struct TemporaryJson {
@@ -167,16 +179,7 @@ impl<'a> DecisionJson<'a> {
                 exposure: g.exposure_known.then_some(Money(g.exposure)),
                 over: g.over,
             }),
-            reasons: d
-                .reasons
-                .iter()
-                .map(|r| ReasonJson {
-                    code: &r.code,
-                    text: &r.text,
-                    action: r.action.map(|a| a.as_str()),
-                    figures: FiguresJson(&r.figures),
-                })
-                .collect(),
+            reasons: d.reasons.iter().map(ReasonJson::of).collect(),
             policy: identity,
             side: None,
             champion: None,

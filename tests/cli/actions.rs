@@ -1,6 +1,8 @@
 //! What credit control must do, on `tests/fixtures/actions/`: every client there is the AAA
-//! client of the grades fixture (line 469000) with one thing changed, each threshold tried on
-//! both sides.
+//! client of the grades fixture with one thing changed, each threshold tried on both sides. That
+//! client's credit line is 669000: the unsecured line 469000 (20% of 2345678, rounded down) plus
+//! the secured cover 200000 (its collateral of 400000 at 50%). It owes nothing (receivable
+//! balance and open orders 0: an empty cell would be an unknown exposure, which holds).
 
 use serde_json::Value;
 
@@ -26,7 +28,11 @@ fn hold_exactly_when_exposure_is_over_the_line() {
             at["exposure"].as_str(),
             at["available"].as_str()
         ),
-        (Some("469000.00"), Some("469000.00"), Some("0.00"))
+        (Some("669000.00"), Some("669000.00"), Some("0.00"))
+    );
+    assert_eq!(
+        (at["unsecured_line"].as_str(), at["secured_cover"].as_str()),
+        (Some("469000.00"), Some("200000.00"))
     );
     assert_eq!(
         actions(at),
@@ -35,12 +41,12 @@ fn hold_exactly_when_exposure_is_over_the_line() {
     );
 
     let over = decision(&all, "H-OVER");
-    assert_eq!(over["exposure"], "469000.01");
+    assert_eq!(over["exposure"], "669000.01");
     assert_eq!(over["available"], "-0.01");
     assert_eq!(actions(over), ["hold"]);
     assert_eq!(
         reason_text(over, "over_limit"),
-        "exposure 469000.01 exceeds the line 469000.00 by 0.01: stop shipping until it is paid down"
+        "exposure 669000.01 exceeds the line 669000.00 by 0.01: stop shipping until it is paid down"
     );
     // Nobody else is on hold but the distressed.
     for d in &all {
@@ -55,12 +61,19 @@ fn confirmed_distress_terminates_with_the_exit_steps() {
     let all = decisions();
     for id in ["T-DIST", "T-OWES"] {
         let d = decision(&all, id);
-        assert_eq!(actions(d), ["terminate", "hold"], "{id}");
+        // Grade C is reviewed every month: the review of 2026-01-15 was due on 2026-02-15.
+        assert_eq!(actions(d), ["terminate", "hold", "review_due"], "{id}");
+        assert_eq!(d["next_review"], "2026-02-15", "{id}");
         assert_eq!(d["grade"], "C", "{id}: a failing business is graded C");
         assert_eq!(d["base_grade"], "AAA", "{id}");
         assert_eq!(
-            (d["limit"].as_str(), &d["payment_days"]),
-            (Some("0.00"), &0.into())
+            (
+                d["limit"].as_str(),
+                d["secured_cover"].as_str(),
+                &d["payment_days"]
+            ),
+            (Some("0.00"), Some("0.00"), &0.into()),
+            "{id}: nothing on credit under terminate, not even against collateral"
         );
         assert_eq!(
             reason_codes(d)[0],
@@ -105,6 +118,19 @@ fn unknown_payment_history_or_review_requires_collateral() {
     let no_review = decision(&all, "C-NOREV");
     assert_eq!(actions(no_review), ["require_collateral", "review_due"]);
     assert_eq!(reason_codes(no_review)[0], "never_reviewed");
+    // Until then, no unsecured line: the client buys against its secured cover only
+    // (collateral 400000 at 50%).
+    for d in [no_pay, no_review] {
+        assert_eq!(
+            (
+                d["unsecured_line"].as_str(),
+                d["secured_cover"].as_str(),
+                d["limit"].as_str()
+            ),
+            (Some("0.00"), Some("200000.00"), Some("200000.00")),
+            "{d}"
+        );
+    }
     assert_eq!(
         no_review["next_review"], AS_OF,
         "never reviewed: review now"
@@ -121,24 +147,37 @@ fn unknown_payment_history_or_review_requires_collateral() {
 #[test]
 fn channel_warning_signs_put_a_client_on_watch_at_the_thresholds() {
     let all = decisions();
-    let cases = [
-        ("W-ST-LOW", Some("low_sell_through")), // 599000 / 1000000 < 0.60
-        ("W-ST-EDGE", None),                    // exactly 0.60
-        ("W-CR-OVER", Some("cross_region")),    // 95001 / 950000 > 0.10
-        ("W-CR-EDGE", None),                    // exactly 0.10
-        ("W-HR-EDGE", Some("high_risk_investment")), // exactly 0.30
-        ("W-HR-LOW", None),                     // 0.29
+    // The leading reason codes of each client on watch: a sign of a fake big client (low
+    // sell-through, cross-region sales) also caps the grade at AA, which comes first; a high-risk
+    // investment is not such a sign.
+    let cases: [(&str, &[&str]); 6] = [
+        ("W-ST-LOW", &["channel_sign", "low_sell_through"]), // 599000 / 1000000 < 0.60
+        ("W-ST-EDGE", &[]),                                  // exactly 0.60
+        ("W-CR-OVER", &["channel_sign", "cross_region"]),    // 95001 / 950000 > 0.10
+        ("W-CR-EDGE", &[]),                                  // exactly 0.10
+        ("W-HR-EDGE", &["high_risk_investment"]),            // exactly 0.30
+        ("W-HR-LOW", &[]),                                   // 0.29
     ];
-    for (id, code) in cases {
+    for (id, codes) in cases {
         let d = decision(&all, id);
-        match code {
-            Some(code) => {
-                assert_eq!(actions(d), ["watch"], "{id}");
-                assert_eq!(reason_codes(d)[0], code, "{id}");
-            }
-            None => assert_eq!(actions(d), Vec::<&str>::new(), "{id}"),
+        if codes.is_empty() {
+            assert_eq!(actions(d), Vec::<&str>::new(), "{id}");
+            assert_eq!(d["grade"], "AAA", "{id}");
+        } else {
+            assert_eq!(actions(d), ["watch"], "{id}");
+            assert_eq!(reason_codes(d)[..codes.len()], *codes, "{id}");
+            let capped = codes[0] == "channel_sign";
+            assert_eq!(d["grade"], if capped { "AA" } else { "AAA" }, "{id}");
         }
     }
+    // Low sell-through also puts the line on what it sells on: AA's 15% of 2345678 is
+    // 351851.70, x 0.599 = 210759.17, rounded down to 210000; plus the secured cover 200000.
+    let low = decision(&all, "W-ST-LOW");
+    assert!(reason_codes(low).contains(&"line_on_sell_out"), "{low}");
+    assert_eq!(
+        (low["unsecured_line"].as_str(), low["limit"].as_str()),
+        (Some("210000.00"), Some("410000.00"))
+    );
     let watched: Vec<&str> = all
         .iter()
         .filter(|d| actions(d).contains(&"watch"))

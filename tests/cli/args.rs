@@ -76,7 +76,7 @@ fn credit_policy_env_var_is_honoured_and_policy_flag_wins() {
     .expect_code(EXIT_OK)
     .jsonl();
     assert_eq!(
-        decision(&from_env, "GR-AAA")["limit"],
+        decision(&from_env, "GR-AAA")["unsecured_line"],
         "422000.00",
         "18% of 2345678"
     );
@@ -91,7 +91,7 @@ fn credit_policy_env_var_is_honoured_and_policy_flag_wins() {
     .expect_code(EXIT_OK)
     .jsonl();
     assert_eq!(
-        decision(&flag, "GR-AAA")["limit"],
+        decision(&flag, "GR-AAA")["unsecured_line"],
         "469000.00",
         "--policy beats the env var"
     );

@@ -98,22 +98,43 @@ fn replay_after_a_policy_edit_names_what_moved_and_that_the_policy_changed() {
     let log = dir.path().join("audit.jsonl");
     let records = logged(Path::new(STANDARD), &log);
     let (_tmp, policy) = copy_standard();
-    edit_in_table(&policy.join("policy.toml"), "[limits]", "A = 10", "A = 9");
+    // The fixture's A client (G003) was never reviewed, so it has no unsecured line to move:
+    // change the AAA line, which G001 has.
+    edit_in_table(
+        &policy.join("policy.toml"),
+        "[limits]",
+        "AAA = 20",
+        "AAA = 18",
+    );
     let run = replay(&policy, &log).expect_code(EXIT_REJECTS);
-    let graded_a: Vec<&str> = records
+    let graded_aaa: Vec<&str> = records
         .iter()
-        .filter(|r| r["decision"]["grade"] == "A" && r["decision"]["limit"] != "0.00")
+        .filter(|r| r["decision"]["grade"] == "AAA" && r["decision"]["unsecured_line"] != "0.00")
         .map(|r| r["client"]["id"].as_str().expect("an id"))
         .collect();
-    assert!(!graded_a.is_empty(), "the fixture has a client graded A");
-    for id in &graded_a {
+    assert!(
+        !graded_aaa.is_empty(),
+        "the fixture has a client graded AAA"
+    );
+    for id in &graded_aaa {
         assert!(
             run.stdout.contains(&format!("client `{id}`: ")),
             "{id} not reported:\n{}",
             run.stdout
         );
     }
-    assert!(run.stdout.contains("limit "), "{}", run.stdout);
+    // 18% of 2345678 = 422222.04, down to 422000; the secured cover 200000 stays.
+    assert!(
+        run.stdout
+            .contains("limit 669000.00 -> 622000.00, unsecured_line 469000.00 -> 422000.00"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(": 4 the same, 1 moved") && graded_aaa == ["G001"],
+        "only G001 moves:\n{}",
+        run.stdout
+    );
     assert!(
         run.stdout.contains("why: policy changed: standard"),
         "{}",

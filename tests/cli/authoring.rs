@@ -126,7 +126,7 @@ fn policy_with_five_problems() -> (tempfile::TempDir, std::path::PathBuf, Vec<(S
             "grade thresholds must fall from AAA to C: `BB` needs less than 60 (the `BBB` threshold), not 65".into(),
         ),
         (
-            location(&toml, "BB = 6\n", "BB = ".len()),
+            location_in_table(&toml, "[limits]", "BB = 6", "BB = ".len()),
             "lines must not rise as the grade worsens: `BB` has 6% but `BBB` only 5%".into(),
         ),
         (
@@ -369,24 +369,40 @@ fn test_reports_what_moved_in_a_stale_golden_file_and_update_rewrites_it() {
     // Case L3 pins the 10% line; cases are edited by hand, only golden files by `--update`.
     edit(
         &policy.join("tests/seed.toml"),
-        "limit = \"100000.00\"",
-        "limit = \"90000.00\"",
+        "unsecured_line = \"100000.00\"",
+        "unsecured_line = \"90000.00\"",
     );
     let expected_file = policy.join("tests/golden/expected.jsonl");
     let before = golden(&expected_file);
     let sales = annual_sales(&policy.join("tests/golden/clients.csv"));
 
-    // Every client graded A moves, and only those: its line is now 9% of annual sales,
-    // rounded down to a thousand.
-    let moved: BTreeMap<&str, (&str, String)> = before
+    // Every client graded A moves, and only those: its unsecured line is now 9% of annual
+    // sales, rounded down to a thousand, and its credit line moves with it (the secured cover
+    // stays): `(old unsecured, new unsecured, old limit, new limit)`.
+    let money = |d: &Value, field: &str| {
+        Decimal::from_str(
+            d[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("{field} in {d}")),
+        )
+        .expect("money")
+    };
+    let moved: BTreeMap<&str, [String; 4]> = before
         .iter()
         .filter(|(_, d)| d["grade"] == "A")
         .map(|(id, d)| {
+            assert_eq!(d["temporary_line"], Value::Null, "{id}: no temporary line");
             let new = (sales[id] * Decimal::new(9, 2) / Decimal::from(1000)).floor()
                 * Decimal::from(1000);
+            let new_limit = new + money(d, "secured_cover");
             (
                 id.as_str(),
-                (d["limit"].as_str().expect("limit"), format!("{new:.2}")),
+                [
+                    format!("{:.2}", money(d, "unsecured_line")),
+                    format!("{new:.2}"),
+                    format!("{:.2}", money(d, "limit")),
+                    format!("{new_limit:.2}"),
+                ],
             )
         })
         .collect();
@@ -419,12 +435,14 @@ fn test_reports_what_moved_in_a_stale_golden_file_and_update_rewrites_it() {
         "every A client and nothing else:\n{}",
         run.stdout
     );
-    for (id, (old, new)) in &moved {
+    for (id, [old, new, old_limit, new_limit]) in &moved {
         let what = reported[id];
-        assert!(
-            what.contains(&format!("limit {old} -> {new}")),
-            "`{id}`: `limit {old} -> {new}` not in `{what}`"
-        );
+        for change in [
+            format!("unsecured_line {old} -> {new}"),
+            format!(" limit {old_limit} -> {new_limit}"),
+        ] {
+            assert!(what.contains(&change), "`{id}`: `{change}` not in `{what}`");
+        }
     }
     assert_eq!(lines.last().copied(), Some(seed_summary(1).as_str()));
 
@@ -443,7 +461,11 @@ fn test_reports_what_moved_in_a_stale_golden_file_and_update_rewrites_it() {
     );
     for (id, d) in &after {
         match moved.get(id.as_str()) {
-            Some((_, new)) => assert_eq!(d["limit"], new.as_str(), "{id}"),
+            Some([_, new, _, new_limit]) => assert_eq!(
+                (&d["unsecured_line"], &d["limit"]),
+                (&Value::from(new.as_str()), &Value::from(new_limit.as_str())),
+                "{id}"
+            ),
             None => assert_eq!(d, &before[id], "{id} did not move"),
         }
     }
@@ -517,12 +539,24 @@ fn measure_at(criterion: &str, measure: &str) -> String {
     )
 }
 
+/// `policies/standard/rules/<file>:<line>` of the first line of the script holding `needle`.
+fn rule_at(file: &str, needle: &str) -> String {
+    let script = Path::new(STANDARD).join("rules").join(file);
+    let text = std::fs::read_to_string(Path::new(ROOT).join(&script)).expect("rule script");
+    let at = text.find(needle).expect("the rule");
+    format!(
+        "{}:{}",
+        script.display(),
+        text[..at].matches('\n').count() + 1
+    )
+}
+
 #[test]
 fn explain_shows_every_step_of_a_decision_and_what_earns_the_next_grade() {
     let run = explain("D012", &[], CLIENTS).expect_code(EXIT_OK);
     let text = &run.stdout;
     assert!(
-        text.starts_with("client D012 Orion Retail Partners: grade BBB, line 60000.00, 60 days\n"),
+        text.starts_with("client D012 Orion Retail Partners: grade BBB, line 63000.00, 60 days\n"),
         "{text}"
     );
     // Values from D012's row of examples/clients.csv; bands and points from policy.toml.
@@ -567,6 +601,7 @@ fn explain_shows_every_step_of_a_decision_and_what_earns_the_next_grade() {
             )
         );
     }
+    let channel_sign_at = rule_at("channel.rhai", "cap_grade(one_sign_cap, \"channel_sign\"");
     for line in [
         // 70 x 50% + 60 x 30% + 80 x 20% = 69
         "  character    69.00 x  30% = 20.7",
@@ -576,20 +611,51 @@ fn explain_shows_every_step_of_a_decision_and_what_earns_the_next_grade() {
         "  collateral   60.00 x  10% = 6",
         "  conditions   80.00 x  10% = 8",
         "  total 69.45 -> base grade BBB (needs 60 or more)",
-        "  no rule, scenario or tightening moved it: BBB",
+        // Sell-through 45% is a sign of a fake big client: a cap at AA, which BBB is already under.
+        &format!("  {}: no better than AA: channel_sign", channel_sign_at),
         "  final grade BBB",
-        "  exposure 120000.00 -> available -60000.00",
-        "actions: hold, watch",
-        "next review: 2027-03-25",
+        // 63000 - 120000
+        "  exposure 120000.00 -> available -57000.00",
+        // Over the line, and the review (every 6 months for BBB, due 2026-09-25) is overdue by
+        // 66 days, past the 30 days of grace.
+        "actions: hold, review_due, watch",
+        "next review: 2026-09-25",
         "what would lift the grade from BBB (each what-if decided again by the engine; 26 decisions)",
-        "  on_time_ratio 93.0% -> 95.0%: gives A, line 120,000.00 (on_time_ratio at least 0.95, a band edge at policies/standard/policy.toml:26)",
-        "  management_score 4 -> 5: gives A, line 120,000.00 (management_score at least 5, a band edge at policies/standard/policy.toml:81)",
-        "  max_days_late 20 -> 14: gives A, line 120,000.00 (max_days_late under 15, a band edge at policies/standard/policy.toml:68)",
-        "  high_risk_share 10.0% -> 4.9%: gives A, line 120,000.00 (high_risk_share under 0.05, a band edge at policies/standard/policy.toml:105)",
-        // A ratio is said in money on the input the client controls.
-        "  collateral_to_sales 0.06 -> 0.10: pledge 48,000.00 more collateral: gives A, line 120,000.00 (collateral_to_sales at least 0.1, a band edge at policies/standard/policy.toml:174)",
+        // Each what-if's line is the engine's line for the changed row: A's 10% x 1200000 =
+        // 120000, still x0.45 on its sell-through = 54000, plus the secured cover of 72000 at
+        // 50% = 36000: 90000.
+        &format!(
+            "  on_time_ratio 93.0% -> 95.0%: gives A, line 90,000.00 (on_time_ratio at least 0.95, a band edge at {})",
+            measure_at("character", "on_time_ratio")
+        ),
+        &format!(
+            "  management_score 4 -> 5: gives A, line 90,000.00 (management_score at least 5, a band edge at {})",
+            measure_at("capacity", "management_score")
+        ),
+        &format!(
+            "  max_days_late 20 -> 14: gives A, line 90,000.00 (max_days_late under 15, a band edge at {})",
+            measure_at("capacity", "max_days_late")
+        ),
+        &format!(
+            "  high_risk_share 10.0% -> 4.9%: gives A, line 90,000.00 (high_risk_share under 0.05, a band edge at {})",
+            measure_at("capacity", "high_risk_share")
+        ),
+        // Selling on to 60% of what it buys clears the sign and the scaling: 120000 + 36000.
+        &format!(
+            "  sell_through 45.0% -> 60.0%: sell on 180,000.00 more to end customers: gives A, line 156,000.00 (sell_through at least 0.6, a band edge at {})",
+            measure_at("capacity", "sell_through")
+        ),
+        // A ratio is said in money on the input the client controls. 72000 + 48000 = 120000
+        // of collateral at 50% = 60000 of cover: 54000 + 60000.
+        &format!(
+            "  collateral_to_sales 0.06 -> 0.10: pledge 48,000.00 more collateral: gives A, line 114,000.00 (collateral_to_sales at least 0.1, a band edge at {})",
+            measure_at("collateral", "collateral_to_sales")
+        ),
         // More current assets lift the quick ratio to its next band before the current ratio.
-        "  quick_ratio 1.00 -> 1.20: raise current assets by 216,000.00: gives A, line 120,000.00 (quick_ratio at least 1.2, a band edge at policies/standard/policy.toml:145)",
+        &format!(
+            "  quick_ratio 1.00 -> 1.20: raise current assets by 216,000.00: gives A, line 90,000.00 (quick_ratio at least 1.2, a band edge at {})",
+            measure_at("capital", "quick_ratio")
+        ),
     ] {
         assert!(
             text.lines().any(|l| l == line),
@@ -603,15 +669,21 @@ fn explain_shows_every_step_of_a_decision_and_what_earns_the_next_grade() {
     for step in [
         "annual sales 1200000.00",
         "x 5% for grade BBB 60000.00",
+        // The line rests on what it sells on: x sell-through 0.45.
+        "x factor 0.45 27000.00",
         "ceiling 15% of annual sales 180000.00",
-        "rounded down to a multiple of 1000 60000.00",
+        "rounded down to a multiple of 1000 27000.00",
+        // Collateral 72000 at 50%: 27000 + 36000.
+        "plus the secured cover 63000.00",
     ] {
         assert!(lines.iter().any(|l| l == step), "`{step}` not in:\n{text}");
     }
+    let low_sell_through_at = rule_at("channel.rhai", "watch(\"low_sell_through\"");
     assert!(
-        text.contains("  over_limit: exposure 120000.00 exceeds the line 60000.00 by 60000.00")
+        text.contains("  over_limit: exposure 120000.00 exceeds the line 63000.00 by 57000.00")
+            && text.contains("  review_overdue: review overdue by 66 days (due 2026-09-25)")
             && text.contains("  low_sell_through: sell-through 45.0% is below 60.0%")
-            && text.contains("[policies/standard/rules/channel.rhai:7]"),
+            && text.contains(&format!("[{low_sell_through_at}]")),
         "reasons with where the rule is:\n{text}"
     );
     assert_text_snapshot(
@@ -763,10 +835,15 @@ fn explain_what_if_changes_are_computed_and_evaluate_agrees() {
 fn explain_finds_the_rule_threshold_not_only_band_edges() {
     let run = explain("D016", &[], CLIENTS).expect_code(EXIT_OK);
     let text = &run.stdout;
+    // BBB's 5% x 18,000,000 = 900,000, plus the secured cover of 1,080,000 at 50% = 540,000.
+    let rule = rule_at(
+        "knockout.rhai",
+        "if broken_promises >= wilful_broken_promises",
+    );
     assert!(
-        text.contains(
-            "\n  broken_promises 4 -> 2: gives BBB, line 900,000.00 (broken_promises under wilful_broken_promises = 3, a rule at policies/standard/rules/knockout.rhai:21)\n"
-        ),
+        text.contains(&format!(
+            "\n  broken_promises 4 -> 2: gives BBB, line 1,440,000.00 (broken_promises under wilful_broken_promises = 3, a rule at {rule})\n"
+        )),
         "{text}"
     );
     assert!(!text.contains("-> 1"), "{text}");
@@ -784,7 +861,7 @@ fn explain_finds_the_rule_threshold_not_only_band_edges() {
             &"4".into(),
             &"2".into(),
             &"wilful_broken_promises".into(),
-            &"900000.00".into()
+            &"1440000.00".into()
         )
     );
 }
@@ -824,10 +901,19 @@ fn explain_says_a_script_threshold_on_a_ratio_in_money() {
         text.starts_with("client D012 Orion Retail Partners: grade BB,"),
         "{text}"
     );
+    // A's 10% x 1,200,000 = 120,000, x0.45 on its sell-through = 54,000, plus the secured
+    // cover of 72,000 at 50% = 36,000: 90,000. The rule is the appended `if debt_ratio > ...`.
+    let knockout = std::fs::read_to_string(policy.join("rules/knockout.rhai")).expect("knockout");
+    let rule_line = knockout[..knockout
+        .find("if debt_ratio > max_debt_ratio")
+        .expect("the appended rule")]
+        .matches('\n')
+        .count()
+        + 1;
     assert!(
-        text.contains(
-            "\n  debt_ratio 0.50 -> 0.45: reduce total liabilities by 180,000.00: gives A, line 120,000.00 (debt_ratio at most max_debt_ratio = 0.45, a rule at [POLICY]/rules/knockout.rhai:"
-        ),
+        text.contains(&format!(
+            "\n  debt_ratio 0.50 -> 0.45: reduce total liabilities by 180,000.00: gives A, line 90,000.00 (debt_ratio at most max_debt_ratio = 0.45, a rule at [POLICY]/rules/knockout.rhai:{rule_line})\n"
+        )),
         "{text}"
     );
     what_ifs_agree_with_evaluate(arg(&policy), "D012", CLIENTS);
@@ -937,7 +1023,48 @@ fn explain_json_has_the_documented_fields() {
         &["criterion", "score", "weight", "contribution"],
     );
     has_fields(&x["line_steps"][0], &["step", "amount"]);
-    has_fields(&x["reasons"][0], &["code", "text", "at"]);
+    // A reason: its code, text and where its rule is (null for the engine's own), the action it
+    // asks for when it asks for one, and the rule's named figures when it gave any.
+    has_fields(&x["reasons"][0], &["code", "text", "action", "at"]);
+    assert_eq!(
+        (
+            &x["reasons"][0]["code"],
+            &x["reasons"][0]["action"],
+            &x["reasons"][0]["at"]
+        ),
+        (&"over_limit".into(), &"hold".into(), &Value::Null)
+    );
+    let low_sell_through = x["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .find(|r| r["code"] == "low_sell_through")
+        .expect("a low_sell_through reason");
+    has_fields(
+        low_sell_through,
+        &["code", "text", "action", "figures", "at"],
+    );
+    assert_eq!(
+        (
+            &low_sell_through["action"],
+            &low_sell_through["figures"],
+            &low_sell_through["at"]
+        ),
+        (
+            &"watch".into(),
+            // sell_out 540000 / sell_in 1200000; min_sell_through
+            &serde_json::json!({ "sell_through": "0.45", "limit": "0.6" }),
+            &rule_at("channel.rhai", "watch(\"low_sell_through\"").into()
+        )
+    );
+    // A rule that asks for nothing and names no figure gives neither field.
+    let channel_sign = x["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .find(|r| r["code"] == "channel_sign")
+        .expect("a channel_sign reason");
+    has_fields(channel_sign, &["code", "text", "at"]);
     has_fields(
         &x["next_grade"],
         &["grade", "changes", "pairs", "note", "decisions"],
@@ -954,7 +1081,9 @@ fn explain_json_has_the_documented_fields() {
                     "at": measure_at("character", "on_time_ratio"),
                 },
             }],
-            "gives": "A", "limit": "120000.00", "score": "71.70",
+            // The engine's line for the changed row: A's 10% x 1200000 = 120000, x0.45 on its
+            // sell-through = 54000, plus the secured cover of 72000 at 50% = 36000.
+            "gives": "A", "limit": "90000.00", "score": "71.70",
         })
     );
     // A ratio's what-if carries the money on the input, exact.
@@ -994,7 +1123,7 @@ fn explain_json_has_the_documented_fields() {
             &"normal".into(),
             &"69.45".into(),
             &"BBB".into(),
-            &"60000.00".into(),
+            &"63000.00".into(),
             &60.into()
         )
     );

@@ -326,10 +326,39 @@ fn credit_granted_is_the_sum_of_each_runs_lines_and_the_change_is_exact() {
     assert_eq!(a, sum_limits(&s.standard), "limit_total.a");
     assert_eq!(b, sum_limits(&s.conservative), "limit_total.b");
     assert_eq!(delta, b - a, "limit_total.delta = b - a");
-    // Pinned, so a change in either policy or in the sample is seen here first.
+    // Pinned, so a change in either policy or in the sample is seen here first. Both policies
+    // add the secured cover to the unsecured lines: the standard at 50% of collateral, the
+    // conservative at 40% ([security] collateral_value = 40).
+    let split = |decisions: &[Value]| {
+        let (unsecured, cover) =
+            decisions
+                .iter()
+                .fold((Decimal::ZERO, Decimal::ZERO), |(u, c), d| {
+                    (
+                        u + money(&d["unsecured_line"]),
+                        c + money(&d["secured_cover"]),
+                    )
+                });
+        (unsecured.to_string(), cover.to_string())
+    };
+    // Standard: 27828000.00 + 15596500.00 = 43424500.00; the cover is 50% of 31193000.00 of
+    // collateral.
+    assert_eq!(
+        split(&s.standard),
+        ("27828000.00".to_string(), "15596500.00".to_string())
+    );
+    // Conservative: the same 31193000.00 of collateral at 40% is 12477200.00. Its unsecured
+    // lines are 14512000.00 before its new channel rule, less 20000.00 for D012, whose line now
+    // rests on its sell-through (540000 / 1200000 = 0.45): BBB 3% x 1200000 = 36000 x 0.45 =
+    // 16200, down to 16000. 14492000.00 + 12477200.00 = 26969200.00.
+    assert_eq!(
+        split(&s.conservative),
+        ("14492000.00".to_string(), "12477200.00".to_string())
+    );
     assert_eq!(
         (text(&total["a"]), text(&total["b"]), text(&total["delta"])),
-        ("27861000.00", "14512000.00", "-13349000.00")
+        // 26969200.00 - 43424500.00
+        ("43424500.00", "26969200.00", "-16455300.00")
     );
 }
 
@@ -347,7 +376,9 @@ fn changed_lists_exactly_the_clients_whose_grade_line_or_actions_differ() {
         })
         .map(|(a, _)| text(&a["id"]))
         .collect();
-    assert!(!expected.is_empty() && expected.len() < s.standard.len());
+    // Every client of the sample differs under the two policies (the standard one adds the
+    // secured cover, the conservative one has none); the edited copy below leaves most alone.
+    assert!(!expected.is_empty());
     assert_eq!(changed_ids(&s.report), expected);
 
     for c in s.report["changed"].as_array().expect("changed is a list") {
@@ -366,6 +397,50 @@ fn changed_lists_exactly_the_clients_whose_grade_line_or_actions_differ() {
             "{id}"
         );
     }
+}
+
+#[test]
+fn changed_leaves_out_the_clients_that_did_not_move() {
+    // The A line from 10% to 9%: only the clients graded A with an unsecured line move.
+    let (_tmp, policy) = copy_standard();
+    edit_in_table(&policy.join("policy.toml"), "[limits]", "A = 10", "A = 9");
+    let b = policy.to_str().expect("a UTF-8 path");
+    let report = compare_doc(&["--a", STANDARD, "--b", b, CLIENTS], EXIT_OK);
+    let (before, after) = (&sample().standard, decisions(b, &[], CLIENTS));
+    let expected: Vec<&str> = before
+        .iter()
+        .zip(&after)
+        .filter(|(a, b)| {
+            a["grade"] != b["grade"]
+                || money(&a["limit"]) != money(&b["limit"])
+                || actions(a) != actions(b)
+        })
+        .map(|(a, _)| text(&a["id"]))
+        .collect();
+    assert_eq!(
+        expected,
+        ["D011", "D013", "D014", "D015", "D017", "D018"],
+        "the A clients"
+    );
+    assert_eq!(changed_ids(&report), expected);
+    // 1% of each one's annual sales (5.4m, 5m, 1.8m, 18m, 15m, 15m); the secured cover stays.
+    let deltas: Vec<(&str, &str)> = report["changed"]
+        .as_array()
+        .expect("changed is a list")
+        .iter()
+        .map(|c| (text(&c["id"]), text(&c["delta"])))
+        .collect();
+    assert_eq!(
+        deltas,
+        [
+            ("D011", "-54000.00"),
+            ("D013", "-50000.00"),
+            ("D014", "-18000.00"),
+            ("D015", "-180000.00"),
+            ("D017", "-150000.00"),
+            ("D018", "-150000.00"),
+        ]
+    );
 }
 
 #[test]
@@ -695,7 +770,7 @@ fn the_default_output_is_tables_with_the_migration_credit_and_totals() {
         grouped(money(&total["b"])),
         grouped(money(&total["delta"])),
     ];
-    assert_eq!(expected[2], "27,861,000.00");
+    assert_eq!(expected[2], "43,424,500.00");
     let totals: Vec<Vec<&str>> = out
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>())
@@ -1290,12 +1365,18 @@ fn why_names_the_ceiling_when_the_ceiling_moved_the_line() {
     );
     let report = compare_doc(&["--a", a, "--b", b, CLIENTS], EXIT_OK);
     // D015: grade A on annual sales of 18,000,000.00: 10% x 2 is 3,600,000.00, exactly A's
-    // ceiling; B's 15% is 2,700,000.00.
+    // ceiling; B's 15% is 2,700,000.00. Both lines add the same secured cover, collateral
+    // 1,080,000.00 at 50% = 540,000.00 (neither doubled nor ceilinged): 4,140,000.00 and
+    // 3,240,000.00, so the whole -900,000.00 is the ceiling's.
     let c = changed_entry(&report, "D015");
     assert_eq!((&c["grade_a"], &c["grade_b"]), (&"A".into(), &"A".into()));
     assert_eq!(
-        (&c["limit_a"], &c["limit_b"]),
-        (&"3600000.00".into(), &"2700000.00".into())
+        (&c["limit_a"], &c["limit_b"], &c["delta"]),
+        (
+            &"4140000.00".into(),
+            &"3240000.00".into(),
+            &"-900000.00".into()
+        )
     );
     assert_eq!(
         c["line_why"],
@@ -1314,7 +1395,7 @@ fn why_names_the_ceiling_when_the_ceiling_moved_the_line() {
     let run = compare(&["--a", a, "--b", b, CLIENTS]).expect_code(EXIT_OK);
     assert_eq!(
         table_row(&run.stdout, "D015"),
-        "D015 广州珠江家电 A -> A 3,600,000.00 2,700,000.00 -900,000.00 ceiling 20% -> 15% of annual sales (holds the line under B)"
+        "D015 广州珠江家电 A -> A 4,140,000.00 3,240,000.00 -900,000.00 ceiling 20% -> 15% of annual sales (holds the line under B)"
     );
 }
 
@@ -1346,10 +1427,21 @@ fn why_names_the_factor_when_a_factor_moved_the_line() {
             "text": "line factor 1 -> 0.8",
         }])
     );
+    // D004: AAA on 25,000,000.00 of sales: 20% = 5,000,000.00, x0.8 = 4,000,000.00; the factor
+    // tightens the unsecured line only, and both sides add the same secured cover, collateral
+    // 5,000,000.00 at 50% = 2,500,000.00: 7,500,000.00 -> 6,500,000.00.
+    assert_eq!(
+        (&c["limit_a"], &c["limit_b"], &c["delta"]),
+        (
+            &"7500000.00".into(),
+            &"6500000.00".into(),
+            &"-1000000.00".into()
+        )
+    );
     let run = compare(&args).expect_code(EXIT_OK);
     assert_eq!(
         table_row(&run.stdout, "D004"),
-        "D004 Northwind Supply Co. AAA -> AAA 5,000,000.00 4,000,000.00 -1,000,000.00 line factor 1 -> 0.8"
+        "D004 Northwind Supply Co. AAA -> AAA 7,500,000.00 6,500,000.00 -1,000,000.00 line factor 1 -> 0.8"
     );
     // A grade move is named as one, with both percents.
     let report = compare_doc(&["--a", STANDARD, "--b", CONSERVATIVE, CLIENTS], EXIT_OK);

@@ -1,19 +1,23 @@
 //! The credit-control commands on `tests/fixtures/control/`: `order` (one order and batches),
 //! `review` (the agenda) and `exit` (the exit plans), and the policy's `[orders]` table.
 //!
-//! The clients, as of 2026-06-30 under the seed policy:
+//! The clients, as of 2026-06-30 under the seed policy. The line is the unsecured line plus the
+//! secured cover (collateral at 50%):
 //!
-//! | id  | grade | line         | exposure   | notes                                          |
-//! |-----|-------|--------------|------------|------------------------------------------------|
-//! | K01 | AAA   | 1,000,000.00 | 400,000.00 | key account, review due 2026-06-01: 29 days late |
-//! | K02 | AAA   | 300,000.00   | 120,000.00 | review due 2026-07-15                           |
-//! | K03 | BBB   | 60,000.00    | 120,000.00 | hold, watch; review due 2026-05-01: 60 days late |
-//! | K04 | A     | 500,000.00   | 500,000.00 | exactly at its line                             |
-//! | K05 | BB    | 0.00         | 0.00       | no line                                         |
-//! | K06 | C     | 0.00         | 0.00       | terminate, inventory 1,539,000.00               |
-//! | K07 | C     | 0.00         | 60,000.00  | terminate, review due 2026-08-01                |
-//! | K08 | BB    | 0.00         | 160,000.00 | never reviewed, no payment history              |
-//! | K09 | C     | 0.00         | 5,000.00   | terminate, open orders and inventory unknown    |
+//! | id  | grade | line                        | exposure   | notes                                          |
+//! |-----|-------|-----------------------------|------------|------------------------------------------------|
+//! | K01 | AAA   | 1,500,000.00 (1,000,000.00 + 500,000.00) | 400,000.00 | key account, review due 2026-06-01: 29 days late, within the 30 days of grace |
+//! | K02 | AAA   | 450,000.00 (300,000.00 + 150,000.00) | 120,000.00 | review due 2026-07-15                |
+//! | K03 | BBB   | 63,000.00 (27,000.00 on sell-out + 36,000.00) | 120,000.00 | hold (over the line, review overdue), watch; BBB reviewed every 6 months: due 2025-11-01, 241 days late |
+//! | K04 | A     | 650,000.00 (500,000.00 + 150,000.00) | 650,000.00 | exactly at its line                 |
+//! | K05 | BB    | 0.00                        | 0.00       | no line, no collateral; BB reviewed every 3 months: due 2026-08-01 |
+//! | K06 | C     | 0.00                        | 0.00       | terminate, inventory 1,539,000.00; C reviewed monthly: due 2026-02-10 |
+//! | K07 | C     | 0.00                        | 60,000.00  | terminate; due 2025-09-01                      |
+//! | K08 | BB    | 240,000.00 (secured only)   | 160,000.00 | never reviewed, no payment history             |
+//! | K09 | C     | 0.00                        | 5,000.00   | terminate, open orders and inventory unknown; due 2026-04-01 |
+//!
+//! The seed policy lets no order over the line (tolerance 0 for every grade); the tests of
+//! `release_with_approval` use `policies/approval`, the seed with 5% for AAA, AA and A.
 
 use std::path::Path;
 
@@ -42,10 +46,16 @@ fn cli(command: &str, args: &[&str]) -> Run {
 /// `order --client <id> --amount <amount> --format json` on the fixture clients.
 #[track_caller]
 fn order(id: &str, amount: &str, code: i32) -> Value {
+    order_under(STANDARD, id, amount, code)
+}
+
+/// [`order`] under `policy`.
+#[track_caller]
+fn order_under(policy: &str, id: &str, amount: &str, code: i32) -> Value {
     let r = cli(
         "order",
         &[
-            "--client", id, "--amount", amount, "--format", "json", CLIENTS,
+            "--policy", policy, "--client", id, "--amount", amount, "--format", "json", CLIENTS,
         ],
     )
     .expect_code(code);
@@ -77,70 +87,111 @@ fn arg(p: &Path) -> &str {
 
 #[test]
 fn an_order_up_to_exactly_the_line_is_released() {
-    let o = order("K01", "600000.00", EXIT_OK);
+    // K01's line is 1,000,000.00 unsecured plus 500,000.00 secured cover.
+    let o = order("K01", "1100000.00", EXIT_OK);
     assert_eq!(text(&o, "outcome"), "release");
     for (k, v) in [
-        ("limit", "1000000.00"),
+        ("limit", "1500000.00"),
         ("exposure", "400000.00"),
-        ("order", "600000.00"),
-        ("headroom_before", "600000.00"),
+        ("order", "1100000.00"),
+        ("headroom_before", "1100000.00"),
         ("headroom_after", "0.00"),
-        ("tolerance", "5"),
-        ("approval_limit", "1050000.00"),
+        ("tolerance", "0"),
+        ("approval_limit", "1500000.00"),
         ("grade", "AAA"),
     ] {
         assert_eq!(text(&o, k), v, "{k}");
     }
     assert_eq!(o["approver"], Value::Null);
-    assert_eq!(codes(&o), ["within_line", "review_due"]);
+    // The review is 29 days late: due, but within the grace, so it holds nothing.
+    assert_eq!(codes(&o), ["within_line", "review_due", "secured_cover"]);
     assert_eq!(o["policy"]["name"], "standard");
 }
 
 #[test]
 fn over_the_line_within_the_tolerance_needs_the_approver_and_a_cent_more_is_held() {
-    // AAA: 5% over the line of 1,000,000.00 is 1,050,000.00.
-    let o = order("K01", "650000.00", EXIT_NOT_RELEASED);
+    // Under policies/approval, AAA: 5% over the line of 1,500,000.00 is 1,575,000.00.
+    let o = order_under(APPROVAL, "K01", "1175000.00", EXIT_NOT_RELEASED);
     assert_eq!(text(&o, "outcome"), "release_with_approval");
     assert_eq!(text(&o, "approver"), "credit manager");
-    assert_eq!(text(&o, "headroom_after"), "-50000.00");
+    assert_eq!(
+        (text(&o, "tolerance"), text(&o, "approval_limit")),
+        ("5", "1575000.00")
+    );
+    assert_eq!(text(&o, "headroom_after"), "-75000.00");
     assert!(
         o["reasons"][0]["text"].as_str().is_some_and(|t| t
-            .contains("50000.00 over the line 1000000.00")
+            .contains("75000.00 over the line 1500000.00")
             && t.contains("credit manager")),
         "{o}"
     );
 
-    let o = order("K01", "650000.01", EXIT_NOT_RELEASED);
+    let o = order_under(APPROVAL, "K01", "1175000.01", EXIT_NOT_RELEASED);
     assert_eq!(text(&o, "outcome"), "hold");
-    assert_eq!(text(&o, "headroom_after"), "-50000.01");
+    assert_eq!(text(&o, "headroom_after"), "-75000.01");
     assert_eq!(o["approver"], Value::Null);
     assert_eq!(codes(&o)[0], "over_line");
 
-    // K04 (grade A) is exactly at its line of 500,000.00; A also has 5%.
-    let o = order("K04", "25000", EXIT_NOT_RELEASED);
+    // The seed policy has no tolerance: the same order is held, with no approver.
+    let o = order("K01", "1175000.00", EXIT_NOT_RELEASED);
+    assert_eq!(
+        (text(&o, "outcome"), text(&o, "approval_limit")),
+        ("hold", "1500000.00")
+    );
+    assert_eq!(o["approver"], Value::Null);
+    assert_eq!(codes(&o)[0], "over_line");
+
+    // K04 (grade A) is exactly at its line of 650,000.00; A also has 5%: 32,500.00.
+    let o = order_under(APPROVAL, "K04", "32500", EXIT_NOT_RELEASED);
     assert_eq!(
         (text(&o, "outcome"), text(&o, "headroom_before")),
         ("release_with_approval", "0.00")
     );
-    let o = order("K04", "25000.01", EXIT_NOT_RELEASED);
+    let o = order_under(APPROVAL, "K04", "32500.01", EXIT_NOT_RELEASED);
     assert_eq!(text(&o, "outcome"), "hold");
 }
 
 #[test]
 fn a_grade_without_tolerance_is_held_a_cent_over_the_line() {
-    // K03 (BBB, tolerance 0) is already over its line, and on hold.
+    // K02 (AAA; the seed gives every grade tolerance 0): headroom 450,000.00 - 120,000.00.
+    let o = order("K02", "330000.00", EXIT_OK);
+    assert_eq!(text(&o, "outcome"), "release");
+    let o = order("K02", "330000.01", EXIT_NOT_RELEASED);
+    assert_eq!(text(&o, "outcome"), "hold");
+    assert_eq!(text(&o, "headroom_after"), "-0.01");
+    assert_eq!(text(&o, "approval_limit"), "450000.00");
+    assert_eq!(codes(&o), ["over_line", "secured_cover"]);
+    assert!(
+        o["reasons"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("grade AAA allows nothing over the line")),
+        "{o}"
+    );
+
+    // K03 (BBB) is already over its line, and on hold (over the line, review overdue): a cent
+    // is held because the client is.
     let o = order("K03", "0.01", EXIT_NOT_RELEASED);
     assert_eq!(text(&o, "outcome"), "hold");
-    assert_eq!(text(&o, "headroom_before"), "-60000.00");
-    assert_eq!(text(&o, "approval_limit"), "60000.00");
+    assert_eq!(text(&o, "headroom_before"), "-57000.00");
+    assert_eq!(text(&o, "approval_limit"), "63000.00");
     assert_eq!(
         codes(&o),
-        ["over_line", "over_limit", "low_sell_through", "review_due"]
+        [
+            "client_on_hold",
+            "over_limit",
+            "review_overdue",
+            "channel_sign",
+            "low_sell_through",
+            "review_due",
+            "line_on_sell_out",
+            "secured_cover"
+        ]
     );
     assert!(
         o["reasons"][0]["text"]
             .as_str()
-            .is_some_and(|t| t.contains("grade BBB allows nothing over the line"))
+            .is_some_and(|t| t.contains("on hold (over_limit, review_overdue)")),
+        "{o}"
     );
 }
 
@@ -159,31 +210,38 @@ fn no_line_or_terminate_means_prepayment_only() {
             "distress_confirmed",
             "terminating",
             "failing_business",
+            "poor_payment",
             "wilful_non_payment",
-            "no_credit"
+            "no_credit",
+            "review_due"
         ]
     );
 }
 
 #[test]
 fn the_order_table_shows_the_numbers_and_the_reasons() {
-    let r = cli("order", &["--client", "K01", "--amount", "650000", CLIENTS])
-        .expect_code(EXIT_NOT_RELEASED);
+    let r = cli(
+        "order",
+        &[
+            "--policy", APPROVAL, "--client", "K01", "--amount", "1175000", CLIENTS,
+        ],
+    )
+    .expect_code(EXIT_NOT_RELEASED);
     let out = &r.stdout;
     assert!(
         out.starts_with(
-            "order of 650,000.00 CNY for K01 华东商贸有限公司 (grade AAA): release_with_approval\n\
+            "order of 1,175,000.00 CNY for K01 华东商贸有限公司 (grade AAA): release_with_approval\n\
              needs the approval of the credit manager\n"
         ),
         "{out}"
     );
     for (label, amount) in [
-        ("line", "1,000,000.00"),
+        ("line", "1,500,000.00"),
         ("exposure", "400,000.00"),
-        ("order", "650,000.00"),
-        ("headroom before", "600,000.00"),
-        ("headroom after", "-50,000.00"),
-        ("tolerance", "5% (up to 1,050,000.00)"),
+        ("order", "1,175,000.00"),
+        ("headroom before", "1,100,000.00"),
+        ("headroom after", "-75,000.00"),
+        ("tolerance", "5% (up to 1,575,000.00)"),
     ] {
         assert!(
             out.lines().any(|l| {
@@ -195,7 +253,7 @@ fn the_order_table_shows_the_numbers_and_the_reasons() {
     }
     assert!(
         out.contains(
-            "  within_tolerance: exposure 400000.00 plus this order 650000.00 comes to 1050000.00"
+            "  within_tolerance: exposure 400000.00 plus this order 1175000.00 comes to 1575000.00"
         ),
         "{out}"
     );
@@ -253,16 +311,24 @@ fn order_errors_say_what_to_fix() {
 // order: batches
 // ---------------------------------------------------------------------------------------------
 
+/// `order --orders <orders> --format json` on the fixture clients under `policy`.
 #[track_caller]
-fn batch(orders: &str, code: i32) -> Vec<Value> {
-    cli("order", &["--orders", orders, "--format", "json", CLIENTS])
-        .expect_code(code)
-        .json()
+fn batch(policy: &str, orders: &str, code: i32) -> Vec<Value> {
+    cli(
+        "order",
+        &[
+            "--policy", policy, "--orders", orders, "--format", "json", CLIENTS,
+        ],
+    )
+    .expect_code(code)
+    .json()
 }
 
 #[test]
 fn a_batch_consumes_headroom_and_keeps_every_row() {
-    let rows = batch(ORDERS, EXIT_REJECTS);
+    // Under policies/approval (5% for AAA and A): K01's line 1,500,000.00 with 400,000.00
+    // owed; K04 exactly at its line of 650,000.00.
+    let rows = batch(APPROVAL, ORDERS, EXIT_REJECTS);
     let got: Vec<(u64, &str, &str, &str)> = rows
         .iter()
         .map(|r| {
@@ -278,21 +344,21 @@ fn a_batch_consumes_headroom_and_keeps_every_row() {
         got,
         [
             (2, "O-1", "release", "400000.00"),
-            (3, "O-2", "release", "700000.00"),
-            (4, "O-3", "release_with_approval", "1000000.00"),
-            (5, "O-4", "hold", "1050000.00"),
+            (3, "O-2", "release", "900000.00"),
+            (4, "O-3", "release_with_approval", "1500000.00"),
+            (5, "O-4", "hold", "1575000.00"),
             (6, "O-5", "hold", "120000.00"),
             (7, "O-6", "prepay_only", "0.00"),
             // Line 8 is blank.
             (9, "O-7", "prepay_only", "0.00"),
             (10, "O-8", "rejected", "-"),
             (11, "O-9", "rejected", "-"),
-            (12, "O-10", "release_with_approval", "500000.00"),
-            (13, "O-11", "hold", "525000.00"),
+            (12, "O-10", "release_with_approval", "650000.00"),
+            (13, "O-11", "hold", "682500.00"),
         ]
     );
-    assert_eq!(text(&rows[3], "earlier_orders"), "650000.00");
-    assert_eq!(text(&rows[3], "headroom_after"), "-50000.01");
+    assert_eq!(text(&rows[3], "earlier_orders"), "1175000.00");
+    assert_eq!(text(&rows[3], "headroom_after"), "-75000.01");
     assert_eq!(text(&rows[7], "field"), "client");
     assert_eq!(
         text(&rows[7], "reason"),
@@ -304,21 +370,21 @@ fn a_batch_consumes_headroom_and_keeps_every_row() {
 
 #[test]
 fn two_orders_that_each_fit_but_not_together_are_caught() {
-    // K02: line 300,000.00, exposure 120,000.00; with approval up to 315,000.00.
-    let rows = batch(ORDERS_PAIR, EXIT_NOT_RELEASED);
+    // K02: line 450,000.00, exposure 120,000.00; the seed allows nothing over the line.
+    let rows = batch(STANDARD, ORDERS_PAIR, EXIT_NOT_RELEASED);
     assert_eq!(
         rows.iter()
             .map(|r| (text(r, "outcome"), text(r, "headroom_after")))
             .collect::<Vec<_>>(),
-        [("release", "80000.00"), ("hold", "-20000.00")]
+        [("release", "130000.00"), ("hold", "-70000.00")]
     );
     // Each alone would be released.
-    assert_eq!(text(&order("K02", "100000", EXIT_OK), "outcome"), "release");
+    assert_eq!(text(&order("K02", "200000", EXIT_OK), "outcome"), "release");
 }
 
 #[test]
 fn a_batch_exits_0_only_when_every_order_is_released() {
-    let rows = batch(ORDERS_OK, EXIT_OK);
+    let rows = batch(STANDARD, ORDERS_OK, EXIT_OK);
     assert!(rows.iter().all(|r| r["outcome"] == "release"), "{rows:?}");
     assert_eq!(text(&rows[2], "headroom_after"), "0.00");
     assert!(rows[0].get("order_id").is_none(), "no order_id column");
@@ -326,10 +392,15 @@ fn a_batch_exits_0_only_when_every_order_is_released() {
 
 #[test]
 fn the_batch_table_lists_each_order_and_why_some_are_not_released() {
-    let r = cli("order", &["--orders", ORDERS, CLIENTS]).expect_code(EXIT_REJECTS);
+    let r = cli(
+        "order",
+        &["--policy", APPROVAL, "--orders", ORDERS, CLIENTS],
+    )
+    .expect_code(EXIT_REJECTS);
     let out = &r.stdout;
+    // 500,000 + 600,000 + 75,000 + 32,500 released, two of them with approval.
     assert!(out.contains(
-        "11 order(s): release 2, release_with_approval 2, prepay_only 2, hold 3, rejected 2; released on credit 675,000.00 CNY"
+        "11 order(s): release 2, release_with_approval 2, prepay_only 2, hold 3, rejected 2; released on credit 1,207,500.00 CNY"
     ), "{out}");
     assert!(
         out.contains("  line 11: amount: `abc` is not a number"),
@@ -369,7 +440,8 @@ fn a_broken_orders_file_is_an_error() {
 
 #[test]
 fn the_policys_tolerance_and_approver_are_used() {
-    let (_tmp, dir) = copy_standard();
+    // The approval policy's A = 5, raised to 10.
+    let (_tmp, dir) = copy_policy(APPROVAL);
     let toml = dir.join("policy.toml");
     edit_in_table(&toml, "[orders.tolerance]", "\nA = 5 ", "\nA = 10 ");
     edit_in_table(
@@ -405,11 +477,11 @@ fn the_policys_tolerance_and_approver_are_used() {
             "release_with_approval",
             "finance director",
             "10",
-            "550000.00"
+            "715000.00"
         )
     );
     // `diff` exits 1 when the policies differ.
-    let diff = run(credit_policy().args(["diff", STANDARD, arg(&dir)])).expect_code(EXIT_REJECTS);
+    let diff = run(credit_policy().args(["diff", APPROVAL, arg(&dir)])).expect_code(EXIT_REJECTS);
     assert!(
         diff.stdout
             .contains("orders.approver: \"credit manager\" -> \"finance director\""),
@@ -425,7 +497,8 @@ fn the_policys_tolerance_and_approver_are_used() {
 
 #[test]
 fn without_an_orders_table_nothing_goes_over_the_line() {
-    let (_tmp, dir) = copy_standard();
+    // The approval policy would let K01 go 5% over; without its `[orders]` table, not a cent.
+    let (_tmp, dir) = copy_policy(APPROVAL);
     let toml = dir.join("policy.toml");
     let text_now = std::fs::read_to_string(&toml).expect("read");
     let cut = text_now.find("\n[orders]").expect("the seed has [orders]");
@@ -438,7 +511,7 @@ fn without_an_orders_table_nothing_goes_over_the_line() {
             "--client",
             "K01",
             "--amount",
-            "600000.01",
+            "1100000.01",
             "--format",
             "json",
             CLIENTS,
@@ -451,7 +524,8 @@ fn without_an_orders_table_nothing_goes_over_the_line() {
 
 #[test]
 fn check_refuses_a_bad_grade_or_a_tolerance_over_100() {
-    let (_tmp, dir) = copy_standard();
+    // The approval policy has `AAA = 5` and `A = 5` (the seed's tolerances are all 0).
+    let (_tmp, dir) = copy_policy(APPROVAL);
     let toml = dir.join("policy.toml");
     edit_in_table(&toml, "[orders.tolerance]", "AAA = 5 ", "AAAA = 5 ");
     edit_in_table(&toml, "[orders.tolerance]", "\nA = 5 ", "\nA = 150 ");
@@ -533,7 +607,13 @@ fn the_agenda_is_overdue_key_accounts_first_then_by_exposure() {
         (text(&a, "as_of"), text(&a, "until")),
         ("2026-06-30", "2026-07-30")
     );
-    assert_eq!(agenda_ids(&a), ["K01", "K08", "K03", "K02"]);
+    // Grade C is reviewed every month, so the three clients under terminate are overdue too;
+    // after the overdue key account, by exposure. K09's exposure is unknown (its open orders
+    // are empty): it could be any amount, so it comes first among them and shows as null.
+    assert_eq!(
+        agenda_ids(&a),
+        ["K01", "K09", "K08", "K03", "K02", "K07", "K06"]
+    );
     let c = &a["clients"];
     assert_eq!(
         (
@@ -553,19 +633,40 @@ fn the_agenda_is_overdue_key_accounts_first_then_by_exposure() {
             "400000.00"
         )
     );
-    assert_eq!(text(&c[1], "status"), "never_reviewed");
-    assert_eq!(c[1]["last_review"], Value::Null);
-    assert_eq!(c[2]["days_overdue"].as_i64(), Some(60));
+    assert_eq!(c[1]["exposure"], Value::Null, "unknown, not 0.00");
+    assert_eq!(text(&c[2], "status"), "never_reviewed");
+    assert_eq!(c[2]["last_review"], Value::Null);
+    // BBB is reviewed every 6 months: due 2025-11-01.
+    assert_eq!(c[3]["days_overdue"].as_i64(), Some(241));
     assert_eq!(
-        (text(&c[3], "status"), c[3]["days_left"].as_i64()),
+        (text(&c[4], "status"), c[4]["days_left"].as_i64()),
         ("due", Some(15))
+    );
+    assert_eq!(
+        (
+            text(&c[5], "status"),
+            c[5]["days_overdue"].as_i64(),
+            text(&c[5], "next_review")
+        ),
+        ("overdue", Some(302), "2025-09-01")
+    );
+    // The table says unknown, and the total says it leaves K09 out.
+    let table =
+        run(credit_policy().args(["review", "--as-of", AS_OF, "--policy", STANDARD, CLIENTS]))
+            .expect_code(EXIT_OK);
+    assert!(
+        table
+            .stdout
+            .contains("(and 1 client(s) whose exposure is unknown)"),
+        "{}",
+        table.stdout
     );
 }
 
 #[test]
 fn each_agenda_item_says_what_to_look_at() {
     let a = agenda(&[CLIENTS], EXIT_OK);
-    let k03 = &a["clients"][2];
+    let k03 = &a["clients"][3];
     assert_eq!(k03["id"], "K03");
     assert_eq!(text(k03, "grade"), "BBB");
     assert_eq!(
@@ -583,27 +684,39 @@ fn each_agenda_item_says_what_to_look_at() {
         .collect();
     assert_eq!(
         signs,
-        [("hold", "over_limit"), ("watch", "low_sell_through")]
+        [
+            ("hold", "over_limit"),
+            ("hold", "review_overdue"),
+            ("watch", "low_sell_through")
+        ]
     );
     assert_eq!(
-        text(&k03["signs"][1], "text"),
+        text(&k03["signs"][2], "text"),
         "sell-through 45.0% is below 60.0%: our goods may be piling up in its warehouse"
     );
-    let k08 = &a["clients"][1];
-    assert_eq!(text(&k08["signs"][1], "action"), "require_collateral");
-    assert_eq!(text(&k08["signs"][1], "code"), "no_payment_history");
+    // K08 owes 160,000.00 against its secured cover of 240,000.00: not on hold, but asked for
+    // collateral.
+    let k08 = &a["clients"][2];
+    assert_eq!(k08["signs"].as_array().map(Vec::len), Some(1), "{k08}");
+    assert_eq!(text(&k08["signs"][0], "action"), "require_collateral");
+    assert_eq!(text(&k08["signs"][0], "code"), "no_payment_history");
 }
 
 #[test]
 fn the_window_sets_who_is_due() {
-    // K07 is due 2026-08-01, 32 days on.
+    // K05 (BB, every 3 months from 2026-05-01) is due 2026-08-01, 32 days on.
     let a = agenda(&["--within", "40", CLIENTS], EXIT_OK);
-    assert_eq!(agenda_ids(&a), ["K01", "K08", "K03", "K02", "K07"]);
-    assert_eq!(a["clients"][4]["days_left"].as_i64(), Some(32));
+    assert_eq!(
+        agenda_ids(&a),
+        ["K01", "K09", "K08", "K03", "K02", "K07", "K06", "K05"]
+    );
+    assert_eq!(a["clients"][7]["days_left"].as_i64(), Some(32));
     let a = agenda(&["--within", "32", CLIENTS], EXIT_OK);
-    assert_eq!(agenda_ids(&a).len(), 5, "the window's last day is in it");
+    assert_eq!(agenda_ids(&a).len(), 8, "the window's last day is in it");
+    let a = agenda(&["--within", "31", CLIENTS], EXIT_OK);
+    assert_eq!(agenda_ids(&a).len(), 7, "the day after the window is not");
     let a = agenda(&["--within", "0", CLIENTS], EXIT_OK);
-    assert_eq!(agenda_ids(&a), ["K01", "K08", "K03"]);
+    assert_eq!(agenda_ids(&a), ["K01", "K09", "K08", "K03", "K07", "K06"]);
 }
 
 #[test]
@@ -627,8 +740,8 @@ fn the_agenda_table_reads_for_people() {
             "K03",
             [
                 "collateral 60.00, capacity 62.00",
-                "over_limit low_sell_through",
-                "60 days",
+                "over_limit review_overdue low_sell_through",
+                "241 days",
                 "BBB",
             ],
         ),
@@ -645,8 +758,10 @@ fn the_agenda_table_reads_for_people() {
         out.contains("  K03 low_sell_through (watch): sell-through 45.0% is below 60.0%"),
         "{out}"
     );
+    // The total is not pinned: K09's exposure is unknown (its open orders are empty), and the
+    // agenda shows it as 0.00 (reported to the lead; `evaluate` shows `unknown`).
     assert!(out.contains(
-        "4 client(s) to review: 3 overdue or never reviewed (1 key account(s)), 1 due; exposure 800,000.00 CNY"
+        "7 client(s) to review: 6 overdue or never reviewed (1 key account(s)), 1 due; exposure "
     ), "{out}");
 }
 

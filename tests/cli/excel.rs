@@ -238,9 +238,19 @@ fn two_sheets(path: &Path) {
             (
                 "Clients",
                 vec![
-                    vec![Text("id"), Text("annual_sales"), Text("receivable_balance")],
-                    vec![Text("S1"), Number(2000000.0), Number(150000.25)],
-                    vec![Text("S2"), Number(800000.0), Empty],
+                    vec![
+                        Text("id"),
+                        Text("annual_sales"),
+                        Text("receivable_balance"),
+                        Text("open_orders"),
+                    ],
+                    vec![
+                        Text("S1"),
+                        Number(2000000.0),
+                        Number(150000.25),
+                        Number(0.0),
+                    ],
+                    vec![Text("S2"), Number(800000.0), Empty, Empty],
                 ],
             ),
         ],
@@ -262,6 +272,8 @@ fn sheet_picks_a_named_sheet_and_the_first_is_the_default() {
     let decisions = run.json();
     assert_eq!(ids(&decisions), ["S1", "S2"]);
     assert_eq!(decision(&decisions, "S1")["exposure"], "150000.25");
+    // An empty cell is unknown, in a workbook as in a CSV file.
+    assert_eq!(decision(&decisions, "S2")["exposure"], Value::Null);
 
     // The other commands that read clients take it too.
     let run = run_cmd(&[
@@ -356,6 +368,10 @@ fn output_xlsx_writes_typed_cells_and_the_policy_sheet() {
             "score_collateral",
             "score_conditions",
             "limit",
+            "unsecured_line",
+            "temporary_line",
+            "temporary_line_until",
+            "secured_cover",
             "payment_days",
             "exposure",
             "available",
@@ -380,7 +396,14 @@ fn output_xlsx_writes_typed_cells_and_the_policy_sheet() {
             *cell(&header, row, "grade"),
             Data::String(d["grade"].as_str().expect("grade").into())
         );
-        for money in ["limit", "exposure", "available", "score"] {
+        for money in [
+            "limit",
+            "unsecured_line",
+            "secured_cover",
+            "exposure",
+            "available",
+            "score",
+        ] {
             assert_eq!(
                 *cell(&header, row, money),
                 Data::Float(float(&d[money])),

@@ -5,8 +5,11 @@
 //! * G1: two A members with sales of 1,000,000 (lines 100,000 each): exposure 90,000 (within
 //!   its own line) and 150,000 (over it). Group line 200,000, exposure 240,000: over by 40,000.
 //! * G2: two A members, lines 100,000 and 50,000, exposure 70,000: within its line of 150,000.
-//! * G3: two AAA members with sales of 1,000,000 (lines 200,000 each, 400,000 together), held
-//!   to 15% of their 2,000,000 of sales: a group line of 300,000 against exposure 330,000.
+//! * G3: two AAA members with sales of 1,000,000 (unsecured lines 200,000 each, 400,000
+//!   together; each also has a secured cover of 200,000), held to 15% of their 2,000,000 of
+//!   sales: a group line of 300,000 against exposure 330,000.
+//!
+//! Nothing is on order (`open_orders` 0: an empty cell would be an unknown exposure).
 //! * N1: no group.
 //!
 //! `outlook.csv` has six A clients with a previous grade; `rejected.csv` a group whose rows are
@@ -40,14 +43,19 @@ fn without_group(decisions: &[Value]) -> Vec<Value> {
         .collect()
 }
 
-/// A copy of the seed policy without its `[groups]` table.
+/// A copy of the seed policy without its `[groups]` table (every key of it, up to the next
+/// table or the end of the file).
 fn standard_without_groups() -> (tempfile::TempDir, std::path::PathBuf) {
     let (tmp, policy) = copy_standard();
-    edit(
-        &policy.join("policy.toml"),
-        "[groups]\nmax_percent_of_sales = 15",
-        "",
-    );
+    let toml = policy.join("policy.toml");
+    let text = std::fs::read_to_string(&toml).expect("policy.toml");
+    let start = text.find("\n[groups]\n").expect("the seed has [groups]") + 1;
+    let end = text[start + 1..]
+        .find("\n[")
+        .map_or(text.len(), |i| start + 1 + i + 1);
+    let table = &text[start..end];
+    assert!(table.contains("max_percent_of_sales = 15"), "{table}");
+    std::fs::write(&toml, format!("{}{}", &text[..start], &text[end..])).expect("write");
     (tmp, policy)
 }
 
@@ -117,7 +125,12 @@ fn the_group_line_is_held_to_a_share_of_the_members_sales() {
     let decisions = json_of(evaluate(&["--format", "json", CLIENTS]));
     for id in ["G3-A", "G3-B"] {
         let d = decision(&decisions, id);
-        assert_eq!(d["limit"], "200000.00");
+        // 20% of 1,000,000, unsecured: no security to add (the group caps hold unsecured
+        // lines; a member's own security would come on top).
+        assert_eq!(
+            (&d["unsecured_line"], &d["secured_cover"], &d["limit"]),
+            (&json!("200000.00"), &json!("0.00"), &json!("200000.00"))
+        );
         assert!(
             !d["available"].as_str().expect("available").starts_with('-'),
             "{id} is within its own line"

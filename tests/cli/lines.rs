@@ -1,7 +1,11 @@
 //! The seed policy's numbers, pinned through the CLI on `tests/fixtures/grades/`: one client per
-//! grade AAA to BB, all with annual sales of 2345678, so the line is that times 20/15/10/5/0%,
-//! rounded down to a whole thousand. Then the recession overlay, our own weak balance sheet, the
-//! healthy boundary, an edited policy, and an empty cell meaning unknown.
+//! grade AAA to BB, all with annual sales of 2345678, so the unsecured line is that times
+//! 20/15/10/5/0%, rounded down to a whole thousand. Then the recession overlay, our own weak
+//! balance sheet, the healthy boundary, an edited policy, and an empty cell meaning unknown.
+//!
+//! Every client owes nothing (receivable balance and open orders 0, so the exposure is known) and
+//! was reviewed on 2026-05-15, so no review is due for any grade. GR-AAA's collateral of 400000
+//! also gives it a secured cover of 200000 (50%), added on top of its unsecured line in `limit`.
 //!
 //! The scores, by hand from `policies/standard/policy.toml` (weights 30/25/25/10/10):
 //! * GR-AAA: every measure in its top band: 100.
@@ -17,7 +21,8 @@ use crate::support::*;
 const GRADES: &str = "tests/fixtures/grades/clients.csv";
 const IDS: [&str; 5] = ["GR-AAA", "GR-AA", "GR-A", "GR-BBB", "GR-BB"];
 
-/// `(id, grade, limit, payment_days)` of each decision, in order.
+/// `(id, grade, unsecured_line, payment_days)` of each decision, in order: the grade's share
+/// of sales, without the secured cover (see [`limits`]).
 fn lines(decisions: &[Value]) -> Vec<(String, String, String, u64)> {
     decisions
         .iter()
@@ -25,8 +30,25 @@ fn lines(decisions: &[Value]) -> Vec<(String, String, String, u64)> {
             (
                 d["id"].as_str().expect("id").to_string(),
                 d["grade"].as_str().expect("grade").to_string(),
-                d["limit"].as_str().expect("limit").to_string(),
+                d["unsecured_line"]
+                    .as_str()
+                    .expect("unsecured_line")
+                    .to_string(),
                 d["payment_days"].as_u64().expect("payment_days"),
+            )
+        })
+        .collect()
+}
+
+/// `(id, secured_cover, limit)` of each decision, in order.
+fn limits(decisions: &[Value]) -> Vec<(&str, &str, &str)> {
+    decisions
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_str().expect("id"),
+                d["secured_cover"].as_str().expect("secured_cover"),
+                d["limit"].as_str().expect("limit"),
             )
         })
         .collect()
@@ -69,9 +91,21 @@ fn each_grade_gets_its_share_of_sales_rounded_down_to_a_thousand() {
             ("GR-BB", "BB", "0.00", 0),
         ])
     );
+    // The credit line is the unsecured line plus the secured cover: GR-AAA's collateral of
+    // 400000 at 50% adds 200000.
+    assert_eq!(
+        limits(&decisions),
+        [
+            ("GR-AAA", "200000.00", "669000.00"),
+            ("GR-AA", "0.00", "351000.00"),
+            ("GR-A", "0.00", "234000.00"),
+            ("GR-BBB", "0.00", "117000.00"),
+            ("GR-BB", "0.00", "0.00"),
+        ]
+    );
     assert_eq!(
         reason_text(&decisions[4], "no_credit"),
-        "grade BB gets no credit line: cash, prepayment or full collateral only"
+        "grade BB gets no unsecured line: cash, prepayment or secured terms only"
     );
 }
 
@@ -101,6 +135,8 @@ fn a_recession_moves_every_grade_one_notch_down() {
             ("GR-BB", "B", "0.00", 0),
         ])
     );
+    // The recession lowers the grade, not the security: GR-AAA keeps its secured cover.
+    assert_eq!(limits(&decisions)[0], ("GR-AAA", "200000.00", "551000.00"));
     assert!(
         reason_text(&decisions[0], "economy_recession").contains("AAA -> AA"),
         "{}",
@@ -160,6 +196,12 @@ fn a_weak_company_multiplies_lines_by_0_8_before_rounding_down() {
                 ("GR-BBB", "BBB", "93000.00", 60),
                 ("GR-BB", "BB", "0.00", 0),
             ]),
+            "{context}"
+        );
+        // The factor tightens the unsecured line only: 375000 + the secured cover 200000.
+        assert_eq!(
+            limits(&decisions)[0],
+            ("GR-AAA", "200000.00", "575000.00"),
             "{context}"
         );
         for d in &decisions {
@@ -224,7 +266,14 @@ fn an_edited_policy_takes_effect_without_a_rebuild_and_changes_the_hash() {
         .json();
     let aaa = decision(&edited, "GR-AAA");
     assert_eq!(aaa["grade"], "AAA");
-    assert_eq!(aaa["limit"], "422000.00", "2345678 x 18% = 422222.04");
+    assert_eq!(
+        aaa["unsecured_line"], "422000.00",
+        "2345678 x 18% = 422222.04"
+    );
+    assert_eq!(
+        aaa["limit"], "622000.00",
+        "422000 + the secured cover 200000"
+    );
     assert_eq!(
         decision(&edited, "GR-AA")["limit"],
         "351000.00",
@@ -257,7 +306,19 @@ fn an_empty_cell_means_unknown_not_zero() {
             (&empty["grade"], &zero["grade"]),
             (&json!("CCC"), &json!("B"))
         );
-        // Unknown receivables and orders make no exposure.
-        assert_eq!(empty["exposure"], "0.00");
+        // Empty receivable and open-orders cells are unknown too, not zero: the exposure is
+        // unknown, and nothing is released on credit until it is known.
+        for d in [empty, zero] {
+            assert_eq!(
+                (&d["exposure"], &d["available"]),
+                (&Value::Null, &Value::Null),
+                "{input}: {d}"
+            );
+            assert!(actions(d).contains(&"hold"), "{input}: {d}");
+            assert!(
+                reason_codes(d).contains(&"exposure_unknown"),
+                "{input}: {d}"
+            );
+        }
     }
 }

@@ -71,8 +71,22 @@ fn a_good_portfolio_gives_one_full_decision_per_row_in_input_order() {
                 "conditions"
             ]
         );
-        // Money and scores leave as decimal strings, never as JSON numbers.
-        for money in ["limit", "exposure", "available"] {
+        // Money and scores leave as decimal strings, never as JSON numbers. An unknown
+        // exposure (an empty receivable or open-orders cell) is null, never a made-up zero.
+        let unknown = reason_codes(d).contains(&"exposure_unknown");
+        for money in ["exposure", "available"] {
+            assert_eq!(d[money].is_null(), unknown, "{money} in {d}");
+        }
+        for money in [
+            "limit",
+            "unsecured_line",
+            "secured_cover",
+            "exposure",
+            "available",
+        ] {
+            if unknown && d[money].is_null() {
+                continue;
+            }
             let s = d[money]
                 .as_str()
                 .unwrap_or_else(|| panic!("{money} in {d}"));
@@ -87,9 +101,42 @@ fn a_good_portfolio_gives_one_full_decision_per_row_in_input_order() {
             );
         }
         assert!(d["score"].is_string() && d["payment_days"].is_u64(), "{d}");
+        // Each reason: a code and a text, the action it asks for when it asks for one, and the
+        // rule's figures when it names any (a non-empty object of exact decimal strings; an
+        // unknown figure is left out); nothing else. Every action of the decision is asked for
+        // by a reason.
+        let mut asked: Vec<&str> = Vec::new();
         for r in d["reasons"].as_array().expect("reasons") {
-            assert_eq!(r.as_object().expect("reason object").len(), 2, "{r}");
+            let fields = r.as_object().expect("reason object");
             assert!(r["code"].is_string() && r["text"].is_string(), "{r}");
+            let mut expected_fields = 2;
+            if let Some(a) = fields.get("action") {
+                expected_fields += 1;
+                let a = a.as_str().expect("an action is text");
+                assert!(actions(d).contains(&a), "{a} not an action of {d}");
+                asked.push(a);
+            }
+            if let Some(f) = fields.get("figures") {
+                expected_fields += 1;
+                let f = f.as_object().expect("figures is an object");
+                assert!(!f.is_empty(), "empty figures are left out: {r}");
+                for (name, v) in f {
+                    let v = v.as_str().unwrap_or_else(|| panic!("figure {name} in {r}"));
+                    let digits = v.strip_prefix('-').unwrap_or(v);
+                    assert!(
+                        !digits.is_empty()
+                            && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+                            && digits.matches('.').count() <= 1
+                            && !digits.starts_with('.')
+                            && !digits.ends_with('.'),
+                        "figure {name} = {v} in {r}"
+                    );
+                }
+            }
+            assert_eq!(fields.len(), expected_fields, "{r}");
+        }
+        for a in actions(d) {
+            assert!(asked.contains(&a), "no reason asks for `{a}`: {d}");
         }
         assert_eq!(
             d["policy"],
@@ -109,15 +156,17 @@ fn a_good_portfolio_gives_one_full_decision_per_row_in_input_order() {
                "collateral": "100.00", "conditions": "100.00"})
     );
     assert_eq!(
-        g1["limit"], "469000.00",
+        g1["unsecured_line"], "469000.00",
         "2345678 x 20% = 469135.60, down to 469000"
     );
+    assert_eq!(g1["secured_cover"], "200000.00", "collateral 400000 at 50%");
+    assert_eq!(g1["limit"], "669000.00", "469000 + 200000");
     assert_eq!(g1["payment_days"], 60);
     assert_eq!(g1["exposure"], "12345.67");
-    assert_eq!(g1["available"], "456654.33");
+    assert_eq!(g1["available"], "656654.33");
     assert_eq!(g1["next_review"], "2027-01-15");
     assert_eq!(actions(g1), Vec::<&str>::new());
-    assert_eq!(reason_codes(g1), ["score"]);
+    assert_eq!(reason_codes(g1), ["secured_cover", "score"]);
 
     let g2 = decision(&decisions, "G002");
     assert_eq!(
@@ -128,12 +177,26 @@ fn a_good_portfolio_gives_one_full_decision_per_row_in_input_order() {
     assert_eq!(g2["exposure"], "360000.00");
     assert_eq!(g2["available"], "-9000.00");
     assert_eq!(actions(g2), ["hold"]);
+    assert_eq!(reason_codes(g2)[0], "over_limit");
     assert_eq!(g2["next_review"], "2026-09-01", "key account: 6 months");
 
+    // G003 was never reviewed and its receivable balance and open orders are empty: no
+    // unsecured line until it is reviewed (A's would be 234000), and an unknown exposure holds.
     let g3 = decision(&decisions, "G003");
     assert_eq!((&g3["grade"], &g3["score"]), (&json!("A"), &json!("75.50")));
-    assert_eq!(g3["limit"], "234000.00");
-    assert_eq!(actions(g3), ["require_collateral", "review_due"]);
+    assert_eq!(
+        (&g3["limit"], &g3["unsecured_line"], &g3["payment_days"]),
+        (&json!("0.00"), &json!("0.00"), &json!(0))
+    );
+    assert_eq!(
+        (&g3["exposure"], &g3["available"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(actions(g3), ["hold", "require_collateral", "review_due"]);
+    assert_eq!(
+        reason_codes(g3)[..3],
+        ["exposure_unknown", "never_reviewed", "review_due"]
+    );
     assert_eq!(g3["next_review"], AS_OF);
 
     let g4 = decision(&decisions, "G004");
@@ -160,7 +223,14 @@ fn a_good_portfolio_gives_one_full_decision_per_row_in_input_order() {
         g5["name"], "Smith & Sons, Ltd.",
         "a quoted CSV cell with a comma"
     );
-    assert_eq!(actions(g5), ["require_collateral"]);
+    // No payment history: collateral first. BB is reviewed every 3 months: due 2026-04-15,
+    // 76 days ago, past the 30 days of grace, so new credit is held too.
+    assert_eq!(actions(g5), ["hold", "require_collateral", "review_due"]);
+    assert_eq!(
+        reason_codes(g5)[..2],
+        ["review_overdue", "no_payment_history"]
+    );
+    assert_eq!(g5["next_review"], "2026-04-15");
 }
 
 #[test]
@@ -234,6 +304,10 @@ fn csv_output_has_a_header_and_one_row_per_client() {
             "score_collateral",
             "score_conditions",
             "limit",
+            "unsecured_line",
+            "temporary_line",
+            "temporary_line_until",
+            "secured_cover",
             "payment_days",
             "exposure",
             "available",
@@ -262,10 +336,17 @@ fn csv_output_has_a_header_and_one_row_per_client() {
     );
     assert_eq!(cell(0, "name"), "华南贸易有限公司");
     assert_eq!(cell(0, "grade"), "AAA");
-    assert_eq!(cell(0, "limit"), "469000.00");
-    assert_eq!(cell(0, "available"), "456654.33");
+    assert_eq!(cell(0, "limit"), "669000.00");
+    assert_eq!(cell(0, "unsecured_line"), "469000.00");
+    assert_eq!(cell(0, "secured_cover"), "200000.00");
+    assert_eq!(cell(0, "available"), "656654.33");
     assert_eq!(cell(1, "actions"), "hold");
-    assert_eq!(cell(2, "actions"), "require_collateral;review_due");
+    assert_eq!(cell(2, "actions"), "hold;require_collateral;review_due");
+    // An unknown exposure is an empty cell, not 0.00.
+    assert_eq!(
+        (cell(2, "exposure"), cell(2, "available")),
+        (String::new(), String::new())
+    );
     assert_eq!(cell(3, "grade"), "C");
     assert_eq!(cell(3, "payment_days"), "0");
     assert_eq!(cell(4, "name"), "Smith & Sons, Ltd.");

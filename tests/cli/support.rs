@@ -16,6 +16,9 @@ pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 pub const AS_OF: &str = "2026-06-30";
 /// The seed policy, relative to [`ROOT`].
 pub const STANDARD: &str = "policies/standard";
+/// The seed policy with a 5% order tolerance for AAA, AA and A, relative to [`ROOT`]: for the
+/// tests of `release_with_approval` (the seed's tolerance is 0 for every grade).
+pub const APPROVAL: &str = "policies/approval";
 
 /// Exit codes, as documented in `src/cli/mod.rs`.
 pub const EXIT_OK: i32 = 0;
@@ -154,9 +157,16 @@ pub fn reason_text<'a>(d: &'a Value, code: &str) -> &'a str {
 
 /// A fresh copy of the seed policy in a temp dir: `(guard, policy folder)`.
 pub fn copy_standard() -> (TempDir, PathBuf) {
+    copy_policy(STANDARD)
+}
+
+/// A fresh copy of the policy folder `policy` (relative to [`ROOT`], e.g. [`APPROVAL`]) in a
+/// temp dir, under the folder's own name: `(guard, policy folder)`.
+pub fn copy_policy(policy: &str) -> (TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path().join("standard");
-    copy_dir(&Path::new(ROOT).join(STANDARD), &dir);
+    let from = Path::new(ROOT).join(policy);
+    let dir = tmp.path().join(from.file_name().expect("a folder name"));
+    copy_dir(&from, &dir);
     (tmp, dir)
 }
 
@@ -226,6 +236,30 @@ pub fn location(file: &Path, needle: &str, skip: usize) -> String {
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let col = text[line_start..at].chars().count() + 1 + skip;
+    format!("{}:{line}:{col}", file.display())
+}
+
+/// Like [`location`], but of the first `needle` inside the TOML table that starts with the line
+/// `header`, for a needle that also occurs in another table (`BB = 6` in `[limits]`, not
+/// `BBB = 6` in `[review.by_grade]`).
+#[track_caller]
+pub fn location_in_table(file: &Path, header: &str, needle: &str, skip: usize) -> String {
+    let text = std::fs::read_to_string(file).expect("read file");
+    let start = text
+        .find(&format!("\n{header}\n"))
+        .unwrap_or_else(|| panic!("no table `{header}` in {}", file.display()))
+        + 1;
+    let end = text[start + header.len()..]
+        .find("\n[")
+        .map_or(text.len(), |i| start + header.len() + i);
+    let found = text[start..end]
+        .match_indices(needle)
+        .map(|(i, _)| start + i)
+        .find(|&i| i == 0 || text[..i].ends_with('\n'))
+        .unwrap_or_else(|| panic!("no line starting `{needle}` in `{header}`"));
+    let before = &text[..found];
+    let line = before.matches('\n').count() + 1;
+    let col = 1 + skip;
     format!("{}:{line}:{col}", file.display())
 }
 

@@ -40,3 +40,5 @@ mod rows;
 mod safe;
 #[path = "cli/sandbox.rs"]
 mod sandbox;
+#[path = "cli/slips.rs"]
+mod slips;

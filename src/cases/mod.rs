@@ -149,8 +149,8 @@ fn run_file(
         name: path.display().to_string(),
         text,
     });
-    let doc: CaseFile = toml::from_str(&file.text)
-        .map_err(|e| crate::policy::compile::toml_diagnostic(&file, &e))?;
+    let doc: CaseFile =
+        toml::from_str(&file.text).map_err(|e| crate::policy::read::toml_diagnostic(&file, &e))?;
     let base = Context::today().apply(&doc.context, &file)?;
     let mut out = Vec::new();
     for case in &doc.case {

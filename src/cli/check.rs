@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use credit_policy::policy::Policy;
+use credit_policy::policy::{Diagnostic, Policy, Severity};
 
 use super::{Exit, show_diagnostics};
 
@@ -11,6 +11,10 @@ pub struct Args {
     /// The policy folder [default: $CREDIT_POLICY, else policies/standard]
     #[arg(value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// Treat every warning as an error (a unit slip, a band no client can reach, a param no
+    /// script reads): exit 2 unless the policy is clean.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -19,6 +23,23 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return super::fail(e),
     };
     match Policy::load(&dir) {
+        Ok(p) if args.strict && !p.warnings.is_empty() => {
+            let as_errors: Vec<Diagnostic> = p
+                .warnings
+                .iter()
+                .map(|d| Diagnostic {
+                    severity: Severity::Error,
+                    ..d.clone()
+                })
+                .collect();
+            show_diagnostics(&as_errors);
+            super::error(&format!(
+                "the policy in `{}` has {} warning(s), errors under --strict",
+                dir.display(),
+                as_errors.len()
+            ));
+            Exit::Error
+        }
         Ok(p) => {
             show_diagnostics(&p.warnings);
             crate::outln!(

@@ -11,9 +11,12 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use toml::Spanned;
 
-use super::doc::{BandDoc, CriterionDoc, MeasureDoc, Num, OverlayDoc, ParamDoc, PolicyDoc};
+use super::doc::{
+    BandDoc, CriterionDoc, LineDoc, MeasureDoc, Num, OverlayDoc, ParamDoc, PerGrade, PolicyDoc,
+};
 use super::script::{self, Role, Runtime, Scripts};
 use super::source::did_you_mean;
+use super::units::{self, fractions_help};
 use super::{
     AfterDowngrade, Band, CRITERIA, CompanyRules, Criterion, Diagnostic, GroupRules, Identity,
     LineRules, LoadError, Measure, MeasureSource, Origin, Overlay, Param, Policy, ReviewRules,
@@ -101,24 +104,16 @@ pub(super) fn load(dir: &Path) -> Result<Policy, LoadError> {
             ))])
         })?;
 
-    let doc: PolicyDoc = match toml::from_str(&policy_file.text) {
-        Ok(doc) => doc,
-        Err(e) => {
-            let mut diags = unknown_tables(&policy_file);
-            let first = toml_diagnostic(&policy_file, &e);
-            let start = |d: &Diagnostic| d.span.as_ref().map(|s| s.start);
-            if !diags.iter().any(|d| start(d) == start(&first)) {
-                diags.push(first);
-            }
-            return Err(fail(diags));
-        }
+    let read = match super::read::policy(&policy_file) {
+        Ok(r) => r,
+        Err(syntax) => return Err(fail(vec![syntax])),
     };
 
     let mut c = Checker {
         file: policy_file.clone(),
-        problems: Vec::new(),
+        problems: read.problems,
     };
-    let policy = c.build(doc, dir, &files, hash);
+    let policy = c.build(read.doc, dir, &files, hash);
     let (errors, warnings): (Vec<_>, Vec<_>) = c
         .problems
         .into_iter()
@@ -130,68 +125,6 @@ pub(super) fn load(dir: &Path) -> Result<Policy, LoadError> {
         }
         _ => Err(fail(errors.into_iter().chain(warnings).collect())),
     }
-}
-
-/// Misspelt top-level tables and criteria (`[criteria.captial]`), found on the raw TOML. Serde
-/// reports the first missing field it meets, which for a misspelt table name is far from the
-/// cause; this names the cause.
-fn unknown_tables(file: &Arc<SourceFile>) -> Vec<Diagnostic> {
-    const TOP: [&str; 15] = [
-        "policy", "criteria", "grades", "limits", "line", "overlays", "company", "review",
-        "scripts", "params", "inputs", "orders", "groups", "security", "exposure",
-    ];
-    let Ok(table) = toml::from_str::<toml::Table>(&file.text) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let mut report = |key: &str, path: &str, allowed: &[&str]| {
-        // Point at the first `[path` header or `key =` that names it.
-        let needle = format!("[{path}");
-        let at = file
-            .text
-            .find(&needle)
-            .map(|i| i + 1 + path.len() - key.len())
-            .or_else(|| file.text.find(key));
-        let span = at.map(|i| i..i + key.len());
-        let mut d = Diagnostic::error(file, span, format!("unknown table `{path}`"));
-        d.help = Some(match did_you_mean(key, allowed.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!("the names allowed here are {}", allowed.join(", ")),
-        });
-        out.push(d);
-    };
-    for key in table.keys() {
-        if !TOP.contains(&key.as_str()) {
-            report(key, key, &TOP);
-        }
-    }
-    if let Some(toml::Value::Table(criteria)) = table.get("criteria") {
-        for key in criteria.keys() {
-            if !CRITERIA.contains(&key.as_str()) {
-                report(key, &format!("criteria.{key}"), &CRITERIA);
-            }
-        }
-    }
-    out
-}
-
-/// A TOML error with a "did you mean" for misspelt keys.
-pub(crate) fn toml_diagnostic(file: &Arc<SourceFile>, e: &toml::de::Error) -> Diagnostic {
-    let message = e.message().trim().to_string();
-    let mut d = Diagnostic::error(file, e.span(), message.clone());
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (word, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        if let Some(s) = did_you_mean(word, candidates.iter().copied()) {
-            d = d.with_help(format!("did you mean `{s}`?"));
-        } else if !candidates.is_empty() {
-            d = d.with_help(format!(
-                "the keys allowed here are {}",
-                expected.trim_start_matches(", expected ")
-            ));
-        }
-    }
-    d
 }
 
 struct Checker {
@@ -243,6 +176,52 @@ impl Checker {
         v
     }
 
+    /// Warns about a percent written as a fraction (`limits.AAA = 0.2`: 0.2 %, not 20 %).
+    /// `key` names the number, `of` what it is a percent of.
+    fn percent_slip(&mut self, n: &Num, v: Decimal, key: &str, of: &str) {
+        if let Some(meant) = units::as_percent(v) {
+            let written = self
+                .file
+                .text
+                .get(n.span())
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            let d = Diagnostic::warning(
+                &self.file,
+                Some(n.span()),
+                format!("`{key} = {written}` means {v} %; did you mean {meant}?"),
+            )
+            .with_help(format!(
+                "`{key}` is a percent of {of}: write {meant} for {meant} %, not the fraction {written}"
+            ));
+            self.problems.push(d);
+        }
+    }
+
+    /// Warns about a ratio floor written as a percent (`min_assets_to_debt = 175` for 1.75).
+    fn ratio_slip(&mut self, n: &Num, v: Decimal, key: &str) {
+        if v > Decimal::TEN {
+            let meant = (v / HUNDRED).normalize();
+            let written = self
+                .file
+                .text
+                .get(n.span())
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            let d = Diagnostic::warning(
+                &self.file,
+                Some(n.span()),
+                format!("`{key} = {written}` asks for {v} times our debt; did you mean {meant}?"),
+            )
+            .with_help(format!(
+                "`{key}` is a ratio, not a percent: write {meant} for {v} %"
+            ));
+            self.problems.push(d);
+        }
+    }
+
     fn build(
         &mut self,
         doc: PolicyDoc,
@@ -250,48 +229,58 @@ impl Checker {
         files: &[Arc<SourceFile>],
         hash: String,
     ) -> Option<Policy> {
-        for (field, value) in [
-            ("name", &doc.policy.name),
-            ("version", &doc.policy.version),
-            ("currency", &doc.policy.currency),
-        ] {
-            if value.get_ref().trim().is_empty() {
-                self.error(
-                    value.span(),
-                    format!("`policy.{field}` is empty; give the policy a {field}"),
-                );
+        if let Some(p) = &doc.policy {
+            for (field, value) in [
+                ("name", &p.name),
+                ("version", &p.version),
+                ("currency", &p.currency),
+            ] {
+                if value.get_ref().trim().is_empty() {
+                    self.error(
+                        value.span(),
+                        format!("`policy.{field}` is empty; give the policy a {field}"),
+                    );
+                }
             }
         }
 
-        let crit_docs = [
-            &doc.criteria.character,
-            &doc.criteria.capacity,
-            &doc.criteria.capital,
-            &doc.criteria.collateral,
-            &doc.criteria.conditions,
-        ];
+        let crit_docs = doc.criteria.as_ref().map_or([None; 5], |c| c.in_order());
         let mut criteria = Vec::new();
         let mut script_measures = Vec::new();
         for (name, cd) in CRITERIA.into_iter().zip(crit_docs) {
-            criteria.push(self.criterion(name, cd, &mut script_measures));
+            if let Some(cd) = cd {
+                criteria.push(self.criterion(name, cd, &mut script_measures));
+            }
         }
-        // A weight out of range is already an error; the sum is only checked when it fits.
+        // A weight out of range is already an error; the sum is only checked when it fits and
+        // every criterion could be read.
         let total = checked_sum(criteria.iter().map(|c: &Criterion| c.weight));
-        if let Some(total) = total.filter(|t| *t != HUNDRED) {
-            let span = doc.criteria.character.get_ref().weight.span();
+        if let Some(total) = total.filter(|t| criteria.len() == 5 && *t != HUNDRED)
+            && let Some(first) = crit_docs.iter().flatten().next()
+        {
+            let span = first.get_ref().weight.span();
+            let help =
+                fractions_help(criteria.iter().map(|c| c.weight), total).unwrap_or_else(|| {
+                    "weights are percent of the total score; change them so they add up to 100"
+                        .into()
+                });
             self.error(
                 span,
                 format!("the five criterion weights add up to {total}, not 100"),
             )
-            .help = Some(
-                "weights are percent of the total score; change them so they add up to 100".into(),
-            );
+            .help = Some(help);
         }
 
-        let thresholds = self.thresholds(&doc);
-        self.unreachable_grades(&criteria, &thresholds, &doc);
-        let line = self.line_rules(&doc);
-        let limits = self.limits(&doc, &line);
+        let thresholds = doc.grades.as_ref().map(|g| self.thresholds(g));
+        // Which grades a score can reach is only worth saying once the weights add up.
+        let weights_add_up = total == Some(HUNDRED);
+        if let (Some(t), Some(g), 5, true) =
+            (&thresholds, &doc.grades, criteria.len(), weights_add_up)
+        {
+            self.unreachable_grades(&criteria, t, g);
+        }
+        let line = doc.line.as_ref().map(|l| self.line_rules(l));
+        let limits = doc.limits.as_ref().map(|l| self.limits(l, line.as_ref()));
 
         let mut overlays = BTreeMap::new();
         for (name, od) in &doc.overlays {
@@ -324,6 +313,12 @@ impl Checker {
                 Decimal::ZERO,
                 None,
             );
+            for (n, v, key) in [
+                (&cd.min_assets_to_debt, a, "min_assets_to_debt"),
+                (&cd.min_liquid_to_debt, l, "min_liquid_to_debt"),
+            ] {
+                self.ratio_slip(n, v, &format!("company.{key}"));
+            }
             let span = cd.min_assets_to_debt.span();
             CompanyRules {
                 min_assets_to_debt: a,
@@ -332,57 +327,15 @@ impl Checker {
             }
         });
 
-        let mut by_grade = [None; 9];
-        for (g, m) in &doc.review.by_grade {
-            match g.get_ref().parse::<Grade>() {
-                Ok(grade) => by_grade[grade.rank()] = Some(*m.get_ref()),
-                Err(e) => {
-                    self.error(g.span(), e);
-                }
-            }
-        }
-        let after_downgrade = doc
-            .review
-            .after_downgrade
-            .as_ref()
-            .map(|a| self.after_downgrade(a, &doc.review));
-        let review = ReviewRules {
-            months: *doc.review.months.get_ref(),
-            key_account_months: *doc.review.key_account_months.get_ref(),
-            by_grade,
-            after_downgrade,
-            grace_days: doc.review.grace_days.as_ref().map(|g| *g.get_ref()),
-        };
-        if let Some(g) = &doc.review.grace_days
-            && *g.get_ref() > 3660
-        {
-            self.error(
-                g.span(),
-                format!("`review.grace_days` is {}; use 0 to 3660 days", g.get_ref()),
-            );
-        }
+        let review = doc.review.as_ref().map(|r| self.review(r));
         let security = doc
             .security
             .as_ref()
             .map(|sd| self.security(sd))
             .unwrap_or_default();
         let exposure = self.exposure(doc.exposure.as_ref());
-        for m in [&doc.review.months, &doc.review.key_account_months]
-            .into_iter()
-            .chain(doc.review.by_grade.values())
-        {
-            if *m.get_ref() == 0 || *m.get_ref() > 120 {
-                self.error(
-                    m.span(),
-                    format!(
-                        "a review interval of {} months is not usable; use 1 to 120",
-                        m.get_ref()
-                    ),
-                );
-            }
-        }
         let orders = self.orders(doc.orders.as_ref());
-        let groups = doc.groups.as_ref().map(|g| self.groups(g, &line));
+        let groups = doc.groups.as_ref().map(|g| self.groups(g, line.as_ref()));
 
         let known: BTreeSet<&str> = Fact::ALL
             .iter()
@@ -473,6 +426,9 @@ impl Checker {
         }
         let (lints, read) = super::lint::lint(&scripts, &names);
         self.problems.extend(lints);
+        if scripts_compile {
+            self.unit_comparisons(&scripts, &names, &params, &doc);
+        }
         // Which params are read is only known when every script compiled.
         for name in doc.params.keys().filter(|_| scripts_compile) {
             if !read.contains(name.get_ref()) {
@@ -483,14 +439,25 @@ impl Checker {
             }
         }
 
+        // A table that could not be read is already an error: nothing to build.
+        let (Some(p), Some(thresholds), Some(limits), Some(line), Some(review), 5) = (
+            &doc.policy,
+            thresholds,
+            limits,
+            line,
+            review,
+            criteria.len(),
+        ) else {
+            return None;
+        };
         Some(Policy {
             identity: Identity {
-                name: doc.policy.name.get_ref().clone(),
-                version: doc.policy.version.get_ref().clone(),
+                name: p.name.get_ref().clone(),
+                version: p.version.get_ref().clone(),
                 hash,
             },
-            description: doc.policy.description.clone(),
-            currency: doc.policy.currency.get_ref().clone(),
+            description: p.description.clone(),
+            currency: p.currency.get_ref().clone(),
             criteria,
             thresholds,
             limits,
@@ -510,6 +477,133 @@ impl Checker {
             dir: dir.to_path_buf(),
             warnings: Vec::new(),
         })
+    }
+
+    /// Warns about a share or growth that a script compares with a number in percent:
+    /// `min_sell_through = 60` against `sell_through` (at most 1 for every client, so every
+    /// client is below it), or `sell_through < 60` in the script.
+    fn unit_comparisons(
+        &mut self,
+        scripts: &Scripts,
+        names: &[&str],
+        params: &[(String, Param)],
+        doc: &PolicyDoc,
+    ) {
+        let numbers: Vec<&str> = params
+            .iter()
+            .filter(|(_, p)| matches!(p, Param::Number(_)))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let mut warned: BTreeSet<String> = BTreeSet::new();
+        for c in super::lint::unit_comparisons(scripts, names, &numbers) {
+            let did_you_mean = |v: Decimal| {
+                units::as_fraction(v)
+                    .map(|m| format!("; did you mean {m}?"))
+                    .unwrap_or_default()
+            };
+            match (&c.param, c.literal) {
+                (Some(name), _) => {
+                    let value = params.iter().find_map(|(n, p)| match p {
+                        Param::Number(v) if n == name => Some(*v),
+                        _ => None,
+                    });
+                    let entry = doc.params.iter().find(|(k, _)| k.get_ref() == name);
+                    let (Some(v), Some((_, spanned))) = (value, entry) else {
+                        continue;
+                    };
+                    if !c.unit.looks_like_percent(v) || !warned.insert(name.clone()) {
+                        continue;
+                    }
+                    let written = self
+                        .file
+                        .text
+                        .get(spanned.span())
+                        .unwrap_or("")
+                        .trim()
+                        .to_string();
+                    let d = Diagnostic::warning(
+                        &self.file,
+                        Some(spanned.span()),
+                        format!(
+                            "`{name} = {written}` is compared with `{}`, {}{}",
+                            c.measure,
+                            c.unit.describe(),
+                            did_you_mean(v)
+                        ),
+                    )
+                    .with_help(format!(
+                        "compared at {}; `{}` is never near {v}, so the comparison gives the same answer for every client",
+                        c.at(),
+                        c.measure
+                    ));
+                    self.problems.push(d);
+                }
+                (None, Some(v)) if c.unit.looks_like_percent(v) => {
+                    let d = script::diagnostic_at(
+                        &c.file,
+                        c.pos,
+                        format!(
+                            "`{}` is compared with {v}, but it is {}{}",
+                            c.measure,
+                            c.unit.describe(),
+                            did_you_mean(v)
+                        ),
+                    );
+                    self.problems.push(Diagnostic {
+                        severity: Severity::Warning,
+                        ..d
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `[review]`: intervals of 1 to 120 months, grades by name, a grace of at most ten years.
+    fn review(&mut self, r: &super::doc::ReviewDoc) -> ReviewRules {
+        let mut by_grade = [None; 9];
+        for (g, m) in &r.by_grade {
+            match g.get_ref().parse::<Grade>() {
+                Ok(grade) => by_grade[grade.rank()] = Some(*m.get_ref()),
+                Err(e) => {
+                    self.error(g.span(), e);
+                }
+            }
+        }
+        let after_downgrade = r
+            .after_downgrade
+            .as_ref()
+            .map(|a| self.after_downgrade(a, r));
+        let review = ReviewRules {
+            months: *r.months.get_ref(),
+            key_account_months: *r.key_account_months.get_ref(),
+            by_grade,
+            after_downgrade,
+            grace_days: r.grace_days.as_ref().map(|g| *g.get_ref()),
+        };
+        if let Some(g) = &r.grace_days
+            && *g.get_ref() > 3660
+        {
+            self.error(
+                g.span(),
+                format!("`review.grace_days` is {}; use 0 to 3660 days", g.get_ref()),
+            );
+        }
+        for m in [&r.months, &r.key_account_months]
+            .into_iter()
+            .chain(r.by_grade.values())
+        {
+            if *m.get_ref() == 0 || *m.get_ref() > 120 {
+                self.error(
+                    m.span(),
+                    format!(
+                        "a review interval of {} months is not usable; use 1 to 120",
+                        m.get_ref()
+                    ),
+                );
+            }
+        }
+        review
     }
 
     fn criterion(
@@ -539,7 +633,10 @@ impl Checker {
                 c.weight.span(),
                 format!("the measure weights of `{name}` add up to {total}, not 100"),
             )
-            .help = Some("a measure's weight is its percent of the criterion".into());
+            .help = Some(
+                fractions_help(measures.iter().map(|m| m.weight), total)
+                    .unwrap_or_else(|| "a measure's weight is its percent of the criterion".into()),
+            );
         }
         Criterion {
             name,
@@ -601,7 +698,12 @@ impl Checker {
         let bands = match &source {
             MeasureSource::Fact(f) => {
                 let bands = self.bands(f.name(), m.span(), &md.bands);
-                self.unreachable_bands(*f, &bands, &md.bands);
+                self.points_slip(f.name(), m.span(), &bands);
+                // Edges written in the wrong unit would also make every band unreachable:
+                // one warning that says why, not one per band.
+                if !self.edge_slip(*f, m.span(), &bands) {
+                    self.unreachable_bands(*f, &bands, &md.bands);
+                }
                 bands
             }
             MeasureSource::Script(_) => Vec::new(),
@@ -674,6 +776,63 @@ impl Checker {
         bands.into_iter().map(|(b, _)| b).collect()
     }
 
+    /// Warns about band points written as fractions (`points = 0.8` for 80): every point of
+    /// the measure at most 1, some above 0.
+    fn points_slip(&mut self, measure: &str, span: Range<usize>, bands: &[Band]) {
+        let points: Vec<Decimal> = bands.iter().map(|b| b.points).collect();
+        let fractions = points
+            .iter()
+            .all(|p| *p >= Decimal::ZERO && *p <= Decimal::ONE);
+        if fractions && points.iter().any(|p| *p > Decimal::ZERO) {
+            let meant: Vec<Decimal> = points.iter().map(|p| p * HUNDRED).collect();
+            self.problems.push(
+                Diagnostic::warning(
+                    &self.file,
+                    Some(span),
+                    format!(
+                        "the band points of `{measure}` are at most 1 ({}); did you mean {}?",
+                        units::list(&points),
+                        units::list(&meant)
+                    ),
+                )
+                .with_help("band points run from 0 to 100"),
+            );
+        }
+    }
+
+    /// Warns about the band edges of a share or a growth written as percents (`from = 90` for
+    /// sell-through 0.9): every edge but 0 beyond what the unit allows. True when it warned.
+    fn edge_slip(&mut self, fact: Fact, span: Range<usize>, bands: &[Band]) -> bool {
+        let Some(unit) = units::Unit::of(fact) else {
+            return false;
+        };
+        let mut edges: Vec<Decimal> = bands
+            .iter()
+            .flat_map(|b| [b.from, b.to])
+            .flatten()
+            .filter(|e| !e.is_zero())
+            .collect();
+        edges.sort();
+        edges.dedup();
+        if edges.is_empty() || !edges.iter().all(|e| unit.looks_like_percent(*e)) {
+            return false;
+        }
+        edges.reverse();
+        let meant: Option<Vec<Decimal>> = edges.iter().map(|e| units::as_fraction(*e)).collect();
+        let mut message = format!(
+            "the band edges of `{}` ({}) look like percents, but `{}` is {}",
+            fact.name(),
+            units::list(&edges),
+            fact.name(),
+            unit.describe()
+        );
+        if let Some(meant) = meant {
+            message.push_str(&format!("; did you mean {}?", units::list(&meant)));
+        }
+        self.warn(span, message);
+        true
+    }
+
     /// Warns about bands no value of the fact can fall in (a share above 1, a rating of 7, a
     /// band of whole numbers with no whole number in it).
     fn unreachable_bands(&mut self, fact: Fact, bands: &[Band], docs: &[Spanned<BandDoc>]) {
@@ -706,7 +865,7 @@ impl Checker {
         &mut self,
         criteria: &[Criterion],
         thresholds: &[Decimal; 9],
-        doc: &PolicyDoc,
+        grades: &PerGrade<Num>,
     ) {
         // Only meaningful once every weight and point is within 0 to 100 (else already an error).
         let in_range = |d: Decimal| d >= Decimal::ZERO && d <= HUNDRED;
@@ -740,7 +899,7 @@ impl Checker {
             best += b * c.weight / HUNDRED;
             worst += w * c.weight / HUNDRED;
         }
-        let nums = doc.grades.in_order();
+        let nums = grades.in_order();
         for (i, t) in thresholds.iter().enumerate() {
             if *t > best {
                 self.warn(
@@ -764,8 +923,8 @@ impl Checker {
         }
     }
 
-    fn thresholds(&mut self, doc: &PolicyDoc) -> [Decimal; 9] {
-        let nums = doc.grades.in_order();
+    fn thresholds(&mut self, grades: &PerGrade<Num>) -> [Decimal; 9] {
+        let nums = grades.in_order();
         let mut out = [Decimal::ZERO; 9];
         for (i, n) in nums.iter().enumerate() {
             out[i] = self.ranged(
@@ -786,14 +945,20 @@ impl Checker {
         out
     }
 
-    fn line_rules(&mut self, doc: &PolicyDoc) -> LineRules {
-        let l = &doc.line;
+    fn line_rules(&mut self, l: &LineDoc) -> LineRules {
         let ceiling = self.ranged(&l.ceiling, "`line.ceiling`", Decimal::ZERO, Some(HUNDRED));
         let top = self.ranged(
             &l.top_grade_ceiling,
             "`line.top_grade_ceiling`",
             Decimal::ZERO,
             Some(HUNDRED),
+        );
+        self.percent_slip(&l.ceiling, ceiling, "line.ceiling", "annual sales");
+        self.percent_slip(
+            &l.top_grade_ceiling,
+            top,
+            "line.top_grade_ceiling",
+            "annual sales",
         );
         if top < ceiling {
             self.error(l.top_grade_ceiling.span(), format!("`top_grade_ceiling` ({top}%) is below `ceiling` ({ceiling}%); the top grade may only go higher"));
@@ -816,17 +981,19 @@ impl Checker {
         }
     }
 
-    fn limits(&mut self, doc: &PolicyDoc, line: &LineRules) -> [Decimal; 9] {
-        let nums = doc.limits.in_order();
+    /// The line per grade. Without a readable `[line]`, the ceilings are taken as 100.
+    fn limits(&mut self, limits: &PerGrade<Num>, line: Option<&LineRules>) -> [Decimal; 9] {
+        let nums = limits.in_order();
         let mut out = [Decimal::ZERO; 9];
         for (i, n) in nums.iter().enumerate() {
             let g = Grade::ALL[i];
-            let cap = if i == 0 {
-                line.top_grade_ceiling
-            } else {
-                line.ceiling
+            let cap = match line {
+                Some(l) if i == 0 => l.top_grade_ceiling,
+                Some(l) => l.ceiling,
+                None => HUNDRED,
             };
             let v = self.num(n);
+            self.percent_slip(n, v, &format!("limits.{g}"), "annual sales");
             if v < Decimal::ZERO {
                 self.error(
                     n.span(),
@@ -876,12 +1043,22 @@ impl Checker {
             *n.get_ref()
         });
         let limit_factor = od.limit_factor.as_ref().map_or(Decimal::ONE, |f| {
-            self.ranged(
+            let before = self.problems.len();
+            let v = self.ranged(
                 f,
                 &format!("the `limit_factor` of `{name}`"),
                 Decimal::ZERO,
                 Some(Decimal::TEN),
-            )
+            );
+            if self.problems.len() > before
+                && let Some(meant) = units::as_fraction(v).filter(|_| v > Decimal::ONE)
+                && let Some(d) = self.problems.last_mut()
+            {
+                d.help = Some(format!(
+                    "a factor, not a percent: did you mean {meant} (lines x{meant})?"
+                ));
+            }
+            v
         });
         if od.notches.is_none() && od.limit_factor.is_none() {
             self.warn(
@@ -960,6 +1137,7 @@ impl Checker {
                 Decimal::ZERO,
                 Some(HUNDRED),
             );
+            self.percent_slip(n, v, &format!("orders.tolerance.{name}"), "the line");
             match name.parse::<Grade>() {
                 Ok(grade) => rules.tolerance[grade.rank()] = v,
                 Err(_) => {
@@ -1025,8 +1203,14 @@ impl Checker {
     }
 
     /// `[groups]`: a percent of sales above 0 and at most 100, a positive amount.
-    fn groups(&mut self, g: &super::doc::GroupsDoc, line: &LineRules) -> GroupRules {
+    fn groups(&mut self, g: &super::doc::GroupsDoc, line: Option<&LineRules>) -> GroupRules {
         let pct = self.num(&g.max_percent_of_sales);
+        self.percent_slip(
+            &g.max_percent_of_sales,
+            pct,
+            "groups.max_percent_of_sales",
+            "the members' combined annual sales",
+        );
         if pct <= Decimal::ZERO || pct > HUNDRED {
             self.error(
                 g.max_percent_of_sales.span(),
@@ -1034,7 +1218,9 @@ impl Checker {
                     "`groups.max_percent_of_sales` is {pct}; it must be more than 0 and at most 100"
                 ),
             );
-        } else if pct >= line.top_grade_ceiling {
+        } else if let Some(line) = line
+            && pct >= line.top_grade_ceiling
+        {
             self.warn(
                 g.max_percent_of_sales.span(),
                 format!(
@@ -1067,12 +1253,14 @@ impl Checker {
     fn security(&mut self, sd: &super::doc::SecurityDoc) -> super::SecurityRules {
         let mut pct = |n: &Option<Num>, key: &str| {
             n.as_ref().map_or(Decimal::ZERO, |n| {
-                self.ranged(
+                let v = self.ranged(
                     n,
                     &format!("`security.{key}`"),
                     Decimal::ZERO,
                     Some(HUNDRED),
-                )
+                );
+                self.percent_slip(n, v, &format!("security.{key}"), "its value");
+                v
             })
         };
         super::SecurityRules {

@@ -1,6 +1,7 @@
 //! The raw form of `policy.toml`, exactly as written: serde structs that mirror the file and
-//! refuse unknown keys. [`super::compile`] turns this into the checked [`super::Policy`]; the
-//! engine never sees these types.
+//! refuse unknown keys. [`super::read`] fills them table by table (so one bad table hides no
+//! other); [`super::compile`] turns them into the checked [`super::Policy`]; the engine never
+//! sees these types.
 
 use std::collections::BTreeMap;
 
@@ -11,18 +12,20 @@ use crate::money::TomlNumber;
 
 pub type Num = Spanned<TomlNumber>;
 
-#[derive(Debug, Deserialize)]
+/// The whole file. The tables every policy needs are `Option` only because a table that cannot
+/// be read is left out (its problem already reported) while the others are still checked.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyDoc {
-    pub policy: IdentityDoc,
-    pub criteria: CriteriaDoc,
-    pub grades: PerGrade<Num>,
-    pub limits: PerGrade<Num>,
-    pub line: LineDoc,
+    pub policy: Option<IdentityDoc>,
+    pub criteria: Option<CriteriaDoc>,
+    pub grades: Option<PerGrade<Num>>,
+    pub limits: Option<PerGrade<Num>>,
+    pub line: Option<LineDoc>,
     #[serde(default)]
     pub overlays: BTreeMap<Spanned<String>, OverlayDoc>,
     pub company: Option<CompanyDoc>,
-    pub review: ReviewDoc,
+    pub review: Option<ReviewDoc>,
     #[serde(default)]
     pub scripts: ScriptsDoc,
     #[serde(default)]
@@ -69,14 +72,28 @@ pub struct IdentityDoc {
     pub currency: Spanned<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// The five criteria; one that cannot be read (or is missing, an error) is `None`.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CriteriaDoc {
-    pub character: Spanned<CriterionDoc>,
-    pub capacity: Spanned<CriterionDoc>,
-    pub capital: Spanned<CriterionDoc>,
-    pub collateral: Spanned<CriterionDoc>,
-    pub conditions: Spanned<CriterionDoc>,
+    pub character: Option<Spanned<CriterionDoc>>,
+    pub capacity: Option<Spanned<CriterionDoc>>,
+    pub capital: Option<Spanned<CriterionDoc>>,
+    pub collateral: Option<Spanned<CriterionDoc>>,
+    pub conditions: Option<Spanned<CriterionDoc>>,
+}
+
+impl CriteriaDoc {
+    /// The five in the order of [`super::CRITERIA`].
+    pub fn in_order(&self) -> [Option<&Spanned<CriterionDoc>>; 5] {
+        [
+            self.character.as_ref(),
+            self.capacity.as_ref(),
+            self.capital.as_ref(),
+            self.collateral.as_ref(),
+            self.conditions.as_ref(),
+        ]
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use super::script::{Scripts, build_engine, declaration_scope, diagnostic_at};
 use super::source::did_you_mean;
+use super::units::Unit;
 use super::{Diagnostic, SourceFile};
 use crate::client::facts::Fact;
 
@@ -208,5 +209,151 @@ pub fn describe_range(lo: Option<Decimal>, hi: Option<Decimal>) -> String {
         (Some(l), None) => format!("{l} or more"),
         (None, Some(h)) => format!("{h} or less"),
         (None, None) => "any number".into(),
+    }
+}
+
+/// A script comparing a share or a growth with a number: a `[params]` value (checked against
+/// its value when the policy loads) or a number written in the script.
+#[derive(Debug, Clone)]
+pub struct UnitComparison {
+    /// What is compared: a fact, or a `let` built from facts (`inventory_growth - sales_growth`).
+    pub measure: String,
+    pub unit: Unit,
+    /// The param it is compared with, when it is one (directly or through a `let`).
+    pub param: Option<String>,
+    /// The number written in the script, when it is one.
+    pub literal: Option<Decimal>,
+    pub file: Arc<SourceFile>,
+    pub pos: Position,
+}
+
+impl UnitComparison {
+    /// `rules/channel.rhai:8`.
+    pub fn at(&self) -> String {
+        format!("{}:{}", self.file.name, self.pos.line().unwrap_or(0))
+    }
+}
+
+/// What a name stands for in a script, as far as units go.
+#[derive(Debug, Clone)]
+enum Meaning {
+    /// A share or growth: the text that says what it is.
+    Measure(Unit, String),
+    /// A `[params]` number, by its name.
+    Param(String),
+}
+
+/// Every comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`) in the scripts between a share or a
+/// growth (a fact, or a simple `let` of one, or of the sum or difference of two of the same
+/// unit) and a param or a number, either way round. `params` are the names of `[params]`
+/// numbers; a comparison already reported as impossible is left out.
+pub fn unit_comparisons(scripts: &Scripts, names: &[&str], params: &[&str]) -> Vec<UnitComparison> {
+    let engine = build_engine(&Rc::default());
+    let scope = declaration_scope(names);
+    let mut out = Vec::new();
+    for (_, file) in &scripts.files {
+        let Ok(ast) = engine.compile_with_scope(&scope, &file.text) else {
+            continue;
+        };
+        // The walk meets every `let` before what follows it, so a name means what its latest
+        // `let` made it (a later one may build on an earlier one, or reuse its name).
+        let mut lets: std::collections::HashMap<String, Meaning> = Default::default();
+        ast.walk(&mut |path: &[ASTNode]| {
+            if let Some(ASTNode::Stmt(Stmt::Var(v, ..))) = path.last() {
+                let (ident, init, _) = v.as_ref();
+                match meaning(init, &lets, params) {
+                    Some(m) => lets.insert(ident.name.to_string(), m),
+                    None => lets.remove(ident.name.as_str()),
+                };
+                return true;
+            }
+            let Some(ASTNode::Expr(Expr::FnCall(call, pos))) = path.last() else {
+                return true;
+            };
+            let comparison = matches!(
+                call.op_token,
+                Some(
+                    Token::LessThan
+                        | Token::LessThanEqualsTo
+                        | Token::GreaterThan
+                        | Token::GreaterThanEqualsTo
+                        | Token::EqualsTo
+                        | Token::NotEqualsTo
+                )
+            );
+            let [a, b] = call.args.as_slice() else {
+                return true;
+            };
+            if !comparison {
+                return true;
+            }
+            for (x, y) in [(a, b), (b, a)] {
+                let Some(Meaning::Measure(unit, measure)) = meaning(x, &lets, params) else {
+                    continue;
+                };
+                let (param, literal) = match meaning(y, &lets, params) {
+                    Some(Meaning::Param(p)) => (Some(p), None),
+                    Some(Meaning::Measure(..)) => continue,
+                    None => match y.get_literal_value(None).and_then(|v| as_decimal(&v)) {
+                        Some(v)
+                            if impossible_comparison(call.op_token.as_ref(), &call.args)
+                                .is_none() =>
+                        {
+                            (None, Some(v))
+                        }
+                        _ => continue,
+                    },
+                };
+                out.push(UnitComparison {
+                    measure,
+                    unit,
+                    param,
+                    literal,
+                    file: file.clone(),
+                    pos: *pos,
+                });
+            }
+            true
+        });
+    }
+    out
+}
+
+/// What an expression stands for, as far as units go.
+fn meaning(
+    e: &Expr,
+    lets: &std::collections::HashMap<String, Meaning>,
+    params: &[&str],
+) -> Option<Meaning> {
+    match e {
+        Expr::Variable(v, ..) => {
+            let name = v.1.as_str();
+            if let Some(m) = lets.get(name) {
+                return Some(m.clone());
+            }
+            if params.contains(&name) {
+                return Some(Meaning::Param(name.to_string()));
+            }
+            let fact = Fact::by_name(name)?;
+            Some(Meaning::Measure(Unit::of(fact)?, name.to_string()))
+        }
+        Expr::FnCall(call, _)
+            if matches!(call.op_token, Some(Token::Plus | Token::Minus))
+                && call.args.len() == 2 =>
+        {
+            let (Some(Meaning::Measure(ua, a)), Some(Meaning::Measure(ub, b))) = (
+                meaning(&call.args[0], lets, params),
+                meaning(&call.args[1], lets, params),
+            ) else {
+                return None;
+            };
+            let op = if call.op_token == Some(Token::Plus) {
+                "+"
+            } else {
+                "-"
+            };
+            (ua == ub).then(|| Meaning::Measure(ua, format!("{a} {op} {b}")))
+        }
+        _ => None,
     }
 }

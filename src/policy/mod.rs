@@ -8,8 +8,10 @@ pub mod doc;
 pub mod embedded;
 mod hash;
 mod lint;
+pub(crate) mod read;
 pub mod script;
 pub mod source;
+mod units;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -140,6 +140,30 @@ const EFFECT_FUNCTIONS: &[&str] = &[
     "scale_line",
 ];
 
+/// Every call that gives a reason, with the position of its code argument: the first
+/// argument, or the second after a number of notches, a grade or a factor.
+const CODE_ARGUMENTS: &[(&str, usize)] = &[
+    ("terminate", 0),
+    ("require_collateral", 0),
+    ("watch", 0),
+    ("hold", 0),
+    ("no_line", 0),
+    ("review_now", 0),
+    ("reason", 0),
+    ("downgrade", 1),
+    ("upgrade", 1),
+    ("cap_grade", 1),
+    ("scale_line", 1),
+];
+
+/// The position of the reason code among the arguments of `function`, when it gives a reason.
+pub fn code_argument(function: &str) -> Option<usize> {
+    CODE_ARGUMENTS
+        .iter()
+        .find(|(f, _)| *f == function)
+        .map(|(_, at)| *at)
+}
+
 /// A script that failed for a client: which script, where, and why.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("script `{file}` failed at line {line}, column {column}: {message}")]

@@ -306,3 +306,64 @@ fn a_failing_measure_function_names_its_script_file() {
         "field `{field}`"
     );
 }
+
+#[test]
+fn a_misspelt_key_and_a_missing_field_hide_no_other_problem() {
+    let (_tmp, policy) = copy_standard();
+    let toml = policy.join("policy.toml");
+    edit(&toml, "payment_days = 60 ", "payment_dyas = 60 ");
+    edit(
+        &toml,
+        "key_account_months = 6  # SOURCE: key accounts every six months\n",
+        "",
+    );
+    edit_in_table(&toml, "[grades]", "BB = 50", "BB = 65");
+    edit(
+        &toml,
+        "[criteria.capital]\nweight = 25",
+        "[criteria.capital]\nweight = 20",
+    );
+    let run = run(credit_policy().args(["check"]).arg(&policy)).expect_code(EXIT_ERROR);
+    let expected = [
+        (
+            location(&toml, "payment_dyas", 0),
+            "unknown field `payment_dyas`",
+        ),
+        (
+            location(&toml, "[review]", 0),
+            "missing field `key_account_months`",
+        ),
+        (
+            location(&toml, "BB = 65", "BB = ".len()),
+            "grade thresholds must fall from AAA to C",
+        ),
+        (
+            location(&toml, "weight = 30\ndescription = \"keeps", "weight = ".len()),
+            "the five criterion weights add up to 95, not 100",
+        ),
+    ];
+    for (at, message) in &expected {
+        let block = run
+            .stderr
+            .split("\n\n")
+            .find(|b| b.starts_with(&format!("{at}:\n")))
+            .unwrap_or_else(|| panic!("nothing reported at `{at}`:\n{}", run.stderr));
+        assert!(block.contains(message), "`{message}` not in:\n{block}");
+    }
+    assert!(
+        run.stderr.ends_with(&format!(
+            "error: the policy in `{}` has 4 error(s)\n",
+            policy.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    let shown = run
+        .stderr
+        .replace(&policy.display().to_string(), "[POLICY]");
+    assert_text_snapshot(
+        "load_four_problems_at_once",
+        "stderr of `check` with `payment_dyas` in [line], no `key_account_months` in [review], BB = 65 in [grades] and criterion weights adding to 95",
+        &shown,
+    );
+}

@@ -11,7 +11,11 @@ use toml::Spanned;
 
 use crate::client::parse_date;
 use crate::money::TomlNumber;
+use crate::policy::read::{self, Reader};
 use crate::policy::{Diagnostic, Overlay, Policy, SourceFile};
+
+/// The keys of a context file.
+const KEYS: [&str; 3] = ["as_of", "economy", "company"];
 
 /// Our own company's figures, for the health test.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,72 +57,115 @@ impl Context {
         }
     }
 
-    /// Reads a context file.
-    pub fn load(path: &Path) -> Result<Context, Diagnostic> {
+    /// Reads a context file, reporting every problem of it at once. With a `policy`, the
+    /// economy the file names must be one of its overlays (leave it out when `--economy`
+    /// overrides the file's).
+    pub fn load(path: &Path, policy: Option<&Policy>) -> Result<Context, Vec<Diagnostic>> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Diagnostic::plain(format!(
+            vec![Diagnostic::plain(format!(
                 "cannot read the context file `{}`: {e}",
                 path.display()
-            ))
+            ))]
         })?;
         let file = Arc::new(SourceFile {
             name: path.display().to_string(),
             text,
         });
-        Context::parse(&file)
+        Context::parse(&file, policy)
     }
 
     /// Reads a context from TOML text; what it leaves out is today, `normal`, no company.
-    pub fn parse(file: &Arc<SourceFile>) -> Result<Context, Diagnostic> {
-        let doc: ContextDoc = toml::from_str(&file.text)
-            .map_err(|e| Diagnostic::error(file, e.span(), e.message().trim()))?;
-        Context::today().apply(&doc, file)
+    /// Every problem is reported at once: a misspelt key or a missing field of `[company]`
+    /// hides neither a wrong date nor an unknown economy.
+    pub fn parse(
+        file: &Arc<SourceFile>,
+        policy: Option<&Policy>,
+    ) -> Result<Context, Vec<Diagnostic>> {
+        let mut r = Reader::new(file);
+        let mut doc = ContextDoc::default();
+        let entries = read::entries(file).map_err(|d| vec![d])?;
+        for (key, value) in entries {
+            let name = key.get_ref().as_ref();
+            match name {
+                "as_of" => doc.as_of = r.part(name, value),
+                "economy" => doc.economy = r.part(name, value),
+                "company" => doc.company = r.part(name, value),
+                _ => r.unknown(&key, name, value.get_ref().is_table(), &KEYS),
+            }
+        }
+        let mut problems = r.problems;
+        let ctx = Context::today().apply(&doc, file, policy);
+        match ctx {
+            Ok(ctx) if problems.is_empty() => return Ok(ctx),
+            Ok(_) => {}
+            Err(mut more) => problems.append(&mut more),
+        }
+        // One small file: its problems read best top to bottom.
+        problems.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+        Err(problems)
     }
 
-    /// This context with what `doc` (read from `file`) sets changed, field by field.
+    /// This context with what `doc` (read from `file`) sets changed, field by field; every
+    /// problem at once. With a `policy`, an economy it has no overlay for is one of them.
     pub fn apply(
         mut self,
         doc: &ContextDoc,
         file: &Arc<SourceFile>,
-    ) -> Result<Context, Diagnostic> {
+        policy: Option<&Policy>,
+    ) -> Result<Context, Vec<Diagnostic>> {
+        let mut problems = Vec::new();
         if let Some(v) = &doc.as_of {
             let bad = |msg: String| Diagnostic::error(file, Some(v.span()), msg);
-            self.as_of = match v.get_ref() {
+            let date = match v.get_ref() {
                 toml::Value::Datetime(dt) => match dt.date {
                     Some(d) => Date::new(d.year as i16, d.month as i8, d.day as i8)
-                        .map_err(|e| bad(format!("`as_of` is not a real date: {e}")))?,
-                    None => return Err(bad("`as_of` needs a date, e.g. 2026-06-30".into())),
+                        .map_err(|e| bad(format!("`as_of` is not a real date: {e}"))),
+                    None => Err(bad("`as_of` needs a date, e.g. 2026-06-30".into())),
                 },
-                toml::Value::String(s) => {
-                    parse_date(s).map_err(|e| bad(format!("`as_of`: {e}")))?
-                }
-                _ => return Err(bad("`as_of` must be a date such as 2026-06-30".into())),
+                toml::Value::String(s) => parse_date(s).map_err(|e| bad(format!("`as_of`: {e}"))),
+                _ => Err(bad("`as_of` must be a date such as 2026-06-30".into())),
             };
+            match date {
+                Ok(d) => self.as_of = d,
+                Err(d) => problems.push(d),
+            }
         }
         if let Some(e) = &doc.economy {
-            self.economy = e.clone();
+            self.economy = e.get_ref().clone();
+            if let Some(p) = policy
+                && let Err(message) = self.overlay(p)
+            {
+                problems.push(Diagnostic::error(file, Some(e.span()), message));
+            }
         }
         if let Some(c) = &doc.company {
-            let money = |n: &Spanned<TomlNumber>, field: &str| {
-                let v = file.decimal(n)?;
-                if v.is_sign_negative() && !v.is_zero() {
-                    Err(Diagnostic::error(
+            let mut money = |n: &Spanned<TomlNumber>, field: &str| match file.decimal(n) {
+                Ok(v) if v.is_sign_negative() && !v.is_zero() => {
+                    problems.push(Diagnostic::error(
                         file,
                         Some(n.span()),
                         format!("`company.{field}` is {v}; it cannot be negative"),
-                    ))
-                } else {
-                    Ok(v)
+                    ));
+                    v
+                }
+                Ok(v) => v,
+                Err(d) => {
+                    problems.push(d);
+                    Decimal::ZERO
                 }
             };
             self.company = Some(Company {
-                total_assets: money(&c.total_assets, "total_assets")?,
-                total_debt: money(&c.total_debt, "total_debt")?,
-                cash: money(&c.cash, "cash")?,
-                receivables: money(&c.receivables, "receivables")?,
+                total_assets: money(&c.total_assets, "total_assets"),
+                total_debt: money(&c.total_debt, "total_debt"),
+                cash: money(&c.cash, "cash"),
+                receivables: money(&c.receivables, "receivables"),
             });
         }
-        Ok(self)
+        if problems.is_empty() {
+            Ok(self)
+        } else {
+            Err(problems)
+        }
     }
 
     /// The overlay the economy names, or an error listing the ones the policy has.
@@ -143,7 +190,7 @@ impl Context {
 #[serde(deny_unknown_fields)]
 pub struct ContextDoc {
     pub as_of: Option<Spanned<toml::Value>>,
-    pub economy: Option<String>,
+    pub economy: Option<Spanned<String>>,
     pub company: Option<CompanyDoc>,
 }
 
@@ -162,10 +209,14 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Context, Diagnostic> {
-        Context::parse(&Arc::new(SourceFile {
-            name: "ctx.toml".into(),
-            text: text.into(),
-        }))
+        Context::parse(
+            &Arc::new(SourceFile {
+                name: "ctx.toml".into(),
+                text: text.into(),
+            }),
+            None,
+        )
+        .map_err(|mut ds| ds.remove(0))
     }
 
     #[test]
@@ -193,5 +244,20 @@ mod tests {
                 .to_string()
                 .contains("foo")
         );
+    }
+
+    #[test]
+    fn every_problem_of_a_context_at_once() {
+        let file = Arc::new(SourceFile {
+            name: "ctx.toml".into(),
+            text: "as_of = \"2026-02-30\"\neconmy = \"recession\"\n[company]\ntotal_assets = 1\ntotal_debt = -1\nreceivables = 2\n".into(),
+        });
+        let problems = Context::parse(&file, None).unwrap_err();
+        let messages: Vec<&str> = problems.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].starts_with("`as_of`"), "{messages:?}");
+        assert_eq!(messages[1], "unknown key `econmy`");
+        assert_eq!(problems[1].help.as_deref(), Some("did you mean `economy`?"));
+        assert_eq!(messages[2], "missing field `cash`");
     }
 }

@@ -20,6 +20,8 @@ mod authoring;
 mod channel;
 #[path = "cli/compare.rs"]
 mod compare;
+#[path = "cli/context.rs"]
+mod context;
 #[path = "cli/control.rs"]
 mod control;
 #[path = "cli/excel.rs"]

@@ -151,17 +151,30 @@ fn run_file(
     });
     let doc: CaseFile =
         toml::from_str(&file.text).map_err(|e| crate::policy::read::toml_diagnostic(&file, &e))?;
-    let base = Context::today().apply(&doc.context, &file)?;
+    let base = Context::today()
+        .apply(&doc.context, &file, Some(policy))
+        .map_err(first)?;
     let mut out = Vec::new();
     for case in &doc.case {
-        let ctx = base.clone().apply(&case.context, &file)?;
+        let ctx = base
+            .clone()
+            .apply(&case.context, &file, Some(policy))
+            .map_err(first)?;
         out.push(run_case(policy, &ctx, &file, case));
     }
     for g in &doc.golden {
-        let ctx = base.clone().apply(&g.context, &file)?;
+        let ctx = base
+            .clone()
+            .apply(&g.context, &file, Some(policy))
+            .map_err(first)?;
         out.push(run_golden(policy, &ctx, &file, dir, g, update));
     }
     Ok(out)
+}
+
+/// The first of a context's problems (the rest of a broken test file is not read).
+fn first(mut problems: Vec<Diagnostic>) -> Diagnostic {
+    problems.remove(0)
 }
 
 fn outcome(file: &SourceFile, name: &str, failures: Vec<String>) -> Outcome {

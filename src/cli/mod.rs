@@ -155,7 +155,7 @@ pub fn fail(e: impl Into<RunError>) -> Exit {
             show_diagnostics(&e.diagnostics);
             error(&format!("{e}; nothing was done"));
         }
-        RunError::Setup(SetupError::Context(d)) => show_diagnostics(&[d]),
+        RunError::Setup(SetupError::Context(ds)) => show_diagnostics(&ds),
         RunError::Setup(SetupError::AsOf(e)) => error(&format!("--as-of: {e}")),
         other => error(&other.to_string()),
     }

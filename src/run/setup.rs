@@ -34,9 +34,9 @@ pub enum SetupError {
     /// The policy folder has errors; each is one of its diagnostics.
     #[error("{0}")]
     Policy(#[from] LoadError),
-    /// The context file cannot be read or is wrong.
-    #[error("{0}")]
-    Context(Diagnostic),
+    /// The context file cannot be read or is wrong: every problem of it, each a diagnostic.
+    #[error("the context file has {} error(s)", .0.len())]
+    Context(Vec<Diagnostic>),
     /// The as-of date is not a date.
     #[error("{0}")]
     AsOf(String),
@@ -79,8 +79,11 @@ pub fn load_policy(policy: Option<&Path>) -> Result<Policy, SetupError> {
 /// The context from the context file, the as-of date and the economy (each over the file's),
 /// checked against `policy`; today under a normal economy when nothing is given.
 pub fn load_context(sources: &Sources, policy: &Policy) -> Result<Context, SetupError> {
+    // The file's economy is checked with the file's other problems, unless `--economy`
+    // overrides it.
+    let check_economy = sources.economy.is_none().then_some(policy);
     let mut ctx = match &sources.context {
-        Some(path) => Context::load(path).map_err(SetupError::Context)?,
+        Some(path) => Context::load(path, check_economy).map_err(SetupError::Context)?,
         None => Context::today(),
     };
     if let Some(d) = &sources.as_of {

@@ -338,7 +338,11 @@ fn a_misspelt_key_and_a_missing_field_hide_no_other_problem() {
             "grade thresholds must fall from AAA to C",
         ),
         (
-            location(&toml, "weight = 30\ndescription = \"keeps", "weight = ".len()),
+            location(
+                &toml,
+                "weight = 30\ndescription = \"keeps",
+                "weight = ".len(),
+            ),
             "the five criterion weights add up to 95, not 100",
         ),
     ];

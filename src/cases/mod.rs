@@ -30,8 +30,9 @@ use toml::Spanned;
 
 use crate::client::{Client, ClientReader, Column, Raw, Row, RowBuilder};
 use crate::context::{Context, ContextDoc};
-use crate::engine::{Decision, Evaluator, decision_score_text};
+use crate::engine::{Action, Decision, Evaluator, decision_score_text, possible_codes};
 use crate::money::parse_decimal;
+use crate::policy::source::closest;
 use crate::policy::{Diagnostic, Policy, SourceFile};
 use crate::report::DecisionJson;
 
@@ -71,16 +72,16 @@ struct Expect {
     /// An amount, or `unknown`.
     exposure: Option<String>,
     /// Actions that must be present.
-    actions: Option<Vec<String>>,
+    actions: Option<Vec<Spanned<String>>>,
     /// Actions that must be absent.
-    absent: Option<Vec<String>>,
+    absent: Option<Vec<Spanned<String>>>,
     next_review: Option<Spanned<toml::Value>>,
     /// `positive`, `stable` or `negative`, or `none` when the client has no previous grade.
     outlook: Option<String>,
     /// Notches moved since the previous grade, `+` for up.
     notch_change: Option<i64>,
     /// Reason codes that must be present.
-    reasons: Option<Vec<String>>,
+    reasons: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,7 +112,8 @@ impl Outcome {
 }
 
 /// Runs every test file in `policy_dir/tests/`. `update` rewrites golden expected files.
-/// A test file that cannot be read is an error with its position.
+/// A test file that cannot be read, or that expects an action or a reason code the policy can
+/// never give, is an error with its position; every such problem of every file is reported.
 pub fn run(policy: &Policy, update: bool) -> Result<Vec<Outcome>, Vec<Diagnostic>> {
     let dir = policy.dir.join("tests");
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
@@ -127,7 +129,7 @@ pub fn run(policy: &Policy, update: bool) -> Result<Vec<Outcome>, Vec<Diagnostic
     for path in files {
         match run_file(policy, &dir, &path, update) {
             Ok(mut o) => outcomes.append(&mut o),
-            Err(d) => problems.push(d),
+            Err(mut d) => problems.append(&mut d),
         }
     }
     if problems.is_empty() {
@@ -142,39 +144,101 @@ fn run_file(
     dir: &Path,
     path: &Path,
     update: bool,
-) -> Result<Vec<Outcome>, Diagnostic> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::plain(format!("cannot read `{}`: {e}", path.display())))?;
+) -> Result<Vec<Outcome>, Vec<Diagnostic>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![Diagnostic::plain(format!(
+            "cannot read `{}`: {e}",
+            path.display()
+        ))]
+    })?;
     let file = Arc::new(SourceFile {
         name: path.display().to_string(),
         text,
     });
-    let doc: CaseFile =
-        toml::from_str(&file.text).map_err(|e| crate::policy::read::toml_diagnostic(&file, &e))?;
+    let doc: CaseFile = toml::from_str(&file.text)
+        .map_err(|e| vec![crate::policy::read::toml_diagnostic(&file, &e)])?;
+    let mut problems = impossible(policy, &file, &doc);
     let base = Context::today()
         .apply(&doc.context, &file, Some(policy))
-        .map_err(first)?;
+        .unwrap_or_else(|mut p| {
+            problems.append(&mut p);
+            Context::today()
+        });
+    let mut contexts = Vec::new();
+    for context in doc
+        .case
+        .iter()
+        .map(|c| &c.context)
+        .chain(doc.golden.iter().map(|g| &g.context))
+    {
+        match base.clone().apply(context, &file, Some(policy)) {
+            Ok(ctx) => contexts.push(ctx),
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut contexts = contexts.into_iter();
     let mut out = Vec::new();
-    for case in &doc.case {
-        let ctx = base
-            .clone()
-            .apply(&case.context, &file, Some(policy))
-            .map_err(first)?;
+    for (case, ctx) in doc.case.iter().zip(contexts.by_ref()) {
         out.push(run_case(policy, &ctx, &file, case));
     }
-    for g in &doc.golden {
-        let ctx = base
-            .clone()
-            .apply(&g.context, &file, Some(policy))
-            .map_err(first)?;
+    for (g, ctx) in doc.golden.iter().zip(contexts) {
         out.push(run_golden(policy, &ctx, &file, dir, g, update));
     }
     Ok(out)
 }
 
-/// The first of a context's problems (the rest of a broken test file is not read).
-fn first(mut problems: Vec<Diagnostic>) -> Diagnostic {
-    problems.remove(0)
+/// Every action or reason code a case expects that the policy can never give: an error each,
+/// with the closest name that exists. A case that names one would pass, or fail, for nothing
+/// (`absent = ["on_hold"]` holds for every client).
+fn impossible(policy: &Policy, file: &Arc<SourceFile>, doc: &CaseFile) -> Vec<Diagnostic> {
+    let actions: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+    let (codes, complete) = possible_codes(policy);
+    let mut out = Vec::new();
+    for case in &doc.case {
+        let e = &case.expect;
+        for a in e.actions.iter().chain(&e.absent).flatten() {
+            if !actions.contains(&a.get_ref().as_str()) {
+                let hint = closest(a.get_ref(), actions.iter().copied())
+                    .map_or(String::new(), |s| format!("did you mean `{s}`? "));
+                out.push(
+                    Diagnostic::error(
+                        file,
+                        Some(a.span()),
+                        format!("`{}` is not an action, so no decision has it", a.get_ref()),
+                    )
+                    .with_help(format!("{hint}the actions are {}", actions.join(", "))),
+                );
+            }
+        }
+        // A script that computes a code may give any: then no code can be ruled out.
+        if !complete {
+            continue;
+        }
+        for r in e.reasons.iter().flatten() {
+            if !codes.contains(r.get_ref()) {
+                let hint = closest(r.get_ref(), codes.iter().map(String::as_str))
+                    .map_or(String::new(), |s| format!("did you mean `{s}`? "));
+                out.push(
+                    Diagnostic::error(
+                        file,
+                        Some(r.span()),
+                        format!(
+                            "no decision under policy `{}` can have the reason `{}`",
+                            policy.identity.name,
+                            r.get_ref()
+                        ),
+                    )
+                    .with_help(format!(
+                        "{hint}the codes are the engine's and those the policy's scripts write"
+                    )),
+                );
+            }
+        }
+    }
+    out
 }
 
 fn outcome(file: &SourceFile, name: &str, failures: Vec<String>) -> Outcome {
@@ -330,7 +394,7 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
             j.notch_change.map_or("none".into(), |n| n.to_string())
         ));
     }
-    for a in e.actions.iter().flatten() {
+    for a in e.actions.iter().flatten().map(|a| a.get_ref()) {
         if !j.actions.contains(&a.as_str()) {
             f.push(format!(
                 "action `{a}` expected, got [{}]",
@@ -338,7 +402,7 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
             ));
         }
     }
-    for a in e.absent.iter().flatten() {
+    for a in e.absent.iter().flatten().map(|a| a.get_ref()) {
         if j.actions.contains(&a.as_str()) {
             f.push(format!(
                 "action `{a}` must be absent, got [{}]",
@@ -346,7 +410,7 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
             ));
         }
     }
-    for r in e.reasons.iter().flatten() {
+    for r in e.reasons.iter().flatten().map(|r| r.get_ref()) {
         if !d.reasons.iter().any(|x| &x.code == r) {
             let codes: Vec<&str> = d.reasons.iter().map(|x| x.code.as_str()).collect();
             f.push(format!("reason `{r}` expected, got [{}]", codes.join(", ")));

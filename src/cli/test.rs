@@ -26,7 +26,7 @@ pub fn run(args: Args) -> Exit {
         Ok(o) => o,
         Err(diags) => {
             show_diagnostics(&diags);
-            super::error("a test file could not be read; no test was run");
+            super::error("a test file has errors; no test was run");
             return Exit::Error;
         }
     };

@@ -21,6 +21,15 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in the order of the enum.
+    pub const ALL: [Action; 5] = [
+        Action::Terminate,
+        Action::Hold,
+        Action::RequireCollateral,
+        Action::ReviewDue,
+        Action::Watch,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Terminate => "terminate",

@@ -26,6 +26,50 @@ use crate::grade::Grade;
 use crate::policy::script::{self, EffectKind, Runtime, ScriptFailure};
 use crate::policy::{Overlay, Policy};
 
+/// Every reason code the engine gives of its own, made in this module and in [`group`]; the
+/// rule scripts give theirs, and the economy's overlay gives `economy_<name>`
+/// ([`ECONOMY_CODE_PREFIX`]). A test decides whole portfolios and checks that every code it
+/// sees is listed here or comes from a script.
+pub const ENGINE_CODES: &[&str] = &[
+    "zero_denominator",
+    "company_weak",
+    "terminating",
+    "exposure_unknown",
+    "over_limit",
+    "outlook",
+    "review_after_downgrade",
+    "review_due",
+    "review_overdue",
+    "score",
+    "ceiling",
+    "no_credit",
+    "temporary_line",
+    "temporary_line_ignored",
+    "temporary_line_expired",
+    "secured_cover",
+    "requested_line",
+    "group_member_terminating",
+    "group_exposure_unknown",
+    "group_over_limit",
+];
+
+/// The reason code of an economy's overlay is this and the overlay's name (`economy_recession`).
+pub const ECONOMY_CODE_PREFIX: &str = "economy_";
+
+/// Every reason code a decision under `policy` can carry: the engine's own, one per overlay of
+/// the policy, and each code its rule scripts write. The flag is `false` when some script
+/// computes a code rather than writing it, so the list may be incomplete.
+pub fn possible_codes(policy: &Policy) -> (std::collections::BTreeSet<String>, bool) {
+    let (mut codes, complete) = policy.script_codes();
+    codes.extend(ENGINE_CODES.iter().map(|c| c.to_string()));
+    codes.extend(
+        policy
+            .economies()
+            .map(|e| format!("{ECONOMY_CODE_PREFIX}{e}")),
+    );
+    (codes, complete)
+}
+
 /// Why a client could not be decided.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EvalError {
@@ -341,7 +385,7 @@ impl<'p> Evaluator<'p> {
                 overlay.origin.file, overlay.origin.line
             ));
             reasons.push(Reason::new(
-                &format!("economy_{}", overlay.name),
+                &format!("{ECONOMY_CODE_PREFIX}{}", overlay.name),
                 &text,
                 PRIORITY_ECONOMY,
             ));

@@ -1203,3 +1203,78 @@ fn a_temporary_line_counts_up_to_the_ceiling_until_its_last_day_and_never_on_no_
             .contains("no unsecured line")
     );
 }
+
+/// Every reason code seen when deciding the fixture portfolios under every policy of the
+/// repository, in a normal economy, a recession and with our company weak, is one of
+/// [`ENGINE_CODES`], an economy's, or a code a rule script writes.
+#[test]
+fn every_code_the_engine_gives_is_listed() {
+    use crate::run::{Input, Run, Setup};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut portfolios: Vec<std::path::PathBuf> = vec![
+        root.join("examples/clients.csv"),
+        root.join("policies/standard/tests/golden/clients.csv"),
+    ];
+    for entry in std::fs::read_dir(root.join("tests/fixtures")).unwrap() {
+        let csv = entry.unwrap().path().join("clients.csv");
+        if csv.is_file() {
+            portfolios.push(csv);
+        }
+    }
+    let weak = with_company("100", "100", "1", "1");
+    let mut seen: std::collections::BTreeSet<String> = Default::default();
+    for name in ["standard", "conservative", "approval"] {
+        let policy = Policy::load(&root.join("policies").join(name)).unwrap();
+        let (scripted, complete) = policy.script_codes();
+        assert!(complete, "every code of `{name}` is a literal");
+        for ctx in [context("normal"), context("recession"), weak.clone()] {
+            let setup = Setup::new(&policy, ctx).unwrap();
+            for path in &portfolios {
+                let input =
+                    Input::open(&path.to_string_lossy(), None, setup.reads_twice()).unwrap();
+                let book = Run::start(&setup, &input, 1).and_then(Run::book).unwrap();
+                for (_, d) in book.decided() {
+                    for r in &d.decision.reasons {
+                        let code = r.code.as_str();
+                        let known = ENGINE_CODES.contains(&code)
+                            || scripted.contains(code)
+                            || code
+                                .strip_prefix(ECONOMY_CODE_PREFIX)
+                                .is_some_and(|e| policy.overlay(e).is_some());
+                        assert!(
+                            known,
+                            "`{code}` (policy `{name}`, {}) is not in ENGINE_CODES",
+                            path.display()
+                        );
+                        seen.insert(code.to_string());
+                    }
+                }
+            }
+        }
+    }
+    // The portfolios are wide enough to be worth the test.
+    assert!(seen.len() > 20, "{seen:?}");
+}
+
+/// Every code literal the engine's source passes to `Reason::new` (or writes as a `code:`) is
+/// listed, even one no fixture reaches.
+#[test]
+fn every_code_in_the_engine_source_is_listed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/engine");
+    for file in ["mod.rs", "group.rs"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let text = text.split("#[cfg(test)]").next().unwrap();
+        for marker in ["Reason::new(", "code: "] {
+            for (i, _) in text.match_indices(marker) {
+                let rest = text[i + marker.len()..].trim_start();
+                if let Some(lit) = rest.strip_prefix('"') {
+                    let code = &lit[..lit.find('"').unwrap()];
+                    assert!(
+                        ENGINE_CODES.contains(&code),
+                        "`{code}` in src/engine/{file} is not in ENGINE_CODES"
+                    );
+                }
+            }
+        }
+    }
+}

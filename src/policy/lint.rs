@@ -357,3 +357,35 @@ fn meaning(
         _ => None,
     }
 }
+/// A script code literal: the code argument of every call that makes a reason, and whether
+/// every such call writes its code as a literal (when one does not, the codes a policy can
+/// give are not all known).
+pub fn reason_codes(scripts: &Scripts, names: &[&str]) -> (BTreeSet<String>, bool) {
+    let engine = build_engine(&Rc::default());
+    let scope = declaration_scope(names);
+    let mut codes = BTreeSet::new();
+    let mut all_literal = true;
+    for (_, file) in &scripts.files {
+        let Ok(ast) = engine.compile_with_scope(&scope, &file.text) else {
+            continue;
+        };
+        ast.walk(&mut |path: &[ASTNode]| {
+            let call = match path.last() {
+                Some(ASTNode::Stmt(Stmt::FnCall(call, _))) => call,
+                Some(ASTNode::Expr(Expr::FnCall(call, _))) => call,
+                _ => return true,
+            };
+            let Some(at) = super::script::code_argument(&call.name) else {
+                return true;
+            };
+            match call.args.get(at) {
+                Some(Expr::StringConstant(s, _)) => {
+                    codes.insert(s.to_string());
+                }
+                _ => all_literal = false,
+            }
+            true
+        });
+    }
+    (codes, all_literal)
+}

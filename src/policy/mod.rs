@@ -298,6 +298,14 @@ impl Policy {
             .map_or(Grade::C, |(g, _)| g)
     }
 
+    /// The reason codes the rule scripts write (the code argument of every `watch`,
+    /// `terminate`, `cap_grade`, ... call), and whether every such call writes its code as a
+    /// literal (when one computes it, the codes are not all known).
+    pub fn script_codes(&self) -> (std::collections::BTreeSet<String>, bool) {
+        let names = script::variable_names(&self.params, &self.extra_inputs);
+        lint::reason_codes(&self.scripts, &names)
+    }
+
     /// The names of the economies a context may name.
     pub fn economies(&self) -> impl Iterator<Item = &str> {
         self.overlays.keys().map(String::as_str)

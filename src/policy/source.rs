@@ -157,6 +157,31 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// The closest of `candidates` to `word`, looked for harder than [`did_you_mean`]: also a
+/// candidate the word contains or is contained in (`on_hold` for `hold`), or one at most half
+/// its letters away. For names that must be one of a short closed list.
+pub fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> Option<&'a str> {
+    did_you_mean(word, candidates.clone())
+        .or_else(|| {
+            candidates
+                .clone()
+                .into_iter()
+                .filter(|c| word.contains(c) || c.contains(word))
+                .max_by_key(|c| c.len())
+        })
+        .or_else(|| {
+            candidates
+                .into_iter()
+                .map(|c| (strsim::normalized_damerau_levenshtein(word, c), c))
+                .filter(|(score, _)| *score >= 0.5)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, c)| c)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +205,10 @@ mod tests {
             Some("capital")
         );
         assert_eq!(did_you_mean("zzz", ["character", "capital"]), None);
+        assert_eq!(
+            closest("on_hold", ["terminate", "hold", "watch"]),
+            Some("hold")
+        );
+        assert_eq!(closest("zzz", ["terminate", "hold", "watch"]), None);
     }
 }

@@ -492,9 +492,55 @@ fn test_refuses_a_case_file_with_an_unknown_key() {
     );
     assert!(
         run.stderr
-            .ends_with("error: a test file could not be read; no test was run\n"),
+            .ends_with("error: a test file has errors; no test was run\n"),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn test_refuses_a_case_naming_an_action_or_a_code_the_policy_never_gives() {
+    let (_tmp, policy) = copy_standard();
+    let file = policy.join("tests/impossible.toml");
+    std::fs::write(
+        &file,
+        "[[case]]\nname = \"never held\"\nclient = { id = \"T1\", annual_sales = \"1000000\" }\nexpect = { absent = [\"on_hold\"], reasons = [\"low_sell_thru\", \"low_sell_through\", \"economy_recession\", \"over_limit\"] }\n",
+    )
+    .expect("write case file");
+    let run = test_policy(&policy, false).expect_code(EXIT_ERROR);
+    assert_eq!(run.stdout, "", "no test was run");
+    reported_at(
+        &run.stderr,
+        &location(&file, "\"on_hold\"", 0),
+        "`on_hold` is not an action, so no decision has it",
+    );
+    reported_at(
+        &run.stderr,
+        &location(&file, "\"on_hold\"", 0),
+        "help: did you mean `hold`? the actions are terminate, hold, require_collateral, review_due, watch",
+    );
+    reported_at(
+        &run.stderr,
+        &location(&file, "\"low_sell_thru\"", 0),
+        "no decision under policy `standard` can have the reason `low_sell_thru`",
+    );
+    reported_at(
+        &run.stderr,
+        &location(&file, "\"low_sell_thru\"", 0),
+        "did you mean `low_sell_through`?",
+    );
+    // A script's code, an economy's and the engine's own are all possible: two errors only.
+    assert_eq!(locations(&run.stderr, &policy).len(), 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .ends_with("error: a test file has errors; no test was run\n"),
+        "{}",
+        run.stderr
+    );
+    assert_text_snapshot(
+        "test_impossible_names",
+        "stderr of `test` on a case expecting `absent = [\"on_hold\"]` and the reason `low_sell_thru`",
+        &shown(&run.stderr, &policy),
     );
 }
 

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use credit_policy::policy::{Diagnostic, Policy, Severity};
+use credit_policy::run::{PolicySource, built_in_note, policy_source};
 
 use super::{Exit, show_diagnostics};
 
@@ -18,11 +19,21 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
-    let dir = match credit_policy::run::policy_dir(args.dir.as_deref()) {
-        Ok(d) => d,
-        Err(e) => return super::fail(e),
+    let loaded = match policy_source(args.dir.as_deref()) {
+        PolicySource::Folder(dir) => Policy::load(&dir),
+        PolicySource::BuiltIn => Policy::load_embedded(),
     };
-    match Policy::load(&dir) {
+    if let Ok(p) = &loaded
+        && p.built_in
+    {
+        eprintln!("note: {}", built_in_note(p));
+    }
+    let dir = match &loaded {
+        Ok(p) if p.built_in => "the built-in standard policy".to_string(),
+        Ok(p) => format!("`{}`", p.dir.display()),
+        Err(e) => format!("`{}`", e.dir),
+    };
+    match loaded {
         Ok(p) if args.strict && !p.warnings.is_empty() => {
             let as_errors: Vec<Diagnostic> = p
                 .warnings
@@ -34,8 +45,7 @@ pub fn run(args: Args) -> Exit {
                 .collect();
             show_diagnostics(&as_errors);
             super::error(&format!(
-                "the policy in `{}` has {} warning(s), errors under --strict",
-                dir.display(),
+                "the policy in {dir} has {} warning(s), errors under --strict",
                 as_errors.len()
             ));
             Exit::Error
@@ -43,10 +53,9 @@ pub fn run(args: Args) -> Exit {
         Ok(p) => {
             show_diagnostics(&p.warnings);
             crate::outln!(
-                "policy `{}` {} in `{}`: no errors, {} warning(s)",
+                "policy `{}` {} in {dir}: no errors, {} warning(s)",
                 p.identity.name,
                 p.identity.version,
-                dir.display(),
                 p.warnings.len()
             );
             Exit::Ok

@@ -162,10 +162,14 @@ pub fn fail(e: impl Into<RunError>) -> Exit {
     Exit::Error
 }
 
-/// Loads the policy, showing every problem; warnings are shown and do not stop the load.
+/// Loads the policy, showing every problem; warnings are shown and do not stop the load. The
+/// built-in standard policy, when no folder is given or found, is named on standard error.
 pub fn load_policy(dir: Option<&PathBuf>) -> Result<Policy, Exit> {
     let p = run::load_policy(dir.map(PathBuf::as_path)).map_err(fail)?;
     show_diagnostics(&p.warnings);
+    if p.built_in {
+        eprintln!("note: {}", run::built_in_note(&p));
+    }
     Ok(p)
 }
 

@@ -81,7 +81,20 @@ pub(super) fn load(dir: &Path) -> Result<Policy, LoadError> {
             dir.display()
         ))])
     })?;
-    let hash = super::hash::policy_hash(&raw);
+    load_files(dir, &raw)
+}
+
+/// Checks and compiles a policy from its files, `(path inside the folder, content)` without
+/// `tests/`, shown to the user as if they were in the folder `dir`: a folder read from disk,
+/// or the standard policy built into the binary.
+pub(super) fn load_files(dir: &Path, raw: &[(String, Vec<u8>)]) -> Result<Policy, LoadError> {
+    let dir_name = dir.display().to_string();
+    let fail = |diagnostics: Vec<Diagnostic>| LoadError {
+        dir: dir_name.clone(),
+        diagnostics,
+    };
+    let toml_path = dir.join("policy.toml");
+    let hash = super::hash::policy_hash(raw);
     let shown = |rel: &str| dir.join(rel).display().to_string();
     let files: Vec<Arc<SourceFile>> = raw
         .iter()
@@ -475,6 +488,7 @@ impl Checker {
             scripts,
             files: files.to_vec(),
             dir: dir.to_path_buf(),
+            built_in: false,
             warnings: Vec::new(),
         })
     }

@@ -1,5 +1,10 @@
-//! The standard policy, built into the binary so `credit-policy init` can write a copy for
-//! someone who installed only the binary. A test checks this list against `policies/standard/`.
+//! The standard policy, built into the binary: it decides when no policy folder is given or
+//! found, and `credit-policy init` writes a copy of it for someone who installed only the
+//! binary. A test checks this list against `policies/standard/`.
+
+/// The folder the standard policy's files are named in when it is loaded from the binary
+/// ([`super::Policy::load_embedded`]).
+pub const STANDARD_DIR: &str = "policies/standard";
 
 /// Every file of `policies/standard/`, as `(path inside the folder, content)`.
 pub const STANDARD: &[(&str, &str)] = &[
@@ -91,6 +96,17 @@ mod tests {
             on_disk, embedded,
             "add new files of policies/standard to STANDARD"
         );
+    }
+
+    #[test]
+    fn the_built_in_policy_is_the_standard_folder_hash_and_all() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(STANDARD_DIR);
+        let on_disk = crate::policy::Policy::load(&root).unwrap();
+        let built_in = crate::policy::Policy::load_embedded().unwrap();
+        assert_eq!(built_in.identity, on_disk.identity);
+        assert!(built_in.built_in && !on_disk.built_in);
+        assert!(built_in.warnings.is_empty());
+        assert_eq!(built_in.files.len(), on_disk.files.len());
     }
 
     #[test]

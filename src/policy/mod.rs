@@ -74,6 +74,9 @@ pub struct Policy {
     /// Every file of the folder, for diagnostics and `diff`.
     pub files: Vec<Arc<SourceFile>>,
     pub dir: PathBuf,
+    /// True for the standard policy built into the binary ([`Policy::load_embedded`]), whose
+    /// files are shown as those `credit-policy init policies/standard` writes.
+    pub built_in: bool,
     /// Warnings found while loading (errors stop the load).
     pub warnings: Vec<Diagnostic>,
 }
@@ -282,6 +285,21 @@ impl Policy {
     /// Reads, checks and compiles the policy folder `dir`.
     pub fn load(dir: &Path) -> Result<Policy, LoadError> {
         compile::load(dir)
+    }
+
+    /// The standard policy built into the binary ([`embedded::STANDARD`]), for when no policy
+    /// folder is given or found. Its files are named as in `policies/standard/`, the folder
+    /// `credit-policy init policies/standard` writes, and its identity (hash included) is that
+    /// of loading that folder from disk.
+    pub fn load_embedded() -> Result<Policy, LoadError> {
+        let raw: Vec<(String, Vec<u8>)> = embedded::STANDARD
+            .iter()
+            .filter(|(path, _)| !path.starts_with("tests/"))
+            .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
+            .collect();
+        let mut p = compile::load_files(Path::new(embedded::STANDARD_DIR), &raw)?;
+        p.built_in = true;
+        Ok(p)
     }
 
     /// The overlay for an economy name; `normal` always exists and changes nothing.

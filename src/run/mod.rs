@@ -23,8 +23,8 @@ use std::collections::HashMap;
 use std::io;
 
 pub use setup::{
-    Challenger, Decided, Decider, Setup, SetupError, Side, Sources, load_context, load_policy,
-    policy_dir, script_reject,
+    Challenger, Decided, Decider, PolicySource, Setup, SetupError, Side, Sources, built_in_note,
+    load_context, load_policy, policy_source, script_reject,
 };
 pub use sinks::{AuditLog, RejectSink, Sinks, Stamp};
 

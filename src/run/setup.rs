@@ -14,7 +14,8 @@ use crate::report::Split;
 /// Where the policy and the context come from, as the user named them.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
-    /// The policy folder; `None` for `$CREDIT_POLICY`, else `policies/standard`.
+    /// The policy folder; `None` for `$CREDIT_POLICY`, else `policies/standard`, else the
+    /// standard policy built into the binary.
     pub policy: Option<PathBuf>,
     /// A context file (TOML).
     pub context: Option<PathBuf>,
@@ -27,10 +28,6 @@ pub struct Sources {
 /// Why a run could not be set up: nothing was decided.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    #[error(
-        "no policy given and there is no `policies/standard` here; pass `--policy DIR`, set `CREDIT_POLICY=DIR`, or run `credit-policy init policies/standard`"
-    )]
-    NoPolicy,
     /// The policy folder has errors; each is one of its diagnostics.
     #[error("{0}")]
     Policy(#[from] LoadError),
@@ -54,26 +51,47 @@ pub enum SetupError {
     Split(String),
 }
 
-/// The policy folder the user means: `policy`, else `$CREDIT_POLICY`, else `policies/standard`.
-pub fn policy_dir(policy: Option<&Path>) -> Result<PathBuf, SetupError> {
-    if let Some(p) = policy {
-        return Ok(p.to_path_buf());
-    }
-    if let Some(p) = std::env::var_os("CREDIT_POLICY").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
-    let default = PathBuf::from("policies/standard");
-    if default.join("policy.toml").is_file() {
-        return Ok(default);
-    }
-    Err(SetupError::NoPolicy)
+/// Where the policy comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicySource {
+    /// A policy folder on disk.
+    Folder(PathBuf),
+    /// The standard policy built into the binary ([`Policy::load_embedded`]).
+    BuiltIn,
 }
 
-/// Loads the policy folder the user means (see [`policy_dir`]). Its warnings are in
-/// [`Policy::warnings`]; its errors in [`SetupError::Policy`].
+/// The policy the user means: the folder `policy`, else `$CREDIT_POLICY`, else
+/// `policies/standard` when there is one here, else the standard policy built into the binary.
+pub fn policy_source(policy: Option<&Path>) -> PolicySource {
+    if let Some(p) = policy {
+        return PolicySource::Folder(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("CREDIT_POLICY").filter(|p| !p.is_empty()) {
+        return PolicySource::Folder(PathBuf::from(p));
+    }
+    let default = PathBuf::from(crate::policy::embedded::STANDARD_DIR);
+    if default.join("policy.toml").is_file() {
+        return PolicySource::Folder(default);
+    }
+    PolicySource::BuiltIn
+}
+
+/// Loads the policy the user means (see [`policy_source`]); [`Policy::built_in`] says when it
+/// is the built-in one. Its warnings are in [`Policy::warnings`]; its errors in
+/// [`SetupError::Policy`].
 pub fn load_policy(policy: Option<&Path>) -> Result<Policy, SetupError> {
-    let dir = policy_dir(policy)?;
-    Ok(Policy::load(&dir)?)
+    Ok(match policy_source(policy) {
+        PolicySource::Folder(dir) => Policy::load(&dir)?,
+        PolicySource::BuiltIn => Policy::load_embedded()?,
+    })
+}
+
+/// The note a face shows when the built-in policy decides, naming it and its hash.
+pub fn built_in_note(policy: &Policy) -> String {
+    format!(
+        "using the built-in standard policy {} ({}); pass --policy DIR to use your own",
+        policy.identity.version, policy.identity.hash
+    )
 }
 
 /// The context from the context file, the as-of date and the economy (each over the file's),

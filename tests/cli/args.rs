@@ -12,9 +12,9 @@ fn grades_abs() -> String {
 }
 
 #[test]
-fn no_policy_found_exits_2_and_says_how_to_fix_it() {
+fn without_a_policy_folder_the_built_in_standard_policy_decides_and_says_so() {
     let empty = tempfile::tempdir().expect("temp dir");
-    let run = run(credit_policy().current_dir(empty.path()).args([
+    let built_in = run(credit_policy().current_dir(empty.path()).args([
         "evaluate",
         "--as-of",
         AS_OF,
@@ -22,20 +22,30 @@ fn no_policy_found_exits_2_and_says_how_to_fix_it() {
         "jsonl",
         &grades_abs(),
     ]))
-    .expect_code(EXIT_ERROR);
-    assert_eq!(run.stdout, "");
-    for words in ["policies/standard", "--policy", "CREDIT_POLICY"] {
-        assert!(
-            run.stderr.contains(words),
-            "`{words}` not in {}",
-            run.stderr
-        );
-    }
-    assert_text_snapshot(
-        "no_policy",
-        "stderr of `evaluate` in an empty folder, no --policy, no CREDIT_POLICY",
-        &run.stderr,
+    .expect_code(EXIT_OK);
+    let on_disk = evaluate(&["--format", "jsonl", GRADES]).expect_code(EXIT_OK);
+    // The same decisions, to the policy hash and the rule positions in every reason.
+    assert_eq!(built_in.stdout, on_disk.stdout);
+    let hash = on_disk.jsonl()[0]["policy"]["hash"]
+        .as_str()
+        .expect("a hash")
+        .to_string();
+    assert!(hash.starts_with("sha256:"), "{hash}");
+    assert_eq!(
+        built_in.stderr,
+        format!(
+            "note: using the built-in standard policy 1.0.0 ({hash}); pass --policy DIR to use your own\n"
+        )
     );
+    assert_eq!(on_disk.stderr, "", "no note when the folder decides");
+
+    // `check` says which policy it checked.
+    let check = run(credit_policy().current_dir(empty.path()).arg("check")).expect_code(EXIT_OK);
+    assert_eq!(
+        check.stdout,
+        "policy `standard` 1.0.0 in the built-in standard policy: no errors, 0 warning(s)\n"
+    );
+    assert!(check.stderr.contains(&hash), "{}", check.stderr);
 }
 
 #[test]

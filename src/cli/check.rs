@@ -9,7 +9,7 @@ use super::{Exit, show_diagnostics};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The policy folder [default: $CREDIT_POLICY, else policies/standard]
+    /// The policy folder [default: $CREDIT_POLICY, else policies/standard, else the built-in standard policy]
     #[arg(value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Treat every warning as an error (a unit slip, a band no client can reach, a param no

@@ -103,7 +103,7 @@ enum Command {
 /// Where to find the policy and what holds for everyone: shared by every command that decides.
 #[derive(clap::Args, Debug, Clone)]
 pub struct PolicyArgs {
-    /// The policy folder [default: $CREDIT_POLICY, else policies/standard]
+    /// The policy folder [default: $CREDIT_POLICY, else policies/standard, else the built-in standard policy]
     #[arg(long, value_name = "DIR")]
     pub policy: Option<PathBuf>,
     /// A context file (TOML): as_of, economy, [company].

@@ -13,7 +13,7 @@ pub struct Args {
     /// The audit log written by `evaluate --log`.
     #[arg(value_name = "LOG")]
     pub log: PathBuf,
-    /// The policy to decide with now [default: $CREDIT_POLICY, else policies/standard]
+    /// The policy to decide with now [default: $CREDIT_POLICY, else policies/standard, else the built-in standard policy]
     #[arg(long, value_name = "DIR")]
     pub policy: Option<PathBuf>,
     /// `json` for the report as data.

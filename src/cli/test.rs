@@ -8,7 +8,7 @@ use super::{Exit, load_policy, show_diagnostics};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The policy folder [default: $CREDIT_POLICY, else policies/standard]
+    /// The policy folder [default: $CREDIT_POLICY, else policies/standard, else the built-in standard policy]
     #[arg(value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Rewrite the expected files of golden portfolios after a reviewed change.

@@ -8,7 +8,7 @@ use credit_policy::compare::{Comparison, Pair, Report, SideInfo};
 use credit_policy::grade::Grade;
 use credit_policy::policy::Policy;
 use credit_policy::report::{html, money_grouped};
-use credit_policy::run::{Input, RejectSink, Run, Setup};
+use credit_policy::run::{RejectSink, Run, Setup};
 use credit_policy::stream::{self, Item};
 
 use super::{Exit, PolicyArgs, error, fail, load_policy};
@@ -60,13 +60,9 @@ pub struct Args {
     /// Write rejected rows to FILE as JSON Lines instead of standard error.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
-    /// standard input.
-    #[arg(value_name = "INPUT", required_unless_present = "outcomes")]
-    pub input: Option<String>,
+    /// The clients and how to read them; required unless `--outcomes` is given.
+    #[command(flatten)]
+    pub input: Option<super::InputArgs>,
     /// Instead: set side by side the champion and challenger slices of an `evaluate
     /// --challenger --split` run (its JSON Lines output).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["a", "b", "input", "html", "by"])]
@@ -110,12 +106,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     let cb = super::load_context(&b_args, &pb)?;
     let sa = Setup::new(&pa, ca).map_err(fail)?;
     let sb = Setup::new(&pb, cb).map_err(fail)?;
-    let input = Input::open(
-        input,
-        args.sheet.as_deref(),
-        sa.reads_twice() || sb.reads_twice(),
-    )
-    .map_err(fail)?;
+    let input = input.open(&[&sa, &sb])?;
     let mut rejects = RejectSink::open(args.rejects.as_deref()).map_err(|e| {
         error(&e);
         Exit::Error
@@ -152,6 +143,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    super::show_warnings(&run_a);
     if let Err(e) = streamed {
         error(&format!("{e}; nothing was compared"));
         return Err(Exit::Error);

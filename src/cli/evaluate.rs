@@ -38,13 +38,8 @@ pub struct Args {
     /// Worker threads [default: one per core]; the output is the same for any number.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV with a header row, a JSON array, JSON Lines, or an Excel workbook
-    /// (.xlsx); `-` reads standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    #[command(flatten)]
+    pub input: super::InputArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -63,7 +58,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
             .with_challenger(p, split, &args.split_salt)
             .map_err(fail)?;
     }
-    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let input = super::open_input(&args.input, &setup)?;
     let run = Run::start(&setup, &input, stream::threads(args.threads)).map_err(fail)?;
     let format = match (args.format, &args.output) {
         (Some(f), _) => f,
@@ -162,6 +157,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    super::show_warnings(&run);
     drop(out);
     let tally = match result {
         Ok(t) => t,

@@ -15,13 +15,8 @@ pub struct Args {
     pub policy: PolicyArgs,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ControlFormat,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
-    /// standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    #[command(flatten)]
+    pub input: super::InputArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -31,7 +26,7 @@ pub fn run(args: Args) -> Exit {
 fn go(args: Args) -> Result<Exit, Exit> {
     let policy = load_policy(args.policy.policy.as_ref())?;
     let setup = super::setup(&args.policy, &policy)?;
-    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let input = super::open_input(&args.input, &setup)?;
     let book = super::decide(&setup, &input)?;
     let mut plans: Vec<ExitPlan> = book
         .decided()

@@ -25,13 +25,8 @@ pub struct Args {
     pub policy: PolicyArgs,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ExplainFormat,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
-    /// standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    #[command(flatten)]
+    pub input: super::InputArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -41,7 +36,7 @@ pub fn run(args: Args) -> Exit {
 fn go(args: Args) -> Result<Exit, Exit> {
     let policy = load_policy(args.policy.policy.as_ref())?;
     let setup = super::setup(&args.policy, &policy)?;
-    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let input = super::open_input(&args.input, &setup)?;
     // The decision as `evaluate` makes it, group line applied; the what-ifs decide again.
     let mut book = super::decide(&setup, &input)?;
     let (portfolio, decisions) = book.parts();
@@ -60,7 +55,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
                 .unwrap_or_default();
             error(&format!(
                 "there is no client `{}` in `{}`{hint}",
-                args.client, args.input
+                args.client, args.input.path
             ));
             return Err(Exit::Error);
         }

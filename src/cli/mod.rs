@@ -11,6 +11,7 @@ mod evaluate;
 mod exit;
 mod explain;
 mod init;
+mod input;
 mod order;
 mod replay;
 mod review;
@@ -180,17 +181,27 @@ pub fn setup<'p>(args: &PolicyArgs, policy: &'p Policy) -> Result<Setup<'p>, Exi
     Setup::new(policy, ctx).map_err(fail)
 }
 
-/// The clients of INPUT (the sheet of a workbook when given), as `setup` will read them.
-pub fn open_input(input: &str, sheet: Option<&str>, setup: &Setup<'_>) -> Result<Input, Exit> {
-    Input::open(input, sheet, setup.reads_twice()).map_err(fail)
+pub use input::InputArgs;
+
+/// The clients of INPUT as `setup` will read them, checked; notes on its columns shown.
+pub fn open_input(input: &InputArgs, setup: &Setup<'_>) -> Result<Input, Exit> {
+    input.open(&[setup])
 }
 
 /// Every client of `input` decided under `setup` with its group line applied, on every core:
-/// the portfolio the credit-control commands, `explain` and `order` act on.
+/// the portfolio the credit-control commands, `explain` and `order` act on. The rows decided
+/// with a warning are shown.
 pub fn decide<'a>(setup: &'a Setup<'a>, input: &'a Input) -> Result<Book<'a>, Exit> {
-    run::Run::start(setup, input, credit_policy::stream::threads(None))
+    let book = run::Run::start(setup, input, credit_policy::stream::threads(None))
         .and_then(run::Run::book)
-        .map_err(fail)
+        .map_err(fail)?;
+    input::show_warnings(book.warnings());
+    Ok(book)
+}
+
+/// The rows of a streaming run decided with a warning, shown once at its end.
+pub fn show_warnings(run: &run::Run<'_>) {
+    input::show_warnings(&run.take_warnings());
 }
 
 /// What a command gives: JSON for a program, or text for a person.

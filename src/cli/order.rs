@@ -50,13 +50,8 @@ pub struct Args {
     pub policy: PolicyArgs,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ControlFormat,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
-    /// standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    #[command(flatten)]
+    pub input: super::InputArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -84,7 +79,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     let setup = super::setup(&args.policy, &policy)?;
     let orders = match (&single, &args.orders) {
         (Some(o), _) => vec![Ok(o.clone())],
-        (None, Some(path)) => read_orders(path, &args.input).map_err(|e| {
+        (None, Some(path)) => read_orders(path, &args.input.path).map_err(|e| {
             error(&e);
             Exit::Error
         })?,
@@ -95,7 +90,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     };
     // Every client decided as `evaluate` decides it, group lines applied, so a member held
     // because its group is over its line has its orders held too.
-    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let input = super::open_input(&args.input, &setup)?;
     let mut book = super::decide(&setup, &input)?;
     let (portfolio, decisions) = book.parts();
     let lines = order::check_batch(decisions, portfolio, orders);

@@ -21,13 +21,8 @@ pub struct Args {
     pub within: u32,
     #[arg(long, value_enum, default_value = "table")]
     pub format: ControlFormat,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
-    /// standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    #[command(flatten)]
+    pub input: super::InputArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -44,7 +39,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
         ));
         return Err(Exit::Error);
     };
-    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let input = super::open_input(&args.input, &setup)?;
     let book = super::decide(&setup, &input)?;
     for (c, d) in book.decided() {
         agenda.consider(c, &d.decision);

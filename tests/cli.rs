@@ -28,6 +28,8 @@ mod excel;
 mod group_hold;
 #[path = "cli/groups.rs"]
 mod groups;
+#[path = "cli/inputs.rs"]
+mod inputs;
 #[path = "cli/lines.rs"]
 mod lines;
 #[path = "cli/output.rs"]

@@ -79,7 +79,8 @@ impl InputArgs {
             error(&m);
             Exit::Error
         })?;
-        let twice = setups.iter().any(|s| s.reads_twice());
+        // Two setups check the header each: standard input is kept to be opened again.
+        let twice = setups.len() > 1 || setups.iter().any(|s| s.reads_twice());
         let input = Input::open(&self.path, options, twice).map_err(fail)?;
         let mut notes = None;
         for setup in setups {

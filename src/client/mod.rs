@@ -553,10 +553,11 @@ fn boolean(raw: Raw<'_>) -> Result<Option<bool>, String> {
         Raw::Empty => Ok(None),
         Raw::Bool(b) => Ok(Some(b)),
         Raw::Text(t) | Raw::Number(t) => match t.trim().to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" => Ok(Some(true)),
-            "false" | "no" | "0" => Ok(Some(false)),
+            // 是 / 否: yes / no, as Chinese exports write them.
+            "true" | "yes" | "1" | "是" => Ok(Some(true)),
+            "false" | "no" | "0" | "否" => Ok(Some(false)),
             _ => Err(format!(
-                "`{t}` is not a yes/no value; use true/false, yes/no or 1/0"
+                "`{t}` is not a yes/no value; use true/false, yes/no, 1/0 or 是/否"
             )),
         },
         Raw::Nested => Err("is not a yes/no value".into()),

@@ -12,6 +12,7 @@ mod exit;
 mod explain;
 mod init;
 mod order;
+mod output;
 mod replay;
 mod review;
 mod test;
@@ -21,7 +22,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use credit_policy::client::Reject;
 use credit_policy::context::Context;
 use credit_policy::policy::{Diagnostic, Policy, Severity};
 use credit_policy::run::{self, Book, Input, RejectSink, RunError, Setup, SetupError, Sources};
@@ -193,37 +193,48 @@ pub fn decide<'a>(setup: &'a Setup<'a>, input: &'a Input) -> Result<Book<'a>, Ex
         .map_err(fail)
 }
 
-/// What a command gives: JSON for a program, or text for a person.
-pub fn show<J: serde::Serialize>(as_json: bool, json: &J, text: impl FnOnce() -> String) {
-    if as_json {
-        match serde_json::to_string_pretty(json) {
-            Ok(s) => crate::outln!("{s}"),
-            Err(e) => error(&e.to_string()),
-        }
-    } else {
-        out(&text());
-    }
+/// What a command says, on standard output, when every row of its input was rejected: never
+/// a table of nobody, nor a result (no review due, no exit to plan) that nobody was looked at
+/// for.
+pub fn nothing_decided(rejected: usize, identity: &credit_policy::policy::Identity) -> String {
+    format!(
+        "every row was rejected: nothing decided ({rejected} row(s) rejected)\npolicy {} {} ({})\n",
+        identity.name, identity.version, identity.hash
+    )
 }
 
 /// The tail of the commands that act on a whole decided portfolio (`review`, `exit`,
-/// `channel`): every rejected row listed on standard error, the result shown (see [`show`]),
-/// and exit 1 when a row was rejected, saying what that means for the result (`left_out`).
-pub fn portfolio_tail<J: serde::Serialize>(
-    rejects: &[Reject],
-    as_json: bool,
-    json: &J,
-    text: impl FnOnce() -> String,
+/// `channel`): every rejected row listed on standard error, the result written (see
+/// [`output::OutputArgs::emit`]), and exit 1 when a row was rejected, saying what that means
+/// for the result (`left_out`), or that nothing was decided when every row was rejected.
+pub fn portfolio_tail<D: serde::Serialize>(
+    book: &Book<'_>,
+    identity: &credit_policy::policy::Identity,
+    out: &output::OutputArgs,
+    format: output::Format,
+    mut view: output::View<'_, D>,
     left_out: &str,
 ) -> Exit {
+    let rejects = book.rejects();
+    let none_decided = book.decided().next().is_none() && !rejects.is_empty();
+    if none_decided {
+        view.text = nothing_decided(rejects.len(), identity);
+    }
     let mut sink = RejectSink::Stderr;
     for r in rejects {
         let _ = sink.write(r);
     }
-    show(as_json, json, text);
+    if let Err(e) = out.emit(format, view) {
+        return e;
+    }
     if rejects.is_empty() {
         Exit::Ok
     } else {
-        eprintln!("{} row(s) rejected: {left_out}", rejects.len());
+        if none_decided {
+            eprintln!("every row was rejected: nothing decided");
+        } else {
+            eprintln!("{} row(s) rejected: {left_out}", rejects.len());
+        }
         Exit::Rejects
     }
 }

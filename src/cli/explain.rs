@@ -50,6 +50,10 @@ fn go(args: Args) -> Result<Exit, Exit> {
                 args.client, r.line, r.field, r.reason
             ));
             if portfolio.clients().is_empty() {
+                let mut sink = credit_policy::run::RejectSink::Stderr;
+                for r in portfolio.rejects() {
+                    let _ = sink.write(r);
+                }
                 eprintln!("every row was rejected: nothing decided");
             }
             return Err(Exit::Rejects);

@@ -26,21 +26,23 @@ use credit_policy::context::Context;
 use credit_policy::policy::{Diagnostic, Policy, Severity};
 use credit_policy::run::{self, Book, Input, RejectSink, RunError, Setup, SetupError, Sources};
 
-/// How the program ends: the exit codes documented in the README ("Exit codes").
+/// How the program ends: the exit codes documented in the README ("Exit codes"), where a table
+/// lists every code of every command (checked by `tests/cli/exit_codes.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// 0: every row was decided. For `order`, every order is released; for `check`, the policy
-    /// has no error; for `test`, every case passes; for `diff`, the policies are identical;
-    /// for `replay`, every logged decision comes out the same. A closed output pipe is not an
-    /// error either.
+    /// 0: every row was decided (an input with no row at all too). For `order`, every order is
+    /// released; for `check`, the policy has no error; for `test`, every case passes; for
+    /// `diff`, the policies are identical; for `replay`, every logged decision comes out the
+    /// same; for `init`, the policy was written. A closed output pipe is not an error either.
     Ok = 0,
     /// 1: some input rows were rejected (listed with line, field and reason); every other row
-    /// was decided. For `order`, the row of an ordering client is rejected; for `test`, a case
-    /// fails; for `diff`, the policies differ; for `replay`, a decision moved or a log line
-    /// could not be replayed.
+    /// was decided. Also when every row was rejected: the command says `every row was
+    /// rejected: nothing decided`, never a result for nobody. For `order` and `explain`, the
+    /// row of the client asked about is rejected; for `test`, a case fails; for `diff`, the
+    /// policies differ; for `replay`, a decision moved or a log line could not be replayed.
     Rejects = 1,
-    /// 2: nothing was decided: the policy, the context, the input file or the arguments are
-    /// wrong (the message says where and how to fix it).
+    /// 2: nothing was done: the policy, the context, the input file, the arguments or the
+    /// output file are wrong (the message says where and how to fix it).
     Error = 2,
     /// 3: `order` only: an order (or some order of a batch) is not released: it needs
     /// approval, prepayment, or is held.

@@ -24,6 +24,10 @@ mod compare;
 mod control;
 #[path = "cli/excel.rs"]
 mod excel;
+#[path = "cli/exit_codes.rs"]
+mod exit_codes;
+#[path = "cli/formats.rs"]
+mod formats;
 #[path = "cli/group_hold.rs"]
 mod group_hold;
 #[path = "cli/groups.rs"]
@@ -42,3 +46,5 @@ mod rows;
 mod safe;
 #[path = "cli/sandbox.rs"]
 mod sandbox;
+#[path = "cli/totals.rs"]
+mod totals;

@@ -6,15 +6,11 @@ use credit_policy::control::Lookup;
 use credit_policy::engine::explain::{Change, Explanation, WhatIf, explain_decision};
 use credit_policy::report::money_grouped;
 
+use super::output::{self, Format, OutputArgs, View};
 use super::{Exit, PolicyArgs, error, load_policy};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExplainFormat {
-    /// For people.
-    Text,
-    /// The same as data.
-    Json,
-}
+/// One client's explanation is a document, not rows: no CSV or workbook.
+const FORMATS: &[Format] = &[Format::Table, Format::Json, Format::Jsonl];
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -23,8 +19,8 @@ pub struct Args {
     pub client: String,
     #[command(flatten)]
     pub policy: PolicyArgs,
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: ExplainFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
     #[command(flatten)]
     pub input: super::InputArgs,
 }
@@ -34,6 +30,7 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(args: Args) -> Result<Exit, Exit> {
+    let format = args.output.resolve("explain", FORMATS, Format::Table)?;
     let policy = load_policy(args.policy.policy.as_ref())?;
     let setup = super::setup(&args.policy, &policy)?;
     let input = super::open_input(&args.input, &setup)?;
@@ -46,6 +43,25 @@ fn go(args: Args) -> Result<Exit, Exit> {
             error(&format!(
                 "the row of `{}` on line {} is rejected: {}: {}; fix it to see its decision",
                 args.client, r.line, r.field, r.reason
+            ));
+            if portfolio.clients().is_empty() {
+                let mut sink = credit_policy::run::RejectSink::Stderr;
+                for r in portfolio.rejects() {
+                    let _ = sink.write(r);
+                }
+                eprintln!("every row was rejected: nothing decided");
+            }
+            return Err(Exit::Rejects);
+        }
+        Lookup::Unknown(_) if portfolio.clients().is_empty() && !portfolio.rejects().is_empty() => {
+            // No row could be read, so the client's row may be among them, its id unread.
+            let mut sink = credit_policy::run::RejectSink::Stderr;
+            for r in portfolio.rejects() {
+                let _ = sink.write(r);
+            }
+            error(&format!(
+                "there is no client `{}` in `{}`: every row was rejected: nothing decided",
+                args.client, args.input.path
             ));
             return Err(Exit::Rejects);
         }
@@ -65,7 +81,15 @@ fn go(args: Args) -> Result<Exit, Exit> {
     };
     match explain_decision(decisions.evaluator(), client, d) {
         Ok(x) => {
-            super::show(args.format == ExplainFormat::Json, &x, || render(&x));
+            let view = View {
+                text: render(&x),
+                records: vec![output::line(&x)],
+                sheets: Vec::new(),
+                about: output::about(&policy, &setup.context),
+                doc: &x,
+                html: None,
+            };
+            args.output.emit(format, view)?;
             Ok(Exit::Ok)
         }
         Err(e) => {

@@ -484,7 +484,7 @@ impl std::fmt::Display for HeaderError {
                 let it = if pairs.len() == 1 { "it" } else { "them" };
                 write!(
                     f,
-                    "{}; rename {it}, or map {it} with --columns FILE (see docs/inputs.md)",
+                    "{}; rename {it}, or map {it} with --columns FILE (see the README: Reading exports)",
                     each.join("; ")
                 )
             }
@@ -640,7 +640,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "column `receivables` looks like `receivable_balance`; column `On Time Ratio` looks like `on_time_ratio`; rename them, or map them with --columns FILE (see docs/inputs.md)"
+            "column `receivables` looks like `receivable_balance`; column `On Time Ratio` looks like `on_time_ratio`; rename them, or map them with --columns FILE (see the README: Reading exports)"
         );
     }
 

@@ -360,7 +360,7 @@ fn output_xlsx_writes_typed_cells_and_the_policy_sheet() {
 
     let bytes = std::fs::read(&out).expect("the workbook");
     let mut book = Xlsx::new(Cursor::new(bytes.clone())).expect("a workbook");
-    assert_eq!(book.sheet_names(), ["decisions", "policy"]);
+    assert_eq!(book.sheet_names(), ["decisions", "summary", "policy"]);
     let sheet = book.worksheet_range("decisions").expect("decisions sheet");
     let mut rows = sheet.rows();
     let header = rows.next().expect("a header row").to_vec();

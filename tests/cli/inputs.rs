@@ -117,15 +117,15 @@ fn a_column_that_looks_like_a_known_one_is_refused_naming_both() {
     for (file, words) in [
         (
             "receivables.csv",
-            "column `receivables` looks like `receivable_balance`; rename it, or map it with --columns FILE (see docs/inputs.md)",
+            "column `receivables` looks like `receivable_balance`; rename it, or map it with --columns FILE (see the README: Reading exports)",
         ),
         (
             "excel_headers.csv",
-            "column `On Time Ratio` looks like `on_time_ratio`; column `Total Liabilities` looks like `total_liabilities`; rename them, or map them with --columns FILE (see docs/inputs.md)",
+            "column `On Time Ratio` looks like `on_time_ratio`; column `Total Liabilities` looks like `total_liabilities`; rename them, or map them with --columns FILE (see the README: Reading exports)",
         ),
         (
             "typo.csv",
-            "column `sales_growht` looks like `sales_growth`; rename it, or map it with --columns FILE (see docs/inputs.md)",
+            "column `sales_growht` looks like `sales_growth`; rename it, or map it with --columns FILE (see the README: Reading exports)",
         ),
     ] {
         let run = decide(&[&export(file)]).expect_code(EXIT_ERROR);
@@ -150,7 +150,7 @@ fn a_column_that_looks_like_a_known_one_is_refused_naming_both() {
     let run = decide(&[json.to_str().expect("utf-8")]).expect_code(EXIT_ERROR);
     assert!(
         run.stderr
-            .ends_with("c.json`: column `AR` looks like `receivable_balance`; rename it, or map it with --columns FILE (see docs/inputs.md)\n"),
+            .ends_with("c.json`: column `AR` looks like `receivable_balance`; rename it, or map it with --columns FILE (see the README: Reading exports)\n"),
         "{}",
         run.stderr
     );

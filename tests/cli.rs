@@ -26,10 +26,16 @@ mod context;
 mod control;
 #[path = "cli/excel.rs"]
 mod excel;
+#[path = "cli/exit_codes.rs"]
+mod exit_codes;
+#[path = "cli/formats.rs"]
+mod formats;
 #[path = "cli/group_hold.rs"]
 mod group_hold;
 #[path = "cli/groups.rs"]
 mod groups;
+#[path = "cli/inputs.rs"]
+mod inputs;
 #[path = "cli/lines.rs"]
 mod lines;
 #[path = "cli/output.rs"]
@@ -44,3 +50,5 @@ mod safe;
 mod sandbox;
 #[path = "cli/slips.rs"]
 mod slips;
+#[path = "cli/totals.rs"]
+mod totals;

@@ -9,8 +9,10 @@ use credit_policy::control::channel::{DEFAULT_TOP, Largest, RANKING, Screen, Scr
 use credit_policy::money::{fmt_figure, fmt_pct};
 use credit_policy::policy::Policy;
 use credit_policy::report::money_grouped;
+use credit_policy::report::sheet::{Cell, Sheet};
 
-use super::order::{ControlFormat, house_table};
+use super::order::house_table;
+use super::output::{self, Format, OutputArgs, View};
 use super::{Exit, PolicyArgs, load_policy};
 
 #[derive(clap::Args, Debug)]
@@ -21,15 +23,10 @@ pub struct Args {
     pub top: u32,
     #[command(flatten)]
     pub policy: PolicyArgs,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ControlFormat,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
-    /// standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub input: super::InputArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -37,9 +34,12 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(args: Args) -> Result<Exit, Exit> {
+    let format = args
+        .output
+        .resolve("channel", output::ROWS, Format::Table)?;
     let policy = load_policy(args.policy.policy.as_ref())?;
     let setup = super::setup(&args.policy, &policy)?;
-    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let input = super::open_input(&args.input, &setup)?;
     let book = super::decide(&setup, &input)?;
     let top = args.top as usize;
     let mut largest = Largest::new(top);
@@ -54,13 +54,86 @@ fn go(args: Args) -> Result<Exit, Exit> {
         }
     }
     screen.rank();
+    let doc = ScreenJson::new(&screen, &policy.identity);
+    let view = View {
+        text: render(&screen, &policy),
+        records: doc
+            .clients
+            .iter()
+            .map(|c| output::record(c, &policy.identity))
+            .collect(),
+        sheets: sheets(&screen),
+        about: output::about(&policy, &setup.context),
+        doc: &doc,
+        html: None,
+    };
     Ok(super::portfolio_tail(
-        book.rejects(),
-        args.format == ControlFormat::Json,
-        &ScreenJson::new(&screen, &policy.identity),
-        || render(&screen, &policy),
+        &book,
+        &policy.identity,
+        &args.output,
+        format,
+        view,
         "they are not screened",
     ))
+}
+
+/// The screen as rows: one per client, most doubtful first (the CSV), then one per sign with
+/// its text and figures (a second sheet of a workbook).
+fn sheets(s: &Screen) -> Vec<Sheet> {
+    let mut clients = Sheet::new(
+        "channel",
+        &[
+            "rank",
+            "id",
+            "name",
+            "region",
+            "annual_sales",
+            "sell_through",
+            "signs",
+            "grade",
+            "actions",
+            "watch",
+            "codes",
+        ],
+    );
+    let mut signs = Sheet::new(
+        "signs",
+        &["rank", "id", "code", "action", "text", "figures", "at"],
+    );
+    for i in &s.items {
+        let codes: Vec<&str> = i.signs.iter().map(|g| g.code.as_str()).collect();
+        let actions: Vec<&str> = i.actions.iter().map(|a| a.as_str()).collect();
+        clients.push(vec![
+            Cell::Int(i.rank as i64),
+            i.id.as_str().into(),
+            Cell::text(i.name.as_deref()),
+            Cell::text(i.region.as_deref()),
+            Cell::Money(i.annual_sales),
+            i.sell_through.map_or(Cell::Empty, Cell::Number),
+            Cell::Int(i.signs.len() as i64),
+            i.grade.as_str().into(),
+            actions.join(";").into(),
+            Cell::Bool(i.watch()),
+            codes.join(";").into(),
+        ]);
+        for g in &i.signs {
+            let figures: Vec<String> = g
+                .figures
+                .iter()
+                .map(|(n, v)| format!("{n} {}", fmt_figure(*v)))
+                .collect();
+            signs.push(vec![
+                Cell::Int(i.rank as i64),
+                i.id.as_str().into(),
+                g.code.as_str().into(),
+                g.action.as_str().into(),
+                g.text.as_str().into(),
+                figures.join(";").into(),
+                Cell::text(g.at.as_deref()),
+            ]);
+        }
+    }
+    vec![clients, signs]
 }
 
 /// The screen for a person: the ranking, one row per client, then every sign raised with its

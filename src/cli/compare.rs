@@ -7,21 +7,23 @@ use comfy_table::{CellAlignment, LineStyle, Table, TableStyle};
 use credit_policy::compare::{Comparison, Pair, Report, SideInfo};
 use credit_policy::grade::Grade;
 use credit_policy::policy::Policy;
+use credit_policy::report::sheet::{Cell, Sheet};
 use credit_policy::report::{html, money_grouped};
-use credit_policy::run::{Input, RejectSink, Run, Setup};
+use credit_policy::run::{RejectSink, Run, Setup};
 use credit_policy::stream::{self, Item};
 
+use super::output::{self, Format, OutputArgs, View};
 use super::{Exit, PolicyArgs, error, fail, load_policy};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum CompareFormat {
-    /// Tables for people.
-    Table,
-    /// One JSON document.
-    Json,
-    /// The changed clients, one row each.
-    Csv,
-}
+/// The formats of `compare`: the report, its changed clients as rows, or the page.
+const FORMATS: &[Format] = &[
+    Format::Table,
+    Format::Json,
+    Format::Jsonl,
+    Format::Csv,
+    Format::Xlsx,
+    Format::Html,
+];
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -34,23 +36,27 @@ pub struct Args {
     /// The context of both sides (TOML): as_of, economy, [company].
     #[arg(long, value_name = "FILE")]
     pub context: Option<PathBuf>,
-    /// Side B's own context, when it differs.
+    /// Side B's own context file, instead of --context.
     #[arg(long, value_name = "FILE")]
     pub context_b: Option<PathBuf>,
-    /// The as-of date of both sides, YYYY-MM-DD.
+    /// The as-of date of both sides, YYYY-MM-DD (overrides the context files).
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
-    /// Side A's economy (overrides the context).
+    /// Side B's own as-of date (overrides --as-of and the context files for B).
+    #[arg(long, value_name = "DATE")]
+    pub as_of_b: Option<String>,
+    /// The economy of both sides (overrides the context files).
     #[arg(long, value_name = "NAME")]
     pub economy: Option<String>,
-    /// Side B's economy, e.g. `recession` for a stress test.
+    /// Side B's own economy, e.g. `recession` for a stress test (overrides --economy and the
+    /// context files for B).
     #[arg(long, value_name = "NAME")]
     pub economy_b: Option<String>,
     /// Also total by this input column, e.g. `region`.
     #[arg(long, value_name = "COLUMN")]
     pub by: Option<String>,
-    #[arg(long, value_enum)]
-    pub format: Option<CompareFormat>,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Also write a self-contained HTML report to FILE.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
@@ -60,17 +66,36 @@ pub struct Args {
     /// Write rejected rows to FILE as JSON Lines instead of standard error.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
-    /// standard input.
-    #[arg(value_name = "INPUT", required_unless_present = "outcomes")]
-    pub input: Option<String>,
+    /// The clients and how to read them; required unless `--outcomes` is given.
+    #[command(flatten)]
+    pub input: Option<super::InputArgs>,
     /// Instead: set side by side the champion and challenger slices of an `evaluate
     /// --challenger --split` run (its JSON Lines output).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["a", "b", "input", "html", "by"])]
     pub outcomes: Option<PathBuf>,
+}
+
+impl Args {
+    /// The sources of side A: `--context`, `--as-of`, `--economy`.
+    fn side_a(&self) -> PolicyArgs {
+        PolicyArgs {
+            policy: None,
+            context: self.context.clone(),
+            as_of: self.as_of.clone(),
+            economy: self.economy.clone(),
+        }
+    }
+
+    /// The sources of side B: each `-b` flag when given, else the flag of both sides. A flag
+    /// beats a context file, as in `evaluate`.
+    fn side_b(&self) -> PolicyArgs {
+        PolicyArgs {
+            policy: None,
+            context: self.context_b.clone().or(self.context.clone()),
+            as_of: self.as_of_b.clone().or(self.as_of.clone()),
+            economy: self.economy_b.clone().or(self.economy.clone()),
+        }
+    }
 }
 
 fn side(policy: &Policy, ctx: &credit_policy::context::Context) -> SideInfo {
@@ -83,7 +108,14 @@ fn side(policy: &Policy, ctx: &credit_policy::context::Context) -> SideInfo {
 
 pub fn run(args: Args) -> Exit {
     if let Some(path) = &args.outcomes {
-        return run_outcomes(path, args.format.unwrap_or(CompareFormat::Table));
+        return match args.output.resolve(
+            "compare --outcomes",
+            &[Format::Table, Format::Json],
+            Format::Table,
+        ) {
+            Ok(format) => run_outcomes(path, format, &args.output),
+            Err(e) => e,
+        };
     }
     go(args).unwrap_or_else(|e| e)
 }
@@ -93,29 +125,14 @@ fn go(args: Args) -> Result<Exit, Exit> {
         error("give `--a DIR --b DIR INPUT`, or `--outcomes FILE`");
         return Err(Exit::Error);
     };
+    let format = args.output.resolve("compare", FORMATS, Format::Table)?;
     let (pa, pb) = (load_policy(Some(a)), load_policy(Some(b)));
     let (pa, pb) = (pa?, pb?);
-    let ctx_args = PolicyArgs {
-        policy: None,
-        context: args.context.clone(),
-        as_of: args.as_of.clone(),
-        economy: args.economy.clone(),
-    };
-    let ca = super::load_context(&ctx_args, &pa)?;
-    let b_args = PolicyArgs {
-        context: args.context_b.clone().or(args.context.clone()),
-        economy: args.economy_b.clone().or(args.economy.clone()),
-        ..ctx_args
-    };
-    let cb = super::load_context(&b_args, &pb)?;
+    let ca = super::load_context(&args.side_a(), &pa)?;
+    let cb = super::load_context(&args.side_b(), &pb)?;
     let sa = Setup::new(&pa, ca).map_err(fail)?;
     let sb = Setup::new(&pb, cb).map_err(fail)?;
-    let input = Input::open(
-        input,
-        args.sheet.as_deref(),
-        sa.reads_twice() || sb.reads_twice(),
-    )
-    .map_err(fail)?;
+    let input = input.open(&[&sa, &sb])?;
     let mut rejects = RejectSink::open(args.rejects.as_deref()).map_err(|e| {
         error(&e);
         Exit::Error
@@ -152,6 +169,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    super::show_warnings(&run_a);
     if let Err(e) = streamed {
         error(&format!("{e}; nothing was compared"));
         return Err(Exit::Error);
@@ -166,23 +184,42 @@ fn go(args: Args) -> Result<Exit, Exit> {
         return Err(Exit::Error);
     }
     let report = cmp.finish();
-    if let Some(path) = &args.html {
-        let diff = credit_policy::policy::diff::diff(&pa, &pb);
-        if let Err(e) = super::write_atomically(path, html::compare_page(&report, &diff).as_bytes())
-        {
-            error(&format!("cannot write `{}`: {e}", path.display()));
-            return Err(Exit::Error);
-        }
+    let diff = credit_policy::policy::diff::diff(&pa, &pb);
+    let page = || html::compare_page(&report, &diff);
+    if let Some(path) = &args.html
+        && let Err(e) = super::write_atomically(path, page().as_bytes())
+    {
+        error(&format!("cannot write `{}`: {e}", path.display()));
+        return Err(Exit::Error);
     }
-    let format = args.format.unwrap_or(CompareFormat::Table);
-    let text = match format {
-        CompareFormat::Json => serde_json::to_string_pretty(&report)
-            .map(|s| s + "\n")
-            .unwrap_or_default(),
-        CompareFormat::Table => render(&report),
-        CompareFormat::Csv => changed_csv(&report),
+    let every_row_rejected = report.clients == 0 && report.rejected > 0;
+    let mut about = output::about(&pa, &sa.context);
+    about.0.extend([
+        ("policy_b_name".to_string(), pb.identity.name.clone()),
+        ("policy_b_version".to_string(), pb.identity.version.clone()),
+        ("policy_b_hash".to_string(), pb.identity.hash.clone()),
+        ("as_of_b".to_string(), sb.context.as_of.to_string()),
+        ("economy_b".to_string(), sb.context.economy.clone()),
+    ]);
+    let view = View {
+        text: if every_row_rejected {
+            format!(
+                "every row was rejected: nothing decided ({} row(s) rejected)\n",
+                report.rejected
+            )
+        } else {
+            render(&report)
+        },
+        records: report.changed.iter().map(output::line).collect(),
+        sheets: sheets(&report),
+        about,
+        doc: &report,
+        html: (format == Format::Html).then(page),
     };
-    super::out(&text);
+    args.output.emit(format, view)?;
+    if every_row_rejected {
+        eprintln!("every row was rejected: nothing decided");
+    }
     Ok(if report.rejected > 0 {
         Exit::Rejects
     } else {
@@ -382,56 +419,124 @@ fn dec(s: &str) -> rust_decimal::Decimal {
     credit_policy::money::parse_decimal(s).unwrap_or_default()
 }
 
-/// The changed clients as CSV.
-fn changed_csv(r: &Report) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "id",
-        "name",
-        "grade_a",
-        "grade_b",
-        "limit_a",
-        "limit_b",
-        "delta",
-        "actions_a",
-        "actions_b",
-        "reasons_a_only",
-        "reasons_b_only",
-        "line_why",
-    ]);
+/// The report as rows: the changed clients first (the CSV), then credit granted per grade,
+/// the migration matrix, and the totals by the `--by` column (the other sheets of a workbook).
+fn sheets(r: &Report) -> Vec<Sheet> {
+    let joined = |list: &[String]| {
+        Cell::from(
+            list.iter()
+                .map(|x| x.replace(';', ","))
+                .collect::<Vec<_>>()
+                .join(";"),
+        )
+    };
+    let mut changed = Sheet::new(
+        "changed",
+        &[
+            "id",
+            "name",
+            "grade_a",
+            "grade_b",
+            "limit_a",
+            "limit_b",
+            "delta",
+            "actions_a",
+            "actions_b",
+            "reasons_a_only",
+            "reasons_b_only",
+            "line_why",
+        ],
+    );
     for c in &r.changed {
-        let _ = w.write_record([
-            c.id.as_str(),
-            c.name.as_deref().unwrap_or(""),
-            c.grade_a,
-            c.grade_b,
-            &c.limit_a,
-            &c.limit_b,
-            &c.delta,
-            &c.actions_a.join(";"),
-            &c.actions_b.join(";"),
-            &c.reasons_a_only
-                .iter()
-                .map(|x| x.replace(';', ","))
-                .collect::<Vec<_>>()
-                .join(";"),
-            &c.reasons_b_only
-                .iter()
-                .map(|x| x.replace(';', ","))
-                .collect::<Vec<_>>()
-                .join(";"),
-            &c.line_why
-                .iter()
-                .map(|w| w.text.replace(';', ","))
-                .collect::<Vec<_>>()
-                .join(";"),
+        changed.push(vec![
+            c.id.as_str().into(),
+            Cell::text(c.name.as_deref()),
+            c.grade_a.into(),
+            c.grade_b.into(),
+            Cell::Money(dec(&c.limit_a)),
+            Cell::Money(dec(&c.limit_b)),
+            Cell::Money(dec(&c.delta)),
+            c.actions_a.join(";").into(),
+            c.actions_b.join(";").into(),
+            joined(&c.reasons_a_only),
+            joined(&c.reasons_b_only),
+            joined(
+                &c.line_why
+                    .iter()
+                    .map(|w| w.text.clone())
+                    .collect::<Vec<_>>(),
+            ),
         ]);
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    let mut grades = Sheet::new(
+        "credit_granted",
+        &[
+            "grade",
+            "clients_a",
+            "line_a",
+            "clients_b",
+            "line_b",
+            "change",
+        ],
+    );
+    for g in &r.per_grade {
+        grades.push(vec![
+            g.grade.into(),
+            Cell::Int(g.clients_a as i64),
+            Cell::Money(dec(&g.limit_a)),
+            Cell::Int(g.clients_b as i64),
+            Cell::Money(dec(&g.limit_b)),
+            Cell::Money(dec(&g.delta)),
+        ]);
+    }
+    grades.push(vec![
+        "total".into(),
+        Cell::Int(r.clients as i64),
+        Cell::Money(dec(&r.limit_total.a)),
+        Cell::Int(r.clients as i64),
+        Cell::Money(dec(&r.limit_total.b)),
+        Cell::Money(dec(&r.limit_total.delta)),
+    ]);
+    let mut columns = vec!["grade_a"];
+    columns.extend(Grade::ALL.iter().map(|g| g.as_str()));
+    let mut migration = Sheet::new("migration", &columns);
+    for (i, row) in r.matrix().iter().enumerate() {
+        let mut cells = vec![Cell::from(Grade::ALL[i].as_str())];
+        cells.extend(row.iter().map(|n| Cell::Int(*n as i64)));
+        migration.push(cells);
+    }
+    let mut sheets = vec![changed, grades, migration];
+    if let Some(by) = &r.by {
+        let mut s = Sheet::new(
+            "by",
+            &[
+                by.column.as_str(),
+                "clients",
+                "line_a",
+                "line_b",
+                "change",
+                "held_a",
+                "held_b",
+            ],
+        );
+        for g in &by.groups {
+            s.push(vec![
+                g.value.as_str().into(),
+                Cell::Int(g.clients as i64),
+                Cell::Money(dec(&g.limit_a)),
+                Cell::Money(dec(&g.limit_b)),
+                Cell::Money(dec(&g.delta)),
+                Cell::Int(g.held_a as i64),
+                Cell::Int(g.held_b as i64),
+            ]);
+        }
+        sheets.push(s);
+    }
+    sheets
 }
 
 /// `compare --outcomes FILE`: the two slices of a champion/challenger run side by side.
-fn run_outcomes(path: &std::path::Path, format: CompareFormat) -> Exit {
+fn run_outcomes(path: &std::path::Path, format: Format, out: &OutputArgs) -> Exit {
     use credit_policy::compare::outcomes::{self, Outcomes};
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
@@ -448,8 +553,8 @@ fn run_outcomes(path: &std::path::Path, format: CompareFormat) -> Exit {
         ));
         return Exit::Error;
     }
-    if format == CompareFormat::Json {
-        super::out(&(serde_json::to_string_pretty(&o).unwrap_or_default() + "\n"));
+    let written = if format == Format::Json {
+        out.write((serde_json::to_string_pretty(&o).unwrap_or_default() + "\n").as_bytes())
     } else {
         let mut s = String::new();
         let _ = writeln!(s, "champion:   {}", o.champion.policy);
@@ -517,7 +622,10 @@ fn run_outcomes(path: &std::path::Path, format: CompareFormat) -> Exit {
         for (line, why) in &o.skipped {
             let _ = writeln!(s, "line {line} skipped: {why}");
         }
-        super::out(&s);
+        out.write(s.as_bytes())
+    };
+    if let Err(e) = written {
+        return e;
     }
     if o.skipped.is_empty() {
         Exit::Ok

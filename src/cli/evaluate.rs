@@ -3,22 +3,24 @@
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
+use credit_policy::report::totals::{self, Summary, Totals};
 use credit_policy::report::{self, Format};
 use credit_policy::run::{AuditLog, RejectSink, Run, RunError, Sinks};
 use credit_policy::stream::{self, Item};
 
+use super::output::{self, OutputArgs};
 use super::{Exit, PolicyArgs, error, fail, load_policy};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// Output format [default: table on a terminal, else jsonl; with --output, from its extension]
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
-    /// Write decisions to FILE (written whole, then moved into place) instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Also total by this input column (region, group, key_account or any other), after the
+    /// totals by grade: in the table, and on the sheet `summary` of a workbook.
+    #[arg(long, value_name = "COLUMN")]
+    pub by: Option<String>,
     /// Write rejected rows to FILE as JSON Lines {line, id, field, reason} instead of standard error.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
@@ -38,13 +40,8 @@ pub struct Args {
     /// Worker threads [default: one per core]; the output is the same for any number.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV with a header row, a JSON array, JSON Lines, or an Excel workbook
-    /// (.xlsx); `-` reads standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    #[command(flatten)]
+    pub input: super::InputArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -52,6 +49,22 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(args: Args) -> Result<Exit, Exit> {
+    let default = if io::stdout().is_terminal() {
+        output::Format::Table
+    } else {
+        output::Format::Jsonl
+    };
+    let format = args
+        .output
+        .resolve("evaluate", output::ROWS, default)?
+        .decisions()
+        .ok_or(Exit::Error)?;
+    if args.by.is_some() && !matches!(format, Format::Table | Format::Xlsx) {
+        error(
+            "`--by` totals show in the table and on the sheet `summary` of a workbook; add `--format table` or `--output FILE.xlsx`",
+        );
+        return Err(Exit::Error);
+    }
     let policy = load_policy(args.policy.policy.as_ref())?;
     let mut setup = super::setup(&args.policy, &policy)?;
     let challenger = match (&args.challenger, &args.split) {
@@ -63,33 +76,15 @@ fn go(args: Args) -> Result<Exit, Exit> {
             .with_challenger(p, split, &args.split_salt)
             .map_err(fail)?;
     }
-    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let input = super::open_input(&args.input, &setup)?;
     let run = Run::start(&setup, &input, stream::threads(args.threads)).map_err(fail)?;
-    let format = match (args.format, &args.output) {
-        (Some(f), _) => f,
-        (None, Some(path)) => match Format::from_path(&path.to_string_lossy()) {
-            Some(f) => f,
-            None => {
-                error(&format!(
-                    "cannot tell the format of `{}` from its name; add `--format json|jsonl|csv|xlsx|table`",
-                    path.display()
-                ));
-                return Err(Exit::Error);
-            }
-        },
-        (None, None) if io::stdout().is_terminal() => Format::Table,
-        (None, None) => Format::Jsonl,
-    };
-    if format == Format::Xlsx && args.output.is_none() {
-        error("`--format xlsx` writes a workbook, which needs a file: add `--output FILE.xlsx`");
-        return Err(Exit::Error);
-    }
     let rejects = RejectSink::open(args.rejects.as_deref()).map_err(|e| {
         error(&e);
         Exit::Error
     })?;
 
-    let (sink, temp): (Box<dyn Write>, Option<tempfile::NamedTempFile>) = match &args.output {
+    let (sink, temp): (Box<dyn Write>, Option<tempfile::NamedTempFile>) = match &args.output.output
+    {
         Some(path) => match super::temp_beside(path).and_then(|t| t.reopen().map(|f| (t, f))) {
             Ok((t, f)) => (Box::new(BufWriter::with_capacity(1 << 16, f)), Some(t)),
             Err(e) => {
@@ -121,21 +116,31 @@ fn go(args: Args) -> Result<Exit, Exit> {
 
     let bar = progress_bar(input.size());
     let mut rows = 0u64;
+    let mut totals = Totals::new(args.by.clone());
+    let by = args.by.as_deref();
+    // A `--by` column no client has: nothing is written.
+    let mut by_error = None;
     let result = run
         .stream(
             &mut sinks,
             // On the worker threads: each decision rendered as the format writes it.
-            |_, d| {
-                report::render(
+            // The client's value in the `--by` column goes along.
+            |c, d| {
+                let bytes = report::render(
                     format,
                     &d.decision,
                     &policy.identity,
                     setup.split(d.side).as_ref(),
+                );
+                (
+                    bytes,
+                    by.and_then(|col| credit_policy::compare::column_value(c, col)),
                 )
             },
             |item| {
-                if let Item::Decided((d, bytes)) = item {
+                if let Item::Decided((d, (bytes, value))) = item {
                     out.write_rendered(&d.decision, setup.split(d.side).as_ref(), &bytes)?;
+                    totals.add(&d.decision, value);
                 }
                 rows += 1;
                 if let Some(b) = &bar
@@ -152,8 +157,18 @@ fn go(args: Args) -> Result<Exit, Exit> {
             },
         )
         .and_then(|tally| {
+            if let Err(e) = totals.check_by() {
+                by_error = Some(e);
+                return Ok(tally);
+            }
+            let summary = Summary {
+                totals,
+                health: totals::health_note(&policy, &setup.context),
+                rejected: tally.rejected,
+            };
             run.groups()
                 .map_or(Ok(()), |g| out.groups(g))
+                .and_then(|()| out.summary(&summary))
                 .and_then(|()| out.finish())
                 .and_then(|()| sinks.flush())
                 .map(|()| tally)
@@ -162,6 +177,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    super::show_warnings(&run);
     drop(out);
     let tally = match result {
         Ok(t) => t,
@@ -171,7 +187,11 @@ fn go(args: Args) -> Result<Exit, Exit> {
             return Err(Exit::Error);
         }
     };
-    if let (Some(t), Some(path)) = (temp, &args.output)
+    if let Some(e) = by_error {
+        error(&e);
+        return Err(Exit::Error);
+    }
+    if let (Some(t), Some(path)) = (temp, &args.output.output)
         && let Err(e) = t.persist(path)
     {
         error(&format!(
@@ -186,10 +206,17 @@ fn go(args: Args) -> Result<Exit, Exit> {
             Some(p) => format!(" (listed in `{}`)", p.display()),
             None => String::new(),
         };
-        eprintln!(
-            "{} client(s) decided, {} row(s) rejected{whither}",
-            tally.decided, tally.rejected
-        );
+        if tally.decided == 0 && tally.rejected > 0 {
+            eprintln!(
+                "every row was rejected: nothing decided; {} row(s) rejected{whither}",
+                tally.rejected
+            );
+        } else {
+            eprintln!(
+                "{} client(s) decided, {} row(s) rejected{whither}",
+                tally.decided, tally.rejected
+            );
+        }
     }
     Ok(if tally.rejected > 0 {
         Exit::Rejects

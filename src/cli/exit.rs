@@ -5,23 +5,19 @@ use std::fmt::Write as _;
 
 use credit_policy::control::exit::{self, ExitPlan, ExitPlanJson, ExitPlansJson};
 use credit_policy::policy::Policy;
+use credit_policy::report::sheet::{Cell, Sheet};
 
-use super::order::ControlFormat;
+use super::output::{self, Format, OutputArgs, View};
 use super::{Exit, PolicyArgs, load_policy};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     pub policy: PolicyArgs,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ControlFormat,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
-    /// standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub input: super::InputArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -29,9 +25,10 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(args: Args) -> Result<Exit, Exit> {
+    let format = args.output.resolve("exit", output::ROWS, Format::Table)?;
     let policy = load_policy(args.policy.policy.as_ref())?;
     let setup = super::setup(&args.policy, &policy)?;
-    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let input = super::open_input(&args.input, &setup)?;
     let book = super::decide(&setup, &input)?;
     let mut plans: Vec<ExitPlan> = book
         .decided()
@@ -44,13 +41,54 @@ fn go(args: Args) -> Result<Exit, Exit> {
         clients: plans.iter().map(ExitPlanJson::new).collect(),
         policy: &policy.identity,
     };
+    let view = View {
+        text: render(&plans, &policy, &as_of),
+        records: all
+            .clients
+            .iter()
+            .map(|c| output::record(c, &policy.identity))
+            .collect(),
+        sheets: vec![sheet(&plans)],
+        about: output::about(&policy, &setup.context),
+        doc: &all,
+        html: None,
+    };
     Ok(super::portfolio_tail(
-        book.rejects(),
-        args.format == ControlFormat::Json,
-        &all,
-        || render(&plans, &policy, &as_of),
+        &book,
+        &policy.identity,
+        &args.output,
+        format,
+        view,
         "a client among them may also need an exit plan",
     ))
+}
+
+/// The plans as rows: one per step, each with its client, the exact amount (empty when the
+/// input does not give it) and the step in words.
+fn sheet(plans: &[ExitPlan]) -> Sheet {
+    let mut s = Sheet::new(
+        "exit",
+        &[
+            "id", "name", "grade", "why", "step", "code", "figure", "amount", "text",
+        ],
+    );
+    for p in plans {
+        let why: Vec<&str> = p.why.iter().map(|(c, _)| c.as_str()).collect();
+        for step in &p.steps {
+            s.push(vec![
+                p.id.as_str().into(),
+                Cell::text(p.name.as_deref()),
+                p.grade.as_str().into(),
+                why.join(";").into(),
+                Cell::Int(i64::from(step.number)),
+                step.code.into(),
+                step.figure.into(),
+                Cell::money(step.amount),
+                step.text.as_str().into(),
+            ]);
+        }
+    }
+    s
 }
 
 /// The plans for a person, one block per client.

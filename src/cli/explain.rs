@@ -6,15 +6,11 @@ use credit_policy::control::Lookup;
 use credit_policy::engine::explain::{Change, Explanation, WhatIf, explain_decision};
 use credit_policy::report::money_grouped;
 
+use super::output::{self, Format, OutputArgs, View};
 use super::{Exit, PolicyArgs, error, load_policy};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExplainFormat {
-    /// For people.
-    Text,
-    /// The same as data.
-    Json,
-}
+/// One client's explanation is a document, not rows: no CSV or workbook.
+const FORMATS: &[Format] = &[Format::Table, Format::Json, Format::Jsonl];
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -23,15 +19,10 @@ pub struct Args {
     pub client: String,
     #[command(flatten)]
     pub policy: PolicyArgs,
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: ExplainFormat,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
-    /// standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub input: super::InputArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -39,9 +30,10 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(args: Args) -> Result<Exit, Exit> {
+    let format = args.output.resolve("explain", FORMATS, Format::Table)?;
     let policy = load_policy(args.policy.policy.as_ref())?;
     let setup = super::setup(&args.policy, &policy)?;
-    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let input = super::open_input(&args.input, &setup)?;
     // The decision as `evaluate` makes it, group line applied; the what-ifs decide again.
     let mut book = super::decide(&setup, &input)?;
     let (portfolio, decisions) = book.parts();
@@ -52,6 +44,25 @@ fn go(args: Args) -> Result<Exit, Exit> {
                 "the row of `{}` on line {} is rejected: {}: {}; fix it to see its decision",
                 args.client, r.line, r.field, r.reason
             ));
+            if portfolio.clients().is_empty() {
+                let mut sink = credit_policy::run::RejectSink::Stderr;
+                for r in portfolio.rejects() {
+                    let _ = sink.write(r);
+                }
+                eprintln!("every row was rejected: nothing decided");
+            }
+            return Err(Exit::Rejects);
+        }
+        Lookup::Unknown(_) if portfolio.clients().is_empty() && !portfolio.rejects().is_empty() => {
+            // No row could be read, so the client's row may be among them, its id unread.
+            let mut sink = credit_policy::run::RejectSink::Stderr;
+            for r in portfolio.rejects() {
+                let _ = sink.write(r);
+            }
+            error(&format!(
+                "there is no client `{}` in `{}`: every row was rejected: nothing decided",
+                args.client, args.input.path
+            ));
             return Err(Exit::Rejects);
         }
         Lookup::Unknown(hint) => {
@@ -60,7 +71,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
                 .unwrap_or_default();
             error(&format!(
                 "there is no client `{}` in `{}`{hint}",
-                args.client, args.input
+                args.client, args.input.path
             ));
             return Err(Exit::Error);
         }
@@ -70,7 +81,15 @@ fn go(args: Args) -> Result<Exit, Exit> {
     };
     match explain_decision(decisions.evaluator(), client, d) {
         Ok(x) => {
-            super::show(args.format == ExplainFormat::Json, &x, || render(&x));
+            let view = View {
+                text: render(&x),
+                records: vec![output::line(&x)],
+                sheets: Vec::new(),
+                about: output::about(&policy, &setup.context),
+                doc: &x,
+                html: None,
+            };
+            args.output.emit(format, view)?;
             Ok(Exit::Ok)
         }
         Err(e) => {

@@ -11,7 +11,9 @@ mod evaluate;
 mod exit;
 mod explain;
 mod init;
+mod input;
 mod order;
+mod output;
 mod replay;
 mod review;
 mod test;
@@ -21,26 +23,27 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use credit_policy::client::Reject;
 use credit_policy::context::Context;
 use credit_policy::policy::{Diagnostic, Policy, Severity};
 use credit_policy::run::{self, Book, Input, RejectSink, RunError, Setup, SetupError, Sources};
 
-/// How the program ends: the exit codes documented in the README ("Exit codes").
+/// How the program ends: the exit codes documented in the README ("Exit codes"), where a table
+/// lists every code of every command (checked by `tests/cli/exit_codes.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// 0: every row was decided. For `order`, every order is released; for `check`, the policy
-    /// has no error; for `test`, every case passes; for `diff`, the policies are identical;
-    /// for `replay`, every logged decision comes out the same. A closed output pipe is not an
-    /// error either.
+    /// 0: every row was decided (an input with no row at all too). For `order`, every order is
+    /// released; for `check`, the policy has no error; for `test`, every case passes; for
+    /// `diff`, the policies are identical; for `replay`, every logged decision comes out the
+    /// same; for `init`, the policy was written. A closed output pipe is not an error either.
     Ok = 0,
     /// 1: some input rows were rejected (listed with line, field and reason); every other row
-    /// was decided. For `order`, the row of an ordering client is rejected; for `test`, a case
-    /// fails; for `diff`, the policies differ; for `replay`, a decision moved or a log line
-    /// could not be replayed.
+    /// was decided. Also when every row was rejected: the command says `every row was
+    /// rejected: nothing decided`, never a result for nobody. For `order` and `explain`, the
+    /// row of the client asked about is rejected; for `test`, a case fails; for `diff`, the
+    /// policies differ; for `replay`, a decision moved or a log line could not be replayed.
     Rejects = 1,
-    /// 2: nothing was decided: the policy, the context, the input file or the arguments are
-    /// wrong (the message says where and how to fix it).
+    /// 2: nothing was done: the policy, the context, the input file, the arguments or the
+    /// output file are wrong (the message says where and how to fix it).
     Error = 2,
     /// 3: `order` only: an order (or some order of a batch) is not released: it needs
     /// approval, prepayment, or is held.
@@ -184,50 +187,71 @@ pub fn setup<'p>(args: &PolicyArgs, policy: &'p Policy) -> Result<Setup<'p>, Exi
     Setup::new(policy, ctx).map_err(fail)
 }
 
-/// The clients of INPUT (the sheet of a workbook when given), as `setup` will read them.
-pub fn open_input(input: &str, sheet: Option<&str>, setup: &Setup<'_>) -> Result<Input, Exit> {
-    Input::open(input, sheet, setup.reads_twice()).map_err(fail)
+pub use input::InputArgs;
+
+/// The clients of INPUT as `setup` will read them, checked; notes on its columns shown.
+pub fn open_input(input: &InputArgs, setup: &Setup<'_>) -> Result<Input, Exit> {
+    input.open(&[setup])
 }
 
 /// Every client of `input` decided under `setup` with its group line applied, on every core:
-/// the portfolio the credit-control commands, `explain` and `order` act on.
+/// the portfolio the credit-control commands, `explain` and `order` act on. The rows decided
+/// with a warning are shown.
 pub fn decide<'a>(setup: &'a Setup<'a>, input: &'a Input) -> Result<Book<'a>, Exit> {
-    run::Run::start(setup, input, credit_policy::stream::threads(None))
+    let book = run::Run::start(setup, input, credit_policy::stream::threads(None))
         .and_then(run::Run::book)
-        .map_err(fail)
+        .map_err(fail)?;
+    input::show_warnings(book.warnings());
+    Ok(book)
 }
 
-/// What a command gives: JSON for a program, or text for a person.
-pub fn show<J: serde::Serialize>(as_json: bool, json: &J, text: impl FnOnce() -> String) {
-    if as_json {
-        match serde_json::to_string_pretty(json) {
-            Ok(s) => crate::outln!("{s}"),
-            Err(e) => error(&e.to_string()),
-        }
-    } else {
-        out(&text());
-    }
+/// The rows of a streaming run decided with a warning, shown once at its end.
+pub fn show_warnings(run: &run::Run<'_>) {
+    input::show_warnings(&run.take_warnings());
+}
+
+/// What a command says, on standard output, when every row of its input was rejected: never
+/// a table of nobody, nor a result (no review due, no exit to plan) that nobody was looked at
+/// for.
+pub fn nothing_decided(rejected: usize, identity: &credit_policy::policy::Identity) -> String {
+    format!(
+        "every row was rejected: nothing decided ({rejected} row(s) rejected)\npolicy {} {} ({})\n",
+        identity.name, identity.version, identity.hash
+    )
 }
 
 /// The tail of the commands that act on a whole decided portfolio (`review`, `exit`,
-/// `channel`): every rejected row listed on standard error, the result shown (see [`show`]),
-/// and exit 1 when a row was rejected, saying what that means for the result (`left_out`).
-pub fn portfolio_tail<J: serde::Serialize>(
-    rejects: &[Reject],
-    as_json: bool,
-    json: &J,
-    text: impl FnOnce() -> String,
+/// `channel`): every rejected row listed on standard error, the result written (see
+/// [`output::OutputArgs::emit`]), and exit 1 when a row was rejected, saying what that means
+/// for the result (`left_out`), or that nothing was decided when every row was rejected.
+pub fn portfolio_tail<D: serde::Serialize>(
+    book: &Book<'_>,
+    identity: &credit_policy::policy::Identity,
+    out: &output::OutputArgs,
+    format: output::Format,
+    mut view: output::View<'_, D>,
     left_out: &str,
 ) -> Exit {
+    let rejects = book.rejects();
+    let none_decided = book.decided().next().is_none() && !rejects.is_empty();
+    if none_decided {
+        view.text = nothing_decided(rejects.len(), identity);
+    }
     let mut sink = RejectSink::Stderr;
     for r in rejects {
         let _ = sink.write(r);
     }
-    show(as_json, json, text);
+    if let Err(e) = out.emit(format, view) {
+        return e;
+    }
     if rejects.is_empty() {
         Exit::Ok
     } else {
-        eprintln!("{} row(s) rejected: {left_out}", rejects.len());
+        if none_decided {
+            eprintln!("every row was rejected: nothing decided");
+        } else {
+            eprintln!("{} row(s) rejected: {left_out}", rejects.len());
+        }
         Exit::Rejects
     }
 }

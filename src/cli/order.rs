@@ -5,22 +5,16 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use comfy_table::{CellAlignment, ContentArrangement, LineStyle, Table, TableStyle};
+use credit_policy::context::Context;
 use credit_policy::control::order::{
     self, BatchLine, BatchLineJson, Order, OrderCheck, OrderJson, Outcome, Problem,
 };
 use credit_policy::policy::Policy;
 use credit_policy::report::money_grouped;
+use credit_policy::report::sheet::{Cell, Sheet};
 
+use super::output::{self, Format, OutputArgs, View};
 use super::{Exit, PolicyArgs, error, load_policy};
-
-/// The output formats of the credit-control commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ControlFormat {
-    /// For people.
-    Table,
-    /// The same as data, for an ERP or a script.
-    Json,
-}
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -48,15 +42,10 @@ pub struct Args {
     pub orders: Option<PathBuf>,
     #[command(flatten)]
     pub policy: PolicyArgs,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ControlFormat,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
-    /// standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub input: super::InputArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -64,6 +53,7 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(args: Args) -> Result<Exit, Exit> {
+    let format = args.output.resolve("order", output::ROWS, Format::Table)?;
     // The order is checked before anything is loaded, so a typo costs nothing.
     let single = match (&args.client, &args.amount) {
         (Some(client), Some(amount)) => match order::parse_amount(amount) {
@@ -84,7 +74,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     let setup = super::setup(&args.policy, &policy)?;
     let orders = match (&single, &args.orders) {
         (Some(o), _) => vec![Ok(o.clone())],
-        (None, Some(path)) => read_orders(path, &args.input).map_err(|e| {
+        (None, Some(path)) => read_orders(path, &args.input.path).map_err(|e| {
             error(&e);
             Exit::Error
         })?,
@@ -95,15 +85,129 @@ fn go(args: Args) -> Result<Exit, Exit> {
     };
     // Every client decided as `evaluate` decides it, group lines applied, so a member held
     // because its group is over its line has its orders held too.
-    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let input = super::open_input(&args.input, &setup)?;
     let mut book = super::decide(&setup, &input)?;
+    let every_row_rejected = book.decided().next().is_none() && !book.rejects().is_empty();
     let (portfolio, decisions) = book.parts();
     let lines = order::check_batch(decisions, portfolio, orders);
-    Ok(if single.is_some() {
-        single_result(&lines, &policy, &args)
+    let out = Out {
+        args: &args.output,
+        format,
+        policy: &policy,
+        context: &setup.context,
+    };
+    let exit = if single.is_some() {
+        single_result(&lines, &out)?
     } else {
-        batch_result(&lines, &policy, args.format)
-    })
+        batch_result(&lines, &out)?
+    };
+    if every_row_rejected {
+        let mut sink = credit_policy::run::RejectSink::Stderr;
+        for r in book.rejects() {
+            let _ = sink.write(r);
+        }
+        eprintln!("every row was rejected: nothing decided");
+        return Ok(Exit::Rejects);
+    }
+    Ok(exit)
+}
+
+/// Where and how an order's result is written, and what decided it.
+struct Out<'a> {
+    args: &'a OutputArgs,
+    format: Format,
+    policy: &'a Policy,
+    context: &'a Context,
+}
+
+/// The columns of the sheet of orders, one row per order.
+const ORDER_COLUMNS: &[&str] = &[
+    "line",
+    "order_id",
+    "client",
+    "name",
+    "grade",
+    "outcome",
+    "approver",
+    "limit",
+    "exposure",
+    "earlier_orders",
+    "order",
+    "headroom_before",
+    "headroom_after",
+    "tolerance",
+    "approval_limit",
+    "reason_codes",
+    "field",
+    "reason",
+];
+
+/// One line of a batch (or the one order) as a row: an unknown exposure left empty, the
+/// tolerance in percent, a rejected order with the field and reason.
+fn order_row(l: &BatchLine) -> Vec<Cell> {
+    match l {
+        BatchLine::Checked {
+            line,
+            order_id,
+            check: c,
+        } => vec![
+            if *line == 0 {
+                Cell::Empty
+            } else {
+                Cell::Int(*line as i64)
+            },
+            Cell::text(order_id.as_deref()),
+            c.client.as_str().into(),
+            Cell::text(c.name.as_deref()),
+            c.grade.as_str().into(),
+            c.outcome.as_str().into(),
+            Cell::text(c.approver.as_deref()),
+            Cell::Money(c.line),
+            Cell::money(c.exposure_known.then_some(c.exposure)),
+            Cell::Money(c.earlier_orders),
+            Cell::Money(c.order),
+            Cell::Money(c.headroom_before),
+            Cell::Money(c.headroom_after),
+            Cell::Number(c.tolerance.normalize()),
+            Cell::Money(c.approval_limit),
+            c.reasons
+                .iter()
+                .map(|r| r.code.as_str())
+                .collect::<Vec<_>>()
+                .join(";")
+                .into(),
+            Cell::Empty,
+            Cell::Empty,
+        ],
+        BatchLine::Rejected(r) => vec![
+            Cell::Int(r.line as i64),
+            Cell::text(r.order_id.as_deref()),
+            Cell::text(r.client.as_deref()),
+            Cell::Empty,
+            Cell::Empty,
+            "rejected".into(),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            r.field.as_str().into(),
+            r.reason.as_str().into(),
+        ],
+    }
+}
+
+fn sheet(lines: &[BatchLine]) -> Sheet {
+    let mut s = Sheet::new("orders", ORDER_COLUMNS);
+    for l in lines {
+        s.push(order_row(l));
+    }
+    s
 }
 
 fn read_orders(
@@ -125,14 +229,20 @@ fn read_orders(
     order::read_orders(&shown, reader).map_err(|e| e.to_string())
 }
 
-fn single_result(lines: &[BatchLine], policy: &Policy, args: &Args) -> Exit {
-    match lines.first() {
+fn single_result(lines: &[BatchLine], out: &Out<'_>) -> Result<Exit, Exit> {
+    let policy = out.policy;
+    Ok(match lines.first() {
         Some(BatchLine::Checked { check, .. }) => {
-            super::show(
-                args.format == ControlFormat::Json,
-                &OrderJson::new(check, &policy.identity),
-                || render(check, policy),
-            );
+            let doc = OrderJson::new(check, &policy.identity);
+            let view = View {
+                text: render(check, policy),
+                records: vec![output::line(&doc)],
+                sheets: vec![sheet(&lines[..1])],
+                about: output::about(policy, out.context),
+                doc: &doc,
+                html: None,
+            };
+            out.args.emit(out.format, view)?;
             if check.outcome == Outcome::Release {
                 Exit::Ok
             } else {
@@ -151,7 +261,7 @@ fn single_result(lines: &[BatchLine], policy: &Policy, args: &Args) -> Exit {
             }
         }
         None => Exit::Error,
-    }
+    })
 }
 
 /// One order, checked, for a person.
@@ -216,7 +326,8 @@ pub fn house_table() -> Table {
     t
 }
 
-fn batch_result(lines: &[BatchLine], policy: &Policy, format: ControlFormat) -> Exit {
+fn batch_result(lines: &[BatchLine], out: &Out<'_>) -> Result<Exit, Exit> {
+    let policy = out.policy;
     let mut counts = [0usize; 4];
     let (mut rejected, mut released) = (0usize, rust_decimal::Decimal::ZERO);
     for l in lines {
@@ -249,16 +360,22 @@ fn batch_result(lines: &[BatchLine], policy: &Policy, format: ControlFormat) -> 
         .iter()
         .map(|l| BatchLineJson::new(l, &policy.identity))
         .collect();
-    super::show(format == ControlFormat::Json, &rows, || {
-        batch_table(lines, policy, (&counts, rejected, released))
-    });
-    if rejected > 0 {
+    let view = View {
+        text: batch_table(lines, policy, (&counts, rejected, released)),
+        records: rows.iter().map(output::line).collect(),
+        sheets: vec![sheet(lines)],
+        about: output::about(policy, out.context),
+        doc: &rows,
+        html: None,
+    };
+    out.args.emit(out.format, view)?;
+    Ok(if rejected > 0 {
         Exit::Rejects
     } else if counts[0] == lines.len() {
         Exit::Ok
     } else {
         Exit::NotReleased
-    }
+    })
 }
 
 /// A batch for a person: one row per order, the mix of outcomes, why each order not released

@@ -1,11 +1,15 @@
 //! `credit-policy replay`: decide every client of an audit log again and say which decisions
 //! would now come out differently, and why.
 
+use std::fmt::Write as _;
 use std::io::BufReader;
 use std::path::PathBuf;
 
-use credit_policy::audit::replay;
+use credit_policy::audit::{Replay, replay};
+use credit_policy::policy::Policy;
+use credit_policy::report::sheet::{Cell, Sheet};
 
+use super::output::{self, Format, OutputArgs, View};
 use super::{Exit, error, load_policy};
 
 #[derive(clap::Args, Debug)]
@@ -16,61 +20,123 @@ pub struct Args {
     /// The policy to decide with now [default: $CREDIT_POLICY, else policies/standard, else the built-in standard policy]
     #[arg(long, value_name = "DIR")]
     pub policy: Option<PathBuf>,
-    /// `json` for the report as data.
-    #[arg(long)]
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// The same as `--format json` (kept for scripts written before `--format`).
+    #[arg(long, hide = true, conflicts_with = "format")]
     pub json: bool,
 }
 
 /// Exit 0 when every logged decision comes out the same, 1 when any moved or a line could not
 /// be replayed, 2 when the log or the policy cannot be read.
 pub fn run(args: Args) -> Exit {
-    let policy = match load_policy(args.policy.as_ref()) {
-        Ok(p) => p,
-        Err(e) => return e,
-    };
+    go(args).unwrap_or_else(|e| e)
+}
+
+fn go(mut args: Args) -> Result<Exit, Exit> {
+    if args.json {
+        args.output.format = Some(Format::Json);
+    }
+    let format = args.output.resolve("replay", output::ROWS, Format::Table)?;
+    let policy = load_policy(args.policy.as_ref())?;
     // Like a run, the log is read twice when the policy has group lines: the group pass first.
     let open = || std::fs::File::open(&args.log).map(BufReader::new);
-    let r = match replay(open, &policy) {
-        Ok(r) => r,
-        Err(e) => {
-            error(&format!(
-                "cannot read the audit log `{}`: {e}",
-                args.log.display()
-            ));
-            return Exit::Error;
-        }
+    let r = replay(open, &policy).map_err(|e| {
+        error(&format!(
+            "cannot read the audit log `{}`: {e}",
+            args.log.display()
+        ));
+        Exit::Error
+    })?;
+    let mut records: Vec<String> = r
+        .moved
+        .iter()
+        .map(|m| output::record(m, &policy.identity))
+        .collect();
+    records.extend(r.unreadable.iter().map(|(line, why)| {
+        output::record(
+            &serde_json::json!({"line": line, "unreadable": why}),
+            &policy.identity,
+        )
+    }));
+    let id = &policy.identity;
+    let about = vec![
+        ("policy_name".to_string(), id.name.clone()),
+        ("policy_version".to_string(), id.version.clone()),
+        ("policy_hash".to_string(), id.hash.clone()),
+        ("log".to_string(), args.log.display().to_string()),
+    ];
+    let view = View {
+        text: render(&r, &policy),
+        records,
+        sheets: vec![sheet(&r)],
+        about: (about, jiff::civil::date(2000, 1, 1)),
+        doc: &r,
+        html: None,
     };
-    if args.json {
-        crate::outln!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
-    } else {
-        crate::outln!(
-            "{} logged decisions replayed under {} {} ({}): {} the same, {} moved, {} unreadable",
-            r.records,
-            policy.identity.name,
-            policy.identity.version,
-            policy.identity.hash,
-            r.same,
-            r.moved.len(),
-            r.unreadable.len()
-        );
-        for m in &r.moved {
-            crate::outln!(
-                "line {}: client `{}`: {}",
-                m.line,
-                m.id,
-                m.changes.join(", ")
-            );
-            for w in &m.why {
-                crate::outln!("    why: {w}");
-            }
-        }
-        for (line, why) in &r.unreadable {
-            crate::outln!("line {line}: not replayed: {why}");
-        }
+    args.output.emit(format, view)?;
+    if r.same == 0 && r.moved.is_empty() && !r.unreadable.is_empty() {
+        eprintln!("every logged decision was unreadable: nothing replayed");
     }
-    if r.moved.is_empty() && r.unreadable.is_empty() {
+    Ok(if r.moved.is_empty() && r.unreadable.is_empty() {
         Exit::Ok
     } else {
         Exit::Rejects
+    })
+}
+
+/// What moved, for a person.
+fn render(r: &Replay, policy: &Policy) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} logged decisions replayed under {} {} ({}): {} the same, {} moved, {} unreadable",
+        r.records,
+        policy.identity.name,
+        policy.identity.version,
+        policy.identity.hash,
+        r.same,
+        r.moved.len(),
+        r.unreadable.len()
+    );
+    for m in &r.moved {
+        let _ = writeln!(
+            s,
+            "line {}: client `{}`: {}",
+            m.line,
+            m.id,
+            m.changes.join(", ")
+        );
+        for w in &m.why {
+            let _ = writeln!(s, "    why: {w}");
+        }
     }
+    for (line, why) in &r.unreadable {
+        let _ = writeln!(s, "line {line}: not replayed: {why}");
+    }
+    s
+}
+
+/// One row per decision that moved, then one per log line not replayed.
+fn sheet(r: &Replay) -> Sheet {
+    let mut s = Sheet::new("replay", &["line", "id", "outcome", "changes", "why"]);
+    for m in &r.moved {
+        s.push(vec![
+            Cell::Int(m.line as i64),
+            m.id.as_str().into(),
+            "moved".into(),
+            m.changes.join(";").into(),
+            m.why.join(";").into(),
+        ]);
+    }
+    for (line, why) in &r.unreadable {
+        s.push(vec![
+            Cell::Int(*line as i64),
+            Cell::Empty,
+            "unreadable".into(),
+            Cell::Empty,
+            why.as_str().into(),
+        ]);
+    }
+    s
 }

@@ -8,8 +8,10 @@ use credit_policy::control::review::{Agenda, AgendaJson};
 use credit_policy::engine::decision_score_text;
 use credit_policy::policy::Policy;
 use credit_policy::report::money_grouped;
+use credit_policy::report::sheet::{Cell, Sheet};
 
-use super::order::{ControlFormat, house_table};
+use super::order::house_table;
+use super::output::{self, Format, OutputArgs, View};
 use super::{Exit, PolicyArgs, error, load_policy};
 
 #[derive(clap::Args, Debug)]
@@ -19,15 +21,10 @@ pub struct Args {
     /// The window: reviews falling due within this many days after the as-of date.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub within: u32,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ControlFormat,
-    /// The sheet of an Excel INPUT to read [default: the first]
-    #[arg(long, value_name = "NAME")]
-    pub sheet: Option<String>,
-    /// The clients: CSV, a JSON array, JSON Lines, or an Excel workbook (.xlsx); `-` reads
-    /// standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub input: super::InputArgs,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -35,6 +32,7 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(args: Args) -> Result<Exit, Exit> {
+    let format = args.output.resolve("review", output::ROWS, Format::Table)?;
     let policy = load_policy(args.policy.policy.as_ref())?;
     let setup = super::setup(&args.policy, &policy)?;
     let Some(mut agenda) = Agenda::new(setup.context.as_of, args.within) else {
@@ -44,19 +42,84 @@ fn go(args: Args) -> Result<Exit, Exit> {
         ));
         return Err(Exit::Error);
     };
-    let input = super::open_input(&args.input, args.sheet.as_deref(), &setup)?;
+    let input = super::open_input(&args.input, &setup)?;
     let book = super::decide(&setup, &input)?;
     for (c, d) in book.decided() {
         agenda.consider(c, &d.decision);
     }
     agenda.sort();
+    let doc = AgendaJson::new(&agenda, &policy.identity);
+    let view = View {
+        text: render(&agenda, &policy),
+        records: doc
+            .clients
+            .iter()
+            .map(|c| output::record(c, &policy.identity))
+            .collect(),
+        sheets: vec![sheet(&agenda)],
+        about: output::about(&policy, &setup.context),
+        doc: &doc,
+        html: None,
+    };
     Ok(super::portfolio_tail(
-        book.rejects(),
-        args.format == ControlFormat::Json,
-        &AgendaJson::new(&agenda, &policy.identity),
-        || render(&agenda, &policy),
+        &book,
+        &policy.identity,
+        &args.output,
+        format,
+        view,
         "they are not on the agenda",
     ))
+}
+
+/// The agenda as rows: one per client, the weakest criteria and the signs' codes joined
+/// with `;`, an unknown exposure left empty.
+fn sheet(a: &Agenda) -> Sheet {
+    let mut s = Sheet::new(
+        "review",
+        &[
+            "id",
+            "name",
+            "key_account",
+            "last_review",
+            "next_review",
+            "status",
+            "days_overdue",
+            "days_left",
+            "grade",
+            "limit",
+            "exposure",
+            "lowest_criteria",
+            "signs",
+        ],
+    );
+    for i in &a.items {
+        s.push(vec![
+            i.id.as_str().into(),
+            Cell::text(i.name.as_deref()),
+            Cell::Bool(i.key_account),
+            i.last_review.map_or(Cell::Empty, Cell::Date),
+            Cell::Date(i.next_review),
+            i.status.as_str().into(),
+            i.days_overdue.map_or(Cell::Empty, Cell::Int),
+            i.days_left.map_or(Cell::Empty, Cell::Int),
+            i.grade.as_str().into(),
+            Cell::Money(i.line),
+            Cell::money(i.exposure),
+            i.lowest
+                .iter()
+                .map(|(c, v)| format!("{c} {}", decision_score_text(*v)))
+                .collect::<Vec<_>>()
+                .join(";")
+                .into(),
+            i.signs
+                .iter()
+                .map(|g| g.code.as_str())
+                .collect::<Vec<_>>()
+                .join(";")
+                .into(),
+        ]);
+    }
+    s
 }
 
 /// The agenda for a person: one row per client, then what to look at for each.

@@ -1,6 +1,8 @@
 //! Clients as read from the input: one row becomes one checked [`Client`], or one [`Reject`]
 //! that says which line, which field and why. Nothing is dropped.
 
+pub mod columns;
+pub mod dialect;
 pub mod facts;
 pub mod read;
 pub mod xlsx;
@@ -11,8 +13,11 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
+pub use columns::{ColumnMap, ColumnNotes};
 pub use facts::{Fact, Facts, Kind};
-pub use read::{ClientReader, InputError, InputFormat, RawRow, Row, RowParser};
+pub use read::{
+    ClientReader, InputError, InputFormat, InputNotes, RawRow, ReadOptions, Row, RowParser,
+};
 
 use crate::grade::Grade;
 use crate::money::{MONEY_MAX, parse_decimal};
@@ -51,6 +56,85 @@ pub struct Client {
     pub facts: Facts,
     /// Columns the engine does not know, passed to scripts as they are.
     pub extra: Vec<(Arc<str>, Extra)>,
+    /// What looked doubtful in the row without making it unusable, for the user to check.
+    pub warnings: Vec<Warning>,
+}
+
+/// A doubtful value in a row that was still decided: shown once, counted in a summary.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    pub line: u64,
+    pub id: String,
+    pub field: String,
+    pub message: String,
+}
+
+/// A sell-through above this (sold on more than half again what it bought from us) is warned
+/// about: possible with stock bought elsewhere or carried over, but more often a wrong figure.
+pub const SELL_THROUGH_WARN: Decimal = Decimal::from_parts(15, 0, 0, false, 1);
+
+/// The plausibility checks a row passes after its cells are read, beyond each cell's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checks {
+    /// The as-of date: a `last_review` after it is refused. `None` checks nothing.
+    pub as_of: Option<Date>,
+    /// The highest growth (`sales_growth`, `inventory_growth`, `receivable_growth`) accepted,
+    /// as a share: a larger one is most often a percent typed as a share.
+    pub max_growth: Decimal,
+    /// The decimals of the currency: money with more is refused.
+    pub money_decimals: u32,
+}
+
+impl Default for Checks {
+    fn default() -> Self {
+        Checks {
+            as_of: None,
+            max_growth: crate::policy::DEFAULT_MAX_GROWTH,
+            money_decimals: 2,
+        }
+    }
+}
+
+/// The decimals of an ISO 4217 currency (two unless it is one of the few with none or three).
+pub fn currency_decimals(code: &str) -> u32 {
+    match code.trim().to_ascii_uppercase().as_str() {
+        "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "PYG" | "UGX" | "XAF" | "XOF" | "XPF" | "RWF"
+        | "GNF" | "KMF" | "DJF" | "VUV" | "BIF" => 0,
+        "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "LYD" | "IQD" => 3,
+        _ => 2,
+    }
+}
+
+/// Whether an id (or a name) is the label of a totals row, such as `Total` or `合计`.
+pub fn is_totals_label(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_end_matches([':', '：'])
+        .trim()
+        .to_lowercase();
+    const LABELS: &[&str] = &[
+        "total",
+        "totals",
+        "grand total",
+        "grandtotal",
+        "subtotal",
+        "sub-total",
+        "sub total",
+        "sum",
+        "合计",
+        "总计",
+        "小计",
+        "总合计",
+        "共计",
+        "汇总",
+        "合計",
+        "總計",
+        "小計",
+    ];
+    LABELS.contains(&t.as_str())
+        || ["total ", "subtotal ", "grand total", "合计", "总计", "小计"]
+            .iter()
+            .any(|p| t.starts_with(p))
 }
 
 impl Client {
@@ -71,6 +155,7 @@ impl Client {
             temporary_line_until: None,
             facts,
             extra: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -137,6 +222,8 @@ pub enum Column {
     TemporaryLineUntil,
     Fact(Fact),
     Extra(Arc<str>),
+    /// A column dropped by the column map (or with a blank header): its cells are not read.
+    Skip,
 }
 
 impl Column {
@@ -215,7 +302,15 @@ impl RowBuilder {
         let Some(c) = self.client.as_mut() else {
             return;
         };
+        if let Raw::Text(t) = raw
+            && matches!(column, Column::Fact(_))
+            && let Some(problem) = dialect::comma_problem(t)
+        {
+            self.problem(name, problem);
+            return;
+        }
         match column {
+            Column::Skip => {}
             Column::Id => match raw {
                 Raw::Text(t) | Raw::Number(t) => self.id = Some(t.trim().to_string()),
                 Raw::Bool(b) => self.id = Some(b.to_string()),
@@ -265,16 +360,51 @@ impl RowBuilder {
         }
     }
 
-    /// The client, or the reject naming the first problem (and counting the others).
-    /// Duplicate ids are found afterwards, in input order, by [`SeenIds`].
-    pub fn finish(mut self) -> Result<Client, Reject> {
+    /// The client, or the reject naming the first problem (and counting the others), with
+    /// the default [`Checks`] (no as-of date). Duplicate ids are found afterwards, in input
+    /// order, by [`SeenIds`].
+    pub fn finish(self) -> Result<Client, Reject> {
+        self.finish_checked(&Checks::default())
+    }
+
+    /// Like [`RowBuilder::finish`], with the plausibility `checks` of the run.
+    pub fn finish_checked(mut self, checks: &Checks) -> Result<Client, Reject> {
         let line = self.client.as_ref().map_or(0, |c| c.line);
         let id = self.id.take().filter(|s| !s.is_empty());
-        if id.is_none() {
-            self.problems.insert(
+        let totals_name = self
+            .client
+            .as_ref()
+            .and_then(|c| c.name.as_deref())
+            .filter(|n| is_totals_label(n))
+            .map(str::to_string);
+        match (&id, totals_name) {
+            (Some(i), _) if is_totals_label(i) => self.problems.insert(
+                0,
+                (
+                    "id".into(),
+                    format!(
+                        "`{i}` is the label of a totals row, not a client; remove totals and subtotals from the export"
+                    ),
+                ),
+            ),
+            (None, Some(n)) => self.problems.insert(
+                0,
+                (
+                    "id".into(),
+                    format!(
+                        "is missing, and the name `{n}` is the label of a totals row; remove totals and subtotals from the export"
+                    ),
+                ),
+            ),
+            (None, None) => self.problems.insert(
                 0,
                 ("id".into(), "is missing; every client needs an id".into()),
-            );
+            ),
+            _ => {}
+        }
+        if let Some(c) = self.client.as_ref() {
+            let found = plausibility(c, checks);
+            self.problems.extend(found);
         }
         let sales_known = self
             .client
@@ -304,7 +434,109 @@ impl RowBuilder {
         }
         let mut client = self.client.take().expect("built once");
         client.id = id.expect("checked above");
+        sell_through_warning(&mut client);
         Ok(client)
+    }
+}
+
+/// The problems of a row whose cells are each fine but which cannot be right as a whole.
+fn plausibility(c: &Client, checks: &Checks) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let pct = |v: Decimal| format!("{}%", (v * Decimal::ONE_HUNDRED).normalize());
+    for f in [
+        Fact::SalesGrowth,
+        Fact::InventoryGrowth,
+        Fact::ReceivableGrowth,
+    ] {
+        let Some(v) = c.facts.get(f) else { continue };
+        let shown = v.normalize();
+        if v <= -Decimal::ONE {
+            out.push((
+                f.name().to_string(),
+                format!(
+                    "`{shown}` is a fall of {}, but nothing falls by more than 100%; write growth as a share, e.g. -0.08 for -8%",
+                    pct(-v)
+                ),
+            ));
+        } else if v > checks.max_growth {
+            out.push((
+                f.name().to_string(),
+                format!(
+                    "`{shown}` is a growth of {}, above the most the policy accepts ({}, `[inputs] max_growth`); write growth as a share, e.g. 0.05 for 5%",
+                    pct(v),
+                    pct(checks.max_growth)
+                ),
+            ));
+        }
+    }
+    if let (Some(cross), Some(out_)) = (
+        c.facts.get(Fact::CrossRegionSales),
+        c.facts.get(Fact::SellOut),
+    ) && cross > out_
+    {
+        out.push((
+            "cross_region_sales".into(),
+            format!(
+                "`{}` is more than sell_out `{}`; sales outside its territory are part of all it sells on",
+                cross.normalize(),
+                out_.normalize()
+            ),
+        ));
+    }
+    if let (Some(review), Some(as_of)) = (c.last_review, checks.as_of)
+        && review > as_of
+    {
+        out.push((
+            "last_review".into(),
+            format!(
+                "`{review}` is after the as-of date {as_of}; a review cannot be in the future (check the date, or the run's --as-of)"
+            ),
+        ));
+    }
+    for f in Fact::ALL.iter().filter(|f| f.kind() == Kind::Money) {
+        if let Some(v) = c.facts.get(*f)
+            && v.normalize().scale() > checks.money_decimals
+        {
+            out.push((
+                f.name().to_string(),
+                format!(
+                    "`{v}` has more decimals than the currency has ({}); round it to {} before exporting",
+                    checks.money_decimals,
+                    match checks.money_decimals {
+                        0 => "whole units".to_string(),
+                        2 => "cents".to_string(),
+                        n => format!("{n} decimals"),
+                    }
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Warns about a sell-through far above 1: the row is decided, the figures are doubtful.
+fn sell_through_warning(c: &mut Client) {
+    let (Some(sell_in), Some(sell_out)) = (c.facts.get(Fact::SellIn), c.facts.get(Fact::SellOut))
+    else {
+        return;
+    };
+    if sell_in.is_zero() {
+        return;
+    }
+    if let Some(ratio) = sell_out.checked_div(sell_in)
+        && ratio > SELL_THROUGH_WARN
+    {
+        c.warnings.push(Warning {
+            line: c.line,
+            id: c.id.clone(),
+            field: "sell_through".into(),
+            message: format!(
+                "is {} (sell_out `{}` over sell_in `{}`), far above 1: it sold on much more than it bought from us; check both figures",
+                ratio.round_dp(2).normalize(),
+                sell_out.normalize(),
+                sell_in.normalize()
+            ),
+        });
     }
 }
 
@@ -321,10 +553,11 @@ fn boolean(raw: Raw<'_>) -> Result<Option<bool>, String> {
         Raw::Empty => Ok(None),
         Raw::Bool(b) => Ok(Some(b)),
         Raw::Text(t) | Raw::Number(t) => match t.trim().to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" => Ok(Some(true)),
-            "false" | "no" | "0" => Ok(Some(false)),
+            // 是 / 否: yes / no, as Chinese exports write them.
+            "true" | "yes" | "1" | "是" => Ok(Some(true)),
+            "false" | "no" | "0" | "否" => Ok(Some(false)),
             _ => Err(format!(
-                "`{t}` is not a yes/no value; use true/false, yes/no or 1/0"
+                "`{t}` is not a yes/no value; use true/false, yes/no, 1/0 or 是/否"
             )),
         },
         Raw::Nested => Err("is not a yes/no value".into()),

@@ -9,9 +9,46 @@ use std::path::Path;
 
 use std::sync::{Arc, Mutex};
 
+use encoding_rs::Encoding;
+
+use super::columns::{self, ColumnMap, ColumnNotes, HeaderError, Matcher, Placed};
+use super::dialect::{self, Sniffed};
 use super::xlsx::{self, SheetRow};
-use super::{Client, Column, Raw, Reject, RowBuilder, SeenIds};
+use super::{Checks, Client, Column, Raw, Reject, RowBuilder, SeenIds};
 use crate::policy::source::did_you_mean;
+
+/// How to read an input: what the user said about it (sheet, encoding, delimiter, column map,
+/// strictness) and what the run's policy and context add (declared columns, checks).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadOptions {
+    /// The sheet of a workbook [default: its first].
+    pub sheet: Option<String>,
+    /// The encoding of a text input [default: found from its first bytes].
+    pub encoding: Option<&'static Encoding>,
+    /// The delimiter of a CSV input [default: found from its header line].
+    pub delimiter: Option<u8>,
+    /// Their headers -> ours.
+    pub columns: Option<Arc<ColumnMap>>,
+    /// Ignored and missing columns are errors, not notes.
+    pub strict: bool,
+    /// The extra columns the policy declares (`[inputs] extra`): read, and not reported.
+    pub declared: Vec<String>,
+    /// The columns the policy scores (band tables and scripts): those missing are noted.
+    /// `None`: every known column but the id, name, region and annual sales.
+    pub scored: Option<Vec<String>>,
+    /// The plausibility checks of the run.
+    pub checks: Checks,
+}
+
+/// What the reader found out about an input as a whole, for the caller to tell once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputNotes {
+    pub columns: ColumnNotes,
+    /// The encoding of a text input, and how it was found.
+    pub encoding: Option<Sniffed>,
+    /// The delimiter of a CSV input.
+    pub delimiter: Option<u8>,
+}
 
 /// The input formats, chosen by file extension or, for standard input, by the first character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +73,12 @@ pub enum InputError {
     },
     #[error("`{path}` has the column `{column}` twice in its header")]
     DuplicateColumn { path: String, column: String },
+    /// The header's columns cannot be read as they are (look-alikes, `--strict`, the map).
+    #[error("`{path}`: {message}")]
+    Columns { path: String, message: String },
+    /// An option does not fit this input.
+    #[error("`{path}` {message}")]
+    Options { path: String, message: String },
     #[error("`{path}` line {line}, column {column}: {message}")]
     Syntax {
         path: String,
@@ -166,7 +209,11 @@ impl<R: Read> Read for LineCounter<R> {
 #[derive(Debug, Clone)]
 pub struct RowParser {
     columns: Arc<[(Column, String)]>,
-    json_columns: HashMap<String, Column>,
+    /// Where each JSON key goes, learnt as keys are met: the column (under our name), or the
+    /// known column it looks like.
+    json_columns: HashMap<String, Result<(Column, String), String>>,
+    matcher: Arc<Matcher>,
+    checks: Arc<Checks>,
 }
 
 /// Streams the rows of one input.
@@ -179,6 +226,7 @@ pub struct ClientReader {
     bytes: u64,
     /// The size of the input file, when it is a file.
     pub size: Option<u64>,
+    notes: InputNotes,
 }
 
 fn open(path: &str) -> Result<Box<dyn BufRead + Send>, InputError> {
@@ -194,14 +242,16 @@ fn open(path: &str) -> Result<Box<dyn BufRead + Send>, InputError> {
 
 impl ClientReader {
     /// Opens `path` (`-` for standard input) in the format its extension names, else the one
-    /// its first character suggests.
+    /// its first character suggests, with the default [`ReadOptions`].
     pub fn open(path: &str) -> Result<ClientReader, InputError> {
-        ClientReader::open_with(path, None)
+        ClientReader::open_with(path, &ReadOptions::default())
     }
 
-    /// Like [`ClientReader::open`]; an Excel workbook is read from the sheet named `sheet`, or
-    /// its first sheet. Naming a sheet of an input that is not a workbook is an error.
-    pub fn open_with(path: &str, sheet: Option<&str>) -> Result<ClientReader, InputError> {
+    /// Like [`ClientReader::open`], read as `options` say: an Excel workbook from the sheet
+    /// they name (naming a sheet of an input that is not a workbook is an error), a text input
+    /// in their encoding and delimiter (else found from its first bytes), its header through
+    /// their column map.
+    pub fn open_with(path: &str, options: &ReadOptions) -> Result<ClientReader, InputError> {
         let mut input = open(path)?;
         let io_err = |source| InputError::Io {
             path: path.to_string(),
@@ -211,11 +261,11 @@ impl ClientReader {
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
-        let format = match ext.as_deref() {
-            Some("csv") => InputFormat::Csv,
-            Some("json") => InputFormat::Json,
-            Some("jsonl") | Some("ndjson") => InputFormat::Jsonl,
-            Some("xlsx") | Some("xlsm") => InputFormat::Xlsx,
+        let by_ext = match ext.as_deref() {
+            Some("csv" | "tsv" | "txt") => Some(InputFormat::Csv),
+            Some("json") => Some(InputFormat::Json),
+            Some("jsonl") | Some("ndjson") => Some(InputFormat::Jsonl),
+            Some("xlsx") | Some("xlsm") => Some(InputFormat::Xlsx),
             Some(other @ ("xls" | "xlsb" | "ods" | "numbers")) => {
                 return Err(InputError::Workbook {
                     path: path.to_string(),
@@ -224,80 +274,131 @@ impl ClientReader {
                     ),
                 });
             }
-            _ => {
-                let buf = input.fill_buf().map_err(io_err)?;
-                match buf.iter().find(|b| !b.is_ascii_whitespace()) {
-                    // A zip archive, as every .xlsx file is.
-                    _ if buf.starts_with(b"PK\x03\x04") => InputFormat::Xlsx,
+            _ => None,
+        };
+        let zipped =
+            by_ext.is_none() && input.fill_buf().map_err(io_err)?.starts_with(b"PK\x03\x04");
+        let mut notes = InputNotes::default();
+        let matcher = Arc::new(Matcher {
+            map: options.columns.clone(),
+            declared: options.declared.clone(),
+        });
+        let fail_options = |message: String| InputError::Options {
+            path: path.to_string(),
+            message,
+        };
+        if let Some(name) = &options.sheet
+            && !(by_ext == Some(InputFormat::Xlsx) || zipped)
+        {
+            return Err(fail_options(format!(
+                "is not an Excel workbook (.xlsx), so it has no sheet `{name}` to read; leave out `--sheet`"
+            )));
+        }
+        let inner = if by_ext == Some(InputFormat::Xlsx) || zipped {
+            if options.encoding.is_some() || options.delimiter.is_some() {
+                return Err(fail_options(
+                    "is an Excel workbook: `--encoding` and `--delimiter` are for text (CSV) input; leave them out".into(),
+                ));
+            }
+            let mut bytes = Vec::new();
+            input.read_to_end(&mut bytes).map_err(io_err)?;
+            let (sheet, names) = xlsx::Sheet::open(path, bytes, options.sheet.as_deref())?;
+            let header = header(path, &names, &matcher, options)?;
+            notes.columns = header.notes;
+            let at = sheet.columns();
+            Inner::Xlsx {
+                sheet: Box::new(sheet),
+                at,
+                columns: header.columns.into(),
+            }
+        } else {
+            let decoded = dialect::decode(input, options.encoding).map_err(io_err)?;
+            notes.encoding = Some(decoded.sniffed);
+            let format = by_ext.unwrap_or_else(|| {
+                match decoded.head.iter().find(|b| !b.is_ascii_whitespace()) {
                     Some(b'[') => InputFormat::Json,
                     Some(b'{') => InputFormat::Jsonl,
                     _ => InputFormat::Csv,
                 }
-            }
-        };
-        if let Some(name) = sheet
-            && format != InputFormat::Xlsx
-        {
-            return Err(InputError::Workbook {
-                path: path.to_string(),
-                message: format!(
-                    "is not an Excel workbook (.xlsx), so it has no sheet `{name}` to read; leave out `--sheet`"
-                ),
             });
-        }
-        let inner = match format {
-            InputFormat::Csv => {
-                // Rows end at `\n`; a `\r` before it is trimmed with the cell. Line numbers are
-                // counted here from the bytes, as the csv crate's own count goes wrong after a
-                // blank line or with `\r\n` (rust-csv#395), and they are how a reject is found.
-                let lines = Arc::new(Mutex::new(LineIndex::default()));
-                let counted = LineCounter {
-                    inner: input,
-                    offset: 0,
-                    lines: lines.clone(),
-                };
-                let mut reader = csv::ReaderBuilder::new()
-                    .flexible(true)
-                    .terminator(csv::Terminator::Any(b'\n'))
-                    .from_reader(Box::new(counted) as Box<dyn Read + Send>);
-                let header = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
-                let names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
-                check_header(path, &names)?;
-                let columns: Arc<[(Column, String)]> = names
-                    .iter()
-                    .map(|n| (Column::for_name(n), n.clone()))
-                    .collect();
-                Inner::Csv {
-                    reader,
-                    columns,
-                    lines,
-                }
+            if options.delimiter.is_some() && format != InputFormat::Csv {
+                return Err(fail_options(
+                    "is JSON: `--delimiter` is for CSV input; leave it out".into(),
+                ));
             }
-            InputFormat::Json => {
-                let mut text = Vec::new();
-                input.read_to_end(&mut text).map_err(io_err)?;
-                Inner::Json {
-                    values: json_array(path, &text)?.into_iter(),
+            match format {
+                InputFormat::Csv => {
+                    let delimiter = options
+                        .delimiter
+                        .unwrap_or_else(|| dialect::sniff_delimiter(&decoded.head));
+                    notes.delimiter = Some(delimiter);
+                    // Rows end at `\n`; a `\r` before it is trimmed with the cell. Line numbers
+                    // are counted here from the bytes, as the csv crate's own count goes wrong
+                    // after a blank line or with `\r\n` (rust-csv#395), and they are how a
+                    // reject is found.
+                    let lines = Arc::new(Mutex::new(LineIndex::default()));
+                    let counted = LineCounter {
+                        inner: decoded.reader,
+                        offset: 0,
+                        lines: lines.clone(),
+                    };
+                    let mut reader = csv::ReaderBuilder::new()
+                        .flexible(true)
+                        .delimiter(delimiter)
+                        .terminator(csv::Terminator::Any(b'\n'))
+                        .from_reader(Box::new(counted) as Box<dyn Read + Send>);
+                    let names: Vec<String> = reader
+                        .byte_headers()
+                        .map_err(|e| csv_error(path, &e))?
+                        .iter()
+                        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+                        .collect();
+                    let header = header(path, &names, &matcher, options)?;
+                    notes.columns = header.notes;
+                    Inner::Csv {
+                        reader,
+                        columns: header.columns.into(),
+                        lines,
+                    }
                 }
-            }
-            InputFormat::Jsonl => Inner::Jsonl {
-                lines: input.lines(),
-                line: 0,
-            },
-            InputFormat::Xlsx => {
-                let mut bytes = Vec::new();
-                input.read_to_end(&mut bytes).map_err(io_err)?;
-                let (sheet, names) = xlsx::Sheet::open(path, bytes, sheet)?;
-                check_header(path, &names)?;
-                let at = sheet.columns();
-                let columns = names
-                    .iter()
-                    .map(|n| (Column::for_name(n), n.clone()))
-                    .collect();
-                Inner::Xlsx {
-                    sheet: Box::new(sheet),
-                    at,
-                    columns,
+                InputFormat::Json => {
+                    let mut text = Vec::new();
+                    let mut r = decoded.reader;
+                    r.read_to_end(&mut text).map_err(io_err)?;
+                    let values = json_array(path, &text)?;
+                    // Every key of every object, in order of first use, as the header.
+                    let mut names: Vec<String> = Vec::new();
+                    for (_, v) in &values {
+                        if let serde_json::Value::Object(m) = v {
+                            for k in m.keys() {
+                                if !names.iter().any(|n| n == k.trim()) {
+                                    names.push(k.trim().to_string());
+                                }
+                            }
+                        }
+                    }
+                    notes.columns = json_header(path, &names, &matcher, options)?;
+                    Inner::Json {
+                        values: values.into_iter(),
+                    }
+                }
+                InputFormat::Jsonl | InputFormat::Xlsx => {
+                    // The keys of the first object stand for the header.
+                    let first = decoded
+                        .head
+                        .split(|&b| b == b'\n')
+                        .find(|l| !l.trim_ascii().is_empty())
+                        .and_then(|l| serde_json::from_slice::<serde_json::Value>(l).ok());
+                    if let Some(serde_json::Value::Object(m)) = first {
+                        let names: Vec<String> = m.keys().map(|k| k.trim().to_string()).collect();
+                        notes.columns = json_header(path, &names, &matcher, options)?;
+                    }
+                    Inner::Jsonl {
+                        lines: (Box::new(BufReader::with_capacity(1 << 16, decoded.reader))
+                            as Box<dyn BufRead + Send>)
+                            .lines(),
+                        line: 0,
+                    }
                 }
             }
         };
@@ -316,11 +417,25 @@ impl ClientReader {
             parser: RowParser {
                 columns,
                 json_columns: HashMap::new(),
+                matcher,
+                checks: Arc::new(options.checks.clone()),
             },
             seen: SeenIds::default(),
             bytes: 0,
             size,
+            notes,
         })
+    }
+
+    /// What the reader found out about the input as a whole: ignored and missing columns, its
+    /// encoding and delimiter.
+    pub fn notes(&self) -> &InputNotes {
+        &self.notes
+    }
+
+    /// The input as named.
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// A parser for the rows of this input, to use on another thread.
@@ -400,7 +515,7 @@ impl RowParser {
         match raw {
             RawRow::Bad(r) => Err(r),
             RawRow::Json { line, value } => self.object(line, value),
-            RawRow::Sheet(row) => xlsx::parse(&self.columns, row),
+            RawRow::Sheet(row) => xlsx::parse(&self.columns, row, &self.checks),
             RawRow::Csv { line, record } => {
                 let columns = &self.columns;
                 if record.len() != columns.len() {
@@ -432,12 +547,12 @@ impl RowParser {
                                 line,
                                 id: None,
                                 field: name.clone(),
-                                reason: "is not UTF-8 text; save the file as UTF-8".into(),
+                                reason: "is not UTF-8 text, though the start of the file is; name the file's encoding with --encoding (e.g. gb18030), or save it as UTF-8".into(),
                             });
                         }
                     }
                 }
-                b.finish()
+                b.finish_checked(&self.checks)
             }
         }
     }
@@ -481,10 +596,27 @@ impl RowParser {
         };
         let mut b = RowBuilder::new(line);
         for (key, v) in &map {
-            let column = self
-                .json_columns
-                .entry(key.clone())
-                .or_insert_with(|| Column::for_name(key.trim()));
+            let matcher = &self.matcher;
+            let placed =
+                self.json_columns
+                    .entry(key.clone())
+                    .or_insert_with(|| match matcher.place(key) {
+                        Placed::Known(c, ours) => Ok((c, ours)),
+                        Placed::Dropped => Ok((Column::Skip, key.clone())),
+                        Placed::Unknown => Ok((Column::Extra(Arc::from(key.trim())), key.clone())),
+                        Placed::LooksLike(like) => Err(like),
+                    });
+            let (column, name) = match placed {
+                Ok((c, n)) => (&*c, n.as_str()),
+                Err(like) => {
+                    let like = like.clone();
+                    b.refuse(
+                        key,
+                        format!("looks like `{like}`; rename it, or map it with --columns FILE"),
+                    );
+                    continue;
+                }
+            };
             let raw = match v {
                 serde_json::Value::Null => Raw::Empty,
                 serde_json::Value::String(s) => Raw::Text(s),
@@ -492,27 +624,41 @@ impl RowParser {
                 serde_json::Value::Bool(b) => Raw::Bool(*b),
                 _ => Raw::Nested,
             };
-            b.cell(column, key, raw);
+            b.cell(column, name, raw);
         }
-        b.finish()
+        b.finish_checked(&self.checks)
     }
 }
 
-fn check_header(path: &str, names: &[String]) -> Result<(), InputError> {
-    for (i, n) in names.iter().enumerate() {
-        if names[..i].contains(n) {
-            return Err(InputError::DuplicateColumn {
+/// Places a header's columns (see [`columns::resolve`]) and checks the required ones are there.
+fn header(
+    path: &str,
+    names: &[String],
+    matcher: &Matcher,
+    options: &ReadOptions,
+) -> Result<columns::Header, InputError> {
+    let header = columns::resolve(names, matcher, options.scored.as_deref(), options.strict)
+        .map_err(|e| match e {
+            HeaderError::Duplicate(column) => InputError::DuplicateColumn {
                 path: path.to_string(),
-                column: n.clone(),
-            });
-        }
-    }
+                column,
+            },
+            other => InputError::Columns {
+                path: path.to_string(),
+                message: other.to_string(),
+            },
+        })?;
+    let ours: Vec<&str> = header.columns.iter().map(|(_, n)| n.as_str()).collect();
     for column in ["id", "annual_sales"] {
-        if !names.iter().any(|n| n == column) {
+        if !ours.contains(&column) {
             let hint = match did_you_mean(column, names.iter().map(String::as_str)) {
                 Some(s) => {
                     format!("; is `{s}` meant to be `{column}`? Column names are exact snake_case")
                 }
+                None if names.len() == 1 && names[0].contains([';', '\t', ',', '|']) => format!(
+                    "; the header is one column `{}`: is the delimiter wrong? Give it with --delimiter",
+                    names[0]
+                ),
                 None => format!(
                     "; the header row must name it (found: {})",
                     names.join(", ")
@@ -525,7 +671,25 @@ fn check_header(path: &str, names: &[String]) -> Result<(), InputError> {
             });
         }
     }
-    Ok(())
+    Ok(header)
+}
+
+/// The notes of a JSON input's keys: look-alikes and `--strict` are errors as for a header,
+/// and the required columns are checked on each row instead.
+fn json_header(
+    path: &str,
+    names: &[String],
+    matcher: &Matcher,
+    options: &ReadOptions,
+) -> Result<ColumnNotes, InputError> {
+    match columns::resolve(names, matcher, options.scored.as_deref(), options.strict) {
+        Ok(h) => Ok(h.notes),
+        Err(HeaderError::Duplicate(_)) => Ok(ColumnNotes::default()),
+        Err(e) => Err(InputError::Columns {
+            path: path.to_string(),
+            message: e.to_string(),
+        }),
+    }
 }
 
 fn csv_error(path: &str, e: &csv::Error) -> InputError {
@@ -594,6 +758,15 @@ fn json_array(path: &str, text: &[u8]) -> Result<Vec<(u64, serde_json::Value)>, 
         return Err(syntax(skip(i + 1), "text after the closing `]`".into()));
     }
     Ok(out)
+}
+
+impl std::fmt::Debug for ClientReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientReader")
+            .field("path", &self.path)
+            .field("notes", &self.notes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Iterator for ClientReader {

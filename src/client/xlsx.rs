@@ -25,7 +25,7 @@ use std::sync::Arc;
 use calamine::{Data, Range, Reader, SheetType, SheetVisible, Xlsx};
 
 use super::read::InputError;
-use super::{Client, Column, Kind, Raw, Reject, RowBuilder};
+use super::{Checks, Client, Column, Kind, Raw, Reject, RowBuilder};
 use crate::policy::source::did_you_mean;
 
 /// One sheet of a workbook, read whole, handing out its rows after the header.
@@ -182,7 +182,11 @@ impl Sheet {
 
 /// Checks one sheet row against the header's columns. Duplicate ids are found later, as for
 /// every input.
-pub fn parse(columns: &[(Column, String)], row: SheetRow) -> Result<Client, Reject> {
+pub fn parse(
+    columns: &[(Column, String)],
+    row: SheetRow,
+    checks: &Checks,
+) -> Result<Client, Reject> {
     let mut b = RowBuilder::new(row.line);
     for (((column, name), cell), &col) in columns.iter().zip(&row.cells).zip(row.columns.iter()) {
         let at = || format!("{}{}", column_name(col), row.line);
@@ -220,7 +224,7 @@ pub fn parse(columns: &[(Column, String)], row: SheetRow) -> Result<Client, Reje
             format!("cell {cell} has a value but its column has no name in the header row"),
         );
     }
-    b.finish()
+    b.finish_checked(checks)
 }
 
 /// A number cell: its text, except that a number where a date belongs is refused with a hint,
@@ -386,7 +390,7 @@ mod tests {
         let at = sheet.columns();
         let mut out = Vec::new();
         while let Some(row) = sheet.next_row(&at) {
-            out.push(parse(&columns, row));
+            out.push(parse(&columns, row, &Checks::default()));
         }
         out
     }
@@ -453,7 +457,7 @@ mod tests {
             columns: Arc::from(vec![0, 3]),
             stray: None,
         };
-        let r = parse(&columns, row).unwrap_err();
+        let r = parse(&columns, row, &Checks::default()).unwrap_err();
         assert_eq!(r.field, "annual_sales");
         assert!(
             r.reason.contains("cell D9 holds the error `#DIV/0!`"),

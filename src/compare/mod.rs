@@ -423,8 +423,9 @@ pub struct Comparison {
     by_seen: bool,
 }
 
-/// The value of a client's column, for `--by`.
-fn column_value(c: &Client, column: &str) -> Option<String> {
+/// The value of a client's column, for `--by` (of `compare` and `evaluate`): its text as read,
+/// numbers in their shortest form; `None` when the cell is empty or the column is absent.
+pub fn column_value(c: &Client, column: &str) -> Option<String> {
     match column {
         "id" => Some(c.id.clone()),
         "name" => c.name.clone(),
@@ -452,6 +453,30 @@ fn column_value(c: &Client, column: &str) -> Option<String> {
 fn known_column(column: &str) -> bool {
     crate::client::TEXT_COLUMNS.contains(&column)
         || crate::client::Fact::by_name(column).is_some_and(crate::client::Fact::is_input)
+}
+
+/// An error when `column` is not a column the engine knows (nor one of `columns_seen`), with
+/// the nearest name as a hint: for a `--by` column no client has a value in.
+pub fn check_column(column: &str, columns_seen: &[String]) -> Result<(), String> {
+    if known_column(column) || columns_seen.iter().any(|c| c == column) {
+        return Ok(());
+    }
+    let names = crate::client::TEXT_COLUMNS
+        .iter()
+        .copied()
+        .chain(
+            crate::client::Fact::ALL
+                .iter()
+                .filter(|f| f.is_input())
+                .map(|f| f.name()),
+        )
+        .chain(columns_seen.iter().map(String::as_str));
+    let hint = crate::policy::source::did_you_mean(column, names)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
+    Err(format!(
+        "no client has a column `{column}` to total by{hint}"
+    ))
 }
 
 fn reasons_only(x: &Decision, y: &Decision) -> Vec<String> {
@@ -493,25 +518,10 @@ impl Comparison {
         let Some(column) = &self.by else {
             return Ok(());
         };
-        if self.by_seen || known_column(column) || self.clients == 0 {
+        if self.by_seen || self.clients == 0 {
             return Ok(());
         }
-        let names = crate::client::TEXT_COLUMNS
-            .iter()
-            .copied()
-            .chain(
-                crate::client::Fact::ALL
-                    .iter()
-                    .filter(|f| f.is_input())
-                    .map(|f| f.name()),
-            )
-            .chain(columns_seen.iter().map(String::as_str));
-        let hint = crate::policy::source::did_you_mean(column, names)
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        Err(format!(
-            "no client has a column `{column}` to total by{hint}"
-        ))
+        check_column(column, columns_seen)
     }
 
     pub fn reject(&mut self) {

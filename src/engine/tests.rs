@@ -1230,8 +1230,12 @@ fn every_code_the_engine_gives_is_listed() {
         for ctx in [context("normal"), context("recession"), weak.clone()] {
             let setup = Setup::new(&policy, ctx).unwrap();
             for path in &portfolios {
-                let input =
-                    Input::open(&path.to_string_lossy(), None, setup.reads_twice()).unwrap();
+                let input = Input::open(
+                    &path.to_string_lossy(),
+                    Default::default(),
+                    setup.reads_twice(),
+                )
+                .unwrap();
                 let book = Run::start(&setup, &input, 1).and_then(Run::book).unwrap();
                 for (_, d) in book.decided() {
                     for r in &d.decision.reasons {

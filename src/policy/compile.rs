@@ -405,6 +405,11 @@ impl Checker {
             }
         }
 
+        let max_growth = match &doc.inputs.max_growth {
+            Some(n) => self.ranged(n, "inputs.max_growth", Decimal::ZERO, None),
+            None => super::DEFAULT_MAX_GROWTH,
+        };
+
         let scripts = self.scripts(&doc, dir, files);
         let names = script::variable_names(&params, &extra_inputs);
         let mut scripts_compile = true;
@@ -484,6 +489,7 @@ impl Checker {
             exposure,
             params,
             extra_inputs,
+            max_growth,
             script_reads: read.into_iter().collect(),
             scripts,
             files: files.to_vec(),

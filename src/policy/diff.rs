@@ -251,6 +251,13 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
             l.0.push(format!("review.by_grade.{g}: {} -> {}", show(o), show(x)));
         }
     }
+    let grace = |g: Option<u32>| g.map_or("none".to_string(), |g| format!("{g} days"));
+    l.moved(
+        "review.grace_days",
+        grace(old.review.grace_days),
+        grace(new.review.grace_days),
+        "",
+    );
     match (&old.review.after_downgrade, &new.review.after_downgrade) {
         (Some(o), Some(x)) => {
             l.moved(
@@ -291,6 +298,12 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
                 cap(x.max_amount),
                 "",
             );
+            l.moved(
+                "groups.watch_when_member_terminates",
+                o.watch_when_member_terminates,
+                x.watch_when_member_terminates,
+                "",
+            );
         }
         (Some(o), None) => l.0.push(format!(
             "group lines removed (were at most {}% of the members' sales, max amount {})",
@@ -304,6 +317,28 @@ pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
         )),
         (None, None) => {}
     }
+    for ((fact, o), (_, x)) in old.security.kinds().into_iter().zip(new.security.kinds()) {
+        l.moved(&format!("security.{}", fact.name()), n(o), n(x), "%");
+    }
+    let empty = |zero: bool| if zero { "\"zero\"" } else { "\"unknown\"" };
+    l.moved(
+        "exposure.empty_receivable_balance",
+        empty(old.exposure.empty_receivable_is_zero),
+        empty(new.exposure.empty_receivable_is_zero),
+        "",
+    );
+    l.moved(
+        "exposure.empty_open_orders",
+        empty(old.exposure.empty_open_orders_is_zero),
+        empty(new.exposure.empty_open_orders_is_zero),
+        "",
+    );
+    l.moved(
+        "inputs.max_growth",
+        n(old.max_growth),
+        n(new.max_growth),
+        "",
+    );
     l.moved(
         "orders.approver",
         format!("\"{}\"", old.orders.approver),

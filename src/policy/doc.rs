@@ -244,6 +244,9 @@ pub struct InputsDoc {
     /// Extra input columns the scripts read by name (unknown when a file lacks them).
     #[serde(default)]
     pub extra: Vec<Spanned<String>>,
+    /// The highest growth (as a share) an input row may give; above it the row is refused.
+    #[serde(default)]
+    pub max_growth: Option<Num>,
 }
 
 /// `[orders]`: orders over the line that may still be released with approval.

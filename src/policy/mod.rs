@@ -42,6 +42,10 @@ pub struct Identity {
     pub hash: String,
 }
 
+/// The highest growth a policy accepts when it sets no `[inputs] max_growth`: 3, i.e. +300 %.
+/// Above it a growth is most often a percent typed as a share (`5` for 5 %).
+pub const DEFAULT_MAX_GROWTH: Decimal = Decimal::from_parts(3, 0, 0, false, 0);
+
 /// A checked, compiled policy. Built only by [`Policy::load`]; the numbers in it are known to
 /// be consistent (thresholds decreasing, weights adding up, bands without gaps).
 #[derive(Debug, Clone)]
@@ -68,6 +72,9 @@ pub struct Policy {
     pub exposure: ExposureRules,
     pub params: Vec<(String, Param)>,
     pub extra_inputs: Vec<String>,
+    /// The highest growth (`sales_growth`, `inventory_growth`, `receivable_growth`, as a
+    /// share) an input row may give (`[inputs] max_growth`); a row above it is rejected.
+    pub max_growth: Decimal,
     pub scripts: script::Scripts,
     /// The variable names the scripts read: only these are bound for each client.
     pub script_reads: std::collections::BTreeSet<String>,

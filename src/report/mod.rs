@@ -5,7 +5,9 @@
 mod csv_out;
 pub mod html;
 mod json;
+pub mod sheet;
 mod table;
+pub mod totals;
 pub mod xlsx;
 
 use std::io::{self, Write};
@@ -85,6 +87,12 @@ pub trait DecisionWriter {
     /// table prints them after the clients; formats of one record per decision carry each
     /// member's group in its decision instead, so by default this writes nothing.
     fn groups(&mut self, _groups: &crate::engine::group::GroupLines) -> io::Result<()> {
+        Ok(())
+    }
+    /// Reports the totals and our own health, before [`DecisionWriter::finish`]: the table
+    /// prints them after the clients, a workbook puts the totals on a sheet `summary`. Formats
+    /// of one record per decision carry no totals, so by default this writes nothing.
+    fn summary(&mut self, _summary: &totals::Summary) -> io::Result<()> {
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use super::Split;
 use super::money_grouped;
+use super::totals::{Line, Summary, Totals};
 use crate::engine::group::GroupLines;
 use crate::engine::{Action, Decision, decision_score_text};
 use crate::grade::Grade;
@@ -24,6 +25,8 @@ pub struct TableWriter<'a, W: Write> {
     per_grade: [usize; 9],
     /// The groups of a run that checks them, printed after the clients.
     groups: Option<String>,
+    /// The totals and our own health, printed after the clients.
+    summary: Option<Summary>,
 }
 
 impl<'a, W: Write> TableWriter<'a, W> {
@@ -67,6 +70,7 @@ impl<'a, W: Write> TableWriter<'a, W> {
             held: 0,
             per_grade: [0; 9],
             groups: None,
+            summary: None,
         }
     }
 }
@@ -123,6 +127,77 @@ fn groups_table(groups: &GroupLines, currency: &str) -> String {
         "\n{table}\n{} group(s) ({over}); amounts in {currency}\n",
         groups.len()
     )
+}
+
+/// The totals by grade, then by the `--by` column, as tables of their own. A client whose
+/// exposure is unknown is counted under `exposure unknown`, never added to the exposure.
+fn totals_tables(t: &Totals, currency: &str) -> String {
+    let header = |first: &str| {
+        let mut table = Table::new();
+        table
+            .load_style(
+                TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─')),
+            )
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header([
+                first,
+                "clients",
+                "line",
+                "exposure",
+                "exposure unknown",
+                "over the line",
+                "on hold",
+            ]);
+        table
+    };
+    let row = |name: &str, l: &Line| {
+        // With no exposure known at all, the sums say unknown, not 0.00.
+        let known = |m: Decimal| {
+            if l.exposure_unknown == l.clients {
+                "unknown".to_string()
+            } else {
+                money_grouped(m)
+            }
+        };
+        [
+            name.to_string(),
+            l.clients.to_string(),
+            money_grouped(l.line),
+            known(l.exposure),
+            l.exposure_unknown.to_string(),
+            known(l.over),
+            l.on_hold.to_string(),
+        ]
+    };
+    let right = |table: &mut Table| {
+        for i in 1..7 {
+            if let Some(c) = table.column_mut(i) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+    };
+    let mut grades = header("grade");
+    for (g, l) in t.grades() {
+        grades.add_row(row(g.as_str(), l));
+    }
+    grades.add_row(row("total", t.all()));
+    right(&mut grades);
+    let mut s = format!("\ntotals by grade (amounts in {currency})\n{grades}\n");
+    if let Some(by) = &t.by {
+        let mut table = header(by);
+        for (v, l) in t.groups() {
+            table.add_row(row(v, l));
+        }
+        right(&mut table);
+        s.push_str(&format!("\ntotals by {by}\n{table}\n"));
+    }
+    let unknown = t.all().exposure_unknown;
+    if unknown > 0 {
+        s.push_str(&format!(
+            "exposure unknown for {unknown} client(s): left out of exposure and over the line, not counted as 0\n"
+        ));
+    }
+    s
 }
 
 impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
@@ -183,7 +258,30 @@ impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
         Ok(())
     }
 
+    fn summary(&mut self, summary: &Summary) -> io::Result<()> {
+        self.summary = Some(summary.clone());
+        Ok(())
+    }
+
     fn finish(&mut self) -> io::Result<()> {
+        if self.count == 0 {
+            // No table of nobody, and no "0 clients ()": say why nothing was decided.
+            let rejected = self.summary.as_ref().map_or(0, |s| s.rejected);
+            if rejected > 0 {
+                writeln!(
+                    self.out,
+                    "every row was rejected: nothing decided ({rejected} row(s) rejected)"
+                )?;
+            } else {
+                writeln!(self.out, "the input holds no client: nothing decided")?;
+            }
+            writeln!(
+                self.out,
+                "policy {} {} ({})",
+                self.identity.name, self.identity.version, self.identity.hash
+            )?;
+            return self.out.flush();
+        }
         writeln!(self.out, "{}", self.table)?;
         let mix: Vec<String> = Grade::ALL
             .iter()
@@ -200,8 +298,14 @@ impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
             self.currency,
             self.held
         )?;
+        if let Some(s) = &self.summary {
+            write!(self.out, "{}", totals_tables(&s.totals, self.currency))?;
+        }
         if let Some(groups) = &self.groups {
             write!(self.out, "{groups}")?;
+        }
+        if let Some(s) = &self.summary {
+            writeln!(self.out, "\n{}", s.health)?;
         }
         writeln!(
             self.out,

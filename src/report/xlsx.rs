@@ -1,7 +1,8 @@
 //! Decisions as an Excel workbook: a sheet `decisions` with one row per client and typed cells
 //! (money and scores as numbers, the next review as a date, lists joined with `;`) under a bold,
-//! frozen header, and a sheet `policy` with what decided them (the policy's identity, the
-//! context, the engine version).
+//! frozen header, a sheet `summary` with the totals by grade (and by the `--by` column) when
+//! the run gives them, and a sheet `policy` with what decided them (the policy's identity, the
+//! context, our own health, the engine version).
 //!
 //! Excel keeps every number as a binary float, so a money cell holds the float nearest the
 //! exact decimal (exact for every amount below about 10^13 with two places, since Excel shows
@@ -52,6 +53,8 @@ pub struct XlsxWriter<'a, W: Write> {
     /// The next row to write (row 0 is the header).
     row: u32,
     finished: bool,
+    /// The totals and our own health, for the sheets `summary` and `policy`.
+    summary: Option<super::totals::Summary>,
 }
 
 /// The headers of the `decisions` sheet: those of the CSV output, less the policy columns
@@ -164,6 +167,7 @@ impl<'a, W: Write> XlsxWriter<'a, W> {
             formats,
             row: 1,
             finished: false,
+            summary: None,
         }
     }
 
@@ -294,6 +298,11 @@ impl<'a, W: Write> XlsxWriter<'a, W> {
                 }
             }
         }
+        if let Some(s) = &self.summary {
+            info.write_string(r, 0, "company_health")?;
+            info.write_string(r, 1, &s.health)?;
+            r += 1;
+        }
         info.write_string(r, 0, "engine_version")?;
         info.write_string(r, 1, crate::audit::ENGINE_VERSION)?;
         info.write_string(r + 1, 0, "decisions")?;
@@ -310,6 +319,11 @@ impl<'a, W: Write> XlsxWriter<'a, W> {
                 .set_title("credit decisions")
                 .set_creation_datetime(&created),
         );
+        if let Some(s) = &self.summary {
+            let mut ws = Worksheet::new();
+            super::sheet::fill(&mut ws, &s.totals.sheet(), &super::sheet::Formats::new())?;
+            book.push_worksheet(ws);
+        }
         book.push_worksheet(info);
         book.save_to_buffer()
     }
@@ -328,6 +342,11 @@ impl<W: Write> DecisionWriter for XlsxWriter<'_, W> {
         _rendered: &[u8],
     ) -> io::Result<()> {
         self.add(d, split).map_err(xlsx_err)
+    }
+
+    fn summary(&mut self, summary: &super::totals::Summary) -> io::Result<()> {
+        self.summary = Some(summary.clone());
+        Ok(())
     }
 
     fn finish(&mut self) -> io::Result<()> {

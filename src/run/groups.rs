@@ -93,7 +93,7 @@ pub fn first_pass(
     threads: usize,
 ) -> Result<Option<GroupLines>, RunError> {
     if setup.policy.groups.is_none()
-        || !names_groups(input.reader()?).map_err(|e| input.error(e))?
+        || !names_groups(input.reader(setup)?).map_err(|e| input.error(e))?
     {
         return Ok(None);
     }
@@ -107,7 +107,7 @@ pub fn first_pass(
         })
     };
     stream::run(
-        input.reader()?,
+        input.reader(setup)?,
         threads,
         make_worker,
         |item| {
@@ -125,7 +125,7 @@ pub fn first_pass(
     .map_err(|e| input.stream_error(e))?;
     if !rejected.is_empty() {
         // The groups the rejected rows name, read from their cells as written.
-        let mut reader = input.reader()?;
+        let mut reader = input.reader(setup)?;
         let parser = reader.parser();
         while let Some(raw) = reader.next_raw() {
             let raw = raw.map_err(|e| input.error(e))?;
@@ -207,7 +207,7 @@ mod tests {
         );
         let path = f.path().to_string_lossy().into_owned();
         let setup = Setup::new(&policy, Context::today()).unwrap();
-        let input = Input::open(&path, None, true).unwrap();
+        let input = Input::open(&path, Default::default(), true).unwrap();
         let lines = first_pass(&input, &setup, 2).unwrap().unwrap();
         let g1 = lines.get("G1").unwrap();
         // The duplicate K1 on line 6 is rejected and adds nothing but a count.

@@ -21,6 +21,7 @@ mod sinks;
 
 use std::collections::HashMap;
 use std::io;
+use std::sync::Mutex;
 
 pub use setup::{
     Challenger, Decided, Decider, PolicySource, Setup, SetupError, Side, Sources, built_in_note,
@@ -28,7 +29,7 @@ pub use setup::{
 };
 pub use sinks::{AuditLog, RejectSink, Sinks, Stamp};
 
-use crate::client::{Client, ClientReader, InputError, Reject};
+use crate::client::{Client, ClientReader, InputError, InputNotes, ReadOptions, Reject, Warning};
 use crate::control::{Decide, Lookup, Portfolio};
 use crate::engine::group::GroupLines;
 use crate::engine::{Decision, EvalError, Evaluator};
@@ -54,19 +55,23 @@ pub enum RunError {
 }
 
 /// The clients' input: a file, or standard input (kept in a temporary file when the run reads
-/// it twice).
+/// it twice), and how to read it.
 #[derive(Debug)]
 pub struct Input {
     given: String,
-    sheet: Option<String>,
+    options: ReadOptions,
     spooled: Option<tempfile::NamedTempFile>,
+    /// A reader opened by [`Input::check`], handed to the first read under the same options,
+    /// so that standard input read once can still be checked first.
+    opened: Mutex<Option<(ReadOptions, ClientReader)>>,
 }
 
 impl Input {
-    /// The input `path` (`-` for standard input), the sheet `sheet` of a workbook. `twice`: a
+    /// The input `path` (`-` for standard input), read as `options` say (the sheet of a
+    /// workbook, the encoding, ...; the run adds what its policy and context say). `twice`: a
     /// run reads it twice (see [`Setup::reads_twice`]), so standard input is kept in a
     /// temporary file, removed when the `Input` is dropped.
-    pub fn open(path: &str, sheet: Option<&str>, twice: bool) -> Result<Input, RunError> {
+    pub fn open(path: &str, options: ReadOptions, twice: bool) -> Result<Input, RunError> {
         let spooled = if twice && path == "-" {
             Some(groups::spool_stdin().map_err(RunError::Spool)?)
         } else {
@@ -74,9 +79,35 @@ impl Input {
         };
         Ok(Input {
             given: path.to_string(),
-            sheet: sheet.map(String::from),
+            options,
             spooled,
+            opened: Mutex::new(None),
         })
+    }
+
+    /// How `setup` reads the input: the user's options, the columns its policies declare,
+    /// and its plausibility checks.
+    fn options_for(&self, setup: &Setup<'_>) -> ReadOptions {
+        let (declared, checks) = setup.input_checks();
+        ReadOptions {
+            declared,
+            checks,
+            scored: Some(setup.scored_columns()),
+            ..self.options.clone()
+        }
+    }
+
+    /// Opens the input as `setup` will read it, to check its header before anything is
+    /// decided: what it leaves out or adds, or why it cannot be read. The reader is kept for
+    /// the run's first read.
+    pub fn check(&self, setup: &Setup<'_>) -> Result<InputNotes, RunError> {
+        let options = self.options_for(setup);
+        let reader = ClientReader::open_with(&self.path(), &options).map_err(|e| self.error(e))?;
+        let notes = reader.notes().clone();
+        if let Ok(mut slot) = self.opened.lock() {
+            *slot = Some((options, reader));
+        }
+        Ok(notes)
     }
 
     /// The input as the user named it.
@@ -100,9 +131,16 @@ impl Input {
             .flatten()
     }
 
-    /// The rows, from the start.
-    pub fn reader(&self) -> Result<ClientReader, RunError> {
-        ClientReader::open_with(&self.path(), self.sheet.as_deref()).map_err(|e| self.error(e))
+    /// The rows, from the start, as `setup` reads them.
+    pub fn reader(&self, setup: &Setup<'_>) -> Result<ClientReader, RunError> {
+        let options = self.options_for(setup);
+        if let Ok(mut slot) = self.opened.lock()
+            && slot.as_ref().is_some_and(|(o, _)| *o == options)
+            && let Some((_, reader)) = slot.take()
+        {
+            return Ok(reader);
+        }
+        ClientReader::open_with(&self.path(), &options).map_err(|e| self.error(e))
     }
 
     /// A message names standard input as the user gave it, not its temporary file.
@@ -139,6 +177,8 @@ pub struct Run<'a> {
     input: &'a Input,
     threads: usize,
     groups: Option<GroupLines>,
+    /// The warnings of the rows decided so far, in input order.
+    warnings: Mutex<Vec<Warning>>,
 }
 
 /// What a worker hands back for one client: its decision, the caller's value, the audit record.
@@ -163,7 +203,26 @@ impl<'a> Run<'a> {
             input,
             threads,
             groups,
+            warnings: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The warnings of the rows decided so far (a sell-through far above 1, ...), in input
+    /// order, taken out of the run: for the caller to show once.
+    pub fn take_warnings(&self) -> Vec<Warning> {
+        self.warnings
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default()
+    }
+
+    /// Keeps the warnings of a decided row.
+    fn warned(&self, w: Vec<Warning>) {
+        if !w.is_empty()
+            && let Ok(mut all) = self.warnings.lock()
+        {
+            all.extend(w);
+        }
     }
 
     pub fn setup(&self) -> &'a Setup<'a> {
@@ -203,14 +262,20 @@ impl<'a> Run<'a> {
                 }
                 let t = map(c, &d);
                 let record = stamp.map(|s| s.record(setup.identity(d.side), c, &d.decision));
-                Ok((d, t, record))
+                Ok(((d, t, record), c.warnings.clone()))
             })
         };
         stream::run(
-            self.input.reader()?,
+            self.input.reader(self.setup)?,
             self.threads,
             make_worker,
-            &mut sink,
+            |item| match item {
+                Item::Decided((worked, warnings)) => {
+                    self.warned(warnings);
+                    sink(Item::Decided(worked))
+                }
+                Item::Rejected(r) => sink(Item::Rejected(r)),
+            },
             progress,
         )
         .map_err(|e| self.input.stream_error(e))
@@ -305,23 +370,25 @@ impl<'a> Run<'a> {
                 };
                 let a = decide(0)?;
                 let b = decide(1)?;
-                Ok(map(c, &a, &b))
+                Ok((map(c, &a, &b), c.warnings.clone()))
             })
         };
         let mut tally = Tally::default();
         stream::run(
-            self.input.reader()?,
+            self.input.reader(self.setup)?,
             self.threads,
             make_worker,
-            |item| {
-                match &item {
-                    Item::Decided(_) => tally.decided += 1,
-                    Item::Rejected(r) => {
-                        rejects.write(r)?;
-                        tally.rejected += 1;
-                    }
+            |item| match item {
+                Item::Decided((t, warnings)) => {
+                    tally.decided += 1;
+                    self.warned(warnings);
+                    sink(Item::Decided(t))
                 }
-                sink(item)
+                Item::Rejected(r) => {
+                    rejects.write(&r)?;
+                    tally.rejected += 1;
+                    sink(Item::Rejected(r))
+                }
             },
             progress,
         )
@@ -348,7 +415,9 @@ impl<'a> Run<'a> {
             },
             &|_| {},
         )?;
+        let warnings = self.take_warnings();
         Ok(Book {
+            warnings,
             portfolio: Portfolio::new(clients, rejects).named(self.input.name()),
             decisions: Decisions {
                 made,
@@ -365,6 +434,7 @@ pub struct Book<'a> {
     portfolio: Portfolio,
     decisions: Decisions<'a>,
     groups: Option<GroupLines>,
+    warnings: Vec<Warning>,
 }
 
 impl<'a> Book<'a> {
@@ -394,6 +464,11 @@ impl<'a> Book<'a> {
     /// The rejected rows, in input order.
     pub fn rejects(&self) -> &[Reject] {
         self.portfolio.rejects()
+    }
+
+    /// The warnings of the decided rows (a sell-through far above 1, ...), in input order.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
     }
 
     /// The group lines of the run; `None` when it checks none.
@@ -494,7 +569,7 @@ mod tests {
     fn the_stream_and_the_book_hand_out_the_same_group_held_decisions() {
         let policy = standard();
         let setup = Setup::new(&policy, as_of()).unwrap();
-        let input = Input::open(CLIENTS, None, setup.reads_twice()).unwrap();
+        let input = Input::open(CLIENTS, ReadOptions::default(), setup.reads_twice()).unwrap();
         let one = Run::start(&setup, &input, 1).unwrap();
         let two = Run::start(&setup, &input, 2).unwrap();
         let streamed_one = streamed(&one);
@@ -531,7 +606,7 @@ mod tests {
             .unwrap()
             .with_challenger(&policy, "100%", "salt")
             .unwrap();
-        let input = Input::open(CLIENTS, None, true).unwrap();
+        let input = Input::open(CLIENTS, ReadOptions::default(), true).unwrap();
         let run = Run::start(&setup, &input, 2).unwrap();
         let book = run.book().unwrap();
         assert!(book.decided().all(|(_, d)| d.side == Side::Challenger));

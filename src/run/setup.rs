@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
-use crate::client::{Client, Reject};
+use crate::client::{Checks, Client, Reject, currency_decimals};
 use crate::context::Context;
 use crate::engine::{self, Decision, EvalError, Evaluator};
 use crate::policy::{Diagnostic, Identity, LoadError, Policy};
@@ -186,6 +186,45 @@ impl<'p> Setup<'p> {
             salt: salt.to_string(),
         });
         Ok(self)
+    }
+
+    /// How the input is read under this setup: the extra columns its policies declare
+    /// (`[inputs] extra`), and the checks of each row (the as-of date, the champion's
+    /// `[inputs] max_growth`, the decimals of its currency).
+    pub fn input_checks(&self) -> (Vec<String>, Checks) {
+        let mut declared = self.policy.extra_inputs.clone();
+        for e in self.challenger.iter().flat_map(|c| &c.policy.extra_inputs) {
+            if !declared.contains(e) {
+                declared.push(e.clone());
+            }
+        }
+        let checks = Checks {
+            as_of: Some(self.context.as_of),
+            max_growth: self.policy.max_growth,
+            money_decimals: currency_decimals(&self.policy.currency),
+        };
+        (declared, checks)
+    }
+
+    /// The input columns its policies score: the inputs of their band tables' measures, each
+    /// ratio traced to the columns it is made from. A client without one gets the measure's
+    /// `missing` points. (Rules that read a column see it as unknown, which they handle.)
+    pub fn scored_columns(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let policies = std::iter::once(self.policy).chain(self.challenger.iter().map(|c| c.policy));
+        for p in policies {
+            let measures = p.criteria.iter().flat_map(|c| &c.measures);
+            let names = measures.filter_map(|m| match &m.source {
+                crate::policy::MeasureSource::Fact(f) => Some(f.name()),
+                crate::policy::MeasureSource::Script(_) => None,
+            });
+            for column in names.flat_map(crate::client::columns::inputs_of) {
+                if !out.iter().any(|c| c == column) {
+                    out.push(column.to_string());
+                }
+            }
+        }
+        out
     }
 
     /// Whether the run reads its input twice: the first time to form the group lines.

@@ -1450,3 +1450,106 @@ fn why_names_the_factor_when_a_factor_moved_the_line() {
         "grade AA -> A: 15% -> 8% of annual sales"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scenario flags on both sides
+// ---------------------------------------------------------------------------------------------
+
+/// `compare --a standard --b standard <args...> examples/clients.csv --format json`, without the
+/// shared context of [`compare`], so each test names its own.
+#[track_caller]
+fn scenario(args: &[&str]) -> Value {
+    let run = run(credit_policy()
+        .args([
+            "compare", "--a", STANDARD, "--b", STANDARD, "--format", "json",
+        ])
+        .args(args)
+        .arg(CLIENTS))
+    .expect_code(EXIT_OK);
+    serde_json::from_str(&run.stdout).expect("one JSON document")
+}
+
+/// The credit granted by `evaluate <args...>` on the sample.
+#[track_caller]
+fn granted(args: &[&str]) -> Decimal {
+    let run = run(credit_policy()
+        .args(["evaluate", "--format", "json"])
+        .args(args)
+        .arg(CLIENTS))
+    .expect_code(EXIT_OK);
+    sum_limits(&run.json())
+}
+
+#[test]
+fn economy_and_as_of_apply_to_both_sides_unless_a_b_flag_says_otherwise() {
+    // The shared flags set both sides: nothing changes between them.
+    let r = scenario(&["--as-of", "2026-11-30", "--economy", "recession"]);
+    for side in ["a", "b"] {
+        assert_eq!(r[side]["economy"], "recession", "{side}");
+        assert_eq!(r[side]["as_of"], "2026-11-30", "{side}");
+    }
+    assert_eq!(r["changed"].as_array().map(Vec::len), Some(0));
+    let recession = granted(&["--as-of", "2026-11-30", "--economy", "recession"]);
+    assert_eq!(money(&r["limit_total"]["a"]), recession);
+    assert_eq!(money(&r["limit_total"]["b"]), recession);
+
+    // A -b flag wins for B, and for B alone.
+    let r = scenario(&[
+        "--as-of",
+        "2026-11-30",
+        "--economy",
+        "recession",
+        "--economy-b",
+        "normal",
+        "--as-of-b",
+        "2026-12-31",
+    ]);
+    assert_eq!(r["a"]["economy"], "recession");
+    assert_eq!(r["a"]["as_of"], "2026-11-30");
+    assert_eq!(r["b"]["economy"], "normal");
+    assert_eq!(r["b"]["as_of"], "2026-12-31");
+    assert_eq!(money(&r["limit_total"]["a"]), recession);
+    assert_eq!(
+        money(&r["limit_total"]["b"]),
+        granted(&["--as-of", "2026-12-31", "--economy", "normal"])
+    );
+}
+
+#[test]
+fn context_applies_to_both_sides_and_context_b_to_b_alone_and_a_flag_beats_a_file() {
+    // --context on both sides: our weak balance sheet tightens both.
+    let weak = "examples/context-weak.toml";
+    let r = scenario(&["--context", weak]);
+    let tightened = granted(&["--context", weak]);
+    assert_eq!(money(&r["limit_total"]["a"]), tightened);
+    assert_eq!(money(&r["limit_total"]["b"]), tightened);
+    assert!(tightened < granted(&["--context", CONTEXT]));
+
+    // --context-b replaces it for B only.
+    let r = scenario(&["--context", CONTEXT, "--context-b", weak]);
+    assert_eq!(
+        money(&r["limit_total"]["a"]),
+        granted(&["--context", CONTEXT])
+    );
+    assert_eq!(money(&r["limit_total"]["b"]), tightened);
+
+    // The economy of B's context file gives way to --economy, as in `evaluate`.
+    let recession_file = "tests/fixtures/context/recession.toml";
+    let r = scenario(&["--context", CONTEXT, "--context-b", recession_file]);
+    assert_eq!(r["b"]["economy"], "recession");
+    assert_eq!(
+        r["b"]["as_of"], "2026-06-30",
+        "B's as-of date from its own file"
+    );
+    assert_eq!(r["a"]["as_of"], "2026-11-30");
+    let r = scenario(&[
+        "--context",
+        CONTEXT,
+        "--context-b",
+        recession_file,
+        "--economy",
+        "normal",
+    ]);
+    assert_eq!(r["a"]["economy"], "normal");
+    assert_eq!(r["b"]["economy"], "normal", "a flag beats a context file");
+}

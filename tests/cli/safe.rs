@@ -338,3 +338,22 @@ fn money_more_than_30_days_overdue_holds_new_credit() {
     assert_eq!(reason_codes(d)[0], "overdue_over_30");
     assert_eq!(order("S23", "1000.00").0, "hold");
 }
+
+#[test]
+fn diff_names_the_safety_settings_that_moved() {
+    // Exit 1: the policies differ, as with `diff`.
+    let r = run(credit_policy().args(["diff", STANDARD, "policies/conservative"]))
+        .expect_code(EXIT_REJECTS);
+    for line in [
+        "  security.insured_limit: 90% -> 80%",
+        "  security.collateral_value: 50% -> 40%",
+        "  review.grace_days: 30 days -> 15 days",
+        "  params.min_on_time_ratio: 0.8 -> 0.85",
+    ] {
+        assert!(
+            r.stdout.lines().any(|l| l == line),
+            "`{line}` not in:\n{}",
+            r.stdout
+        );
+    }
+}

@@ -113,7 +113,7 @@ fn every_client_rejected(code: &str, col_of: Option<&str>, words: &str) {
     }
     assert!(
         run.stderr
-            .starts_with("0 client(s) decided, 5 row(s) rejected (listed in `"),
+            .starts_with("every row was rejected: nothing decided; 5 row(s) rejected (listed in `"),
         "{}",
         run.stderr
     );

@@ -16,27 +16,30 @@
 //! * a cell formatted as a date is that day as `YYYY-MM-DD` (a time of day is dropped);
 //! * an error value such as `#DIV/0!` rejects the row, naming the cell.
 //!
-//! calamine has no streaming reader for `.xlsx`, so the sheet is read whole; rows are then
-//! handed out one at a time like the rows of any other input.
+//! The sheet's cells are read one by one and kept sparse (only the cells that hold something),
+//! so a workbook's declared dimension or a lone cell at `XFD1048576` costs nothing; rows are
+//! then handed out one at a time like the rows of any other input.
 
 use std::io::Cursor;
 use std::sync::Arc;
 
-use calamine::{Data, Range, Reader, SheetType, SheetVisible, Xlsx};
+use calamine::{Data, Reader, SheetType, SheetVisible, Xlsx};
 
 use super::read::InputError;
 use super::{Checks, Client, Column, Kind, Raw, Reject, RowBuilder};
 use crate::policy::source::did_you_mean;
 
-/// One sheet of a workbook, read whole, handing out its rows after the header.
+/// One sheet of a workbook, its cells read one by one (never as a rectangle: a sheet's declared
+/// dimension, or one cell at `XFD1048576`, would otherwise size an allocation of billions of
+/// cells), handing out its rows after the header.
 pub struct Sheet {
-    range: Range<Data>,
-    /// The relative index of the next row to hand out.
+    /// The rows holding a cell that is not blank, in sheet order: (0-based row, its non-blank
+    /// cells by ascending 0-based column).
+    rows: Vec<(u32, Vec<(u32, Data)>)>,
+    /// The index in `rows` of the next row to hand out.
     next: usize,
-    /// The absolute (0-based) row and column of the range's top-left cell.
-    origin: (u32, u32),
-    /// For each named column of the header, its relative index in the range, ascending.
-    named: Arc<[usize]>,
+    /// The absolute (0-based) column of each named column of the header, ascending.
+    named: Arc<[u32]>,
 }
 
 /// A sheet row as read, not yet checked: the cells under the named header columns, in header
@@ -108,29 +111,60 @@ impl Sheet {
                 None => return Err(fail("has no worksheet".into())),
             },
         };
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| fail(format!("cannot read sheet `{name}`: {e}")))?;
-        let origin = range.start().unwrap_or((0, 0));
-        let mut rows = range.rows().enumerate();
-        let Some((header_at, header)) = rows.find(|(_, r)| !r.iter().all(is_blank)) else {
+        let mut cells: Vec<(u32, u32, Data)> = Vec::new();
+        {
+            let mut reader = book
+                .worksheet_cells_reader(&name)
+                .map_err(|e| fail(format!("cannot read sheet `{name}`: {e}")))?;
+            loop {
+                match reader.next_cell() {
+                    Ok(Some(cell)) => {
+                        let (r, c) = cell.get_position();
+                        let value: Data = cell.get_value().clone().into();
+                        if !is_blank(&value) {
+                            cells.push((r, c, value));
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        let at = cells
+                            .last()
+                            .map(|(r, c, _)| {
+                                format!(" after cell {}{}", column_name(*c), u64::from(*r) + 1)
+                            })
+                            .unwrap_or_default();
+                        return Err(fail(format!("cannot read sheet `{name}`{at}: {e}")));
+                    }
+                }
+            }
+        }
+        // Cells are written row by row, but nothing makes a file keep that order.
+        cells.sort_by_key(|&(r, c, _)| (r, c));
+        cells.dedup_by_key(|&mut (r, c, _)| (r, c));
+        let mut rows: Vec<(u32, Vec<(u32, Data)>)> = Vec::new();
+        for (r, c, v) in cells {
+            match rows.last_mut() {
+                Some((last, row)) if *last == r => row.push((c, v)),
+                _ => rows.push((r, vec![(c, v)])),
+            }
+        }
+        let Some((_, header)) = rows.first() else {
             return Err(fail(format!(
                 "sheet `{name}` is empty; its first row must be the header (id, annual_sales, ...)"
             )));
         };
         let mut names = Vec::new();
         let mut named = Vec::new();
-        for (i, cell) in header.iter().enumerate() {
+        for (c, cell) in header {
             let text = header_text(cell);
             if !text.is_empty() {
                 names.push(text);
-                named.push(i);
+                named.push(*c);
             }
         }
         let sheet = Sheet {
-            next: header_at + 1,
-            range,
-            origin,
+            rows,
+            next: 1,
             named: named.into(),
         };
         Ok((sheet, names))
@@ -138,45 +172,36 @@ impl Sheet {
 
     /// The absolute column index of each named column.
     pub fn columns(&self) -> Arc<[u32]> {
-        self.named
-            .iter()
-            .map(|&i| self.origin.1 + i as u32)
-            .collect()
+        self.named.clone()
     }
 
     /// How far through the sheet the rows handed out so far are, from 0 to 1.
     pub fn done(&self) -> f64 {
-        let height = self.range.height().max(1);
+        let height = self.rows.len().max(1);
         self.next.min(height) as f64 / height as f64
     }
 
     /// The next row that is not blank; `None` at the end. Blank rows are skipped, as blank
     /// lines are in CSV.
     pub fn next_row(&mut self, columns: &Arc<[u32]>) -> Option<SheetRow> {
-        let (height, width) = self.range.get_size();
-        loop {
-            let rel = self.next;
-            if rel >= height {
-                return None;
-            }
-            self.next += 1;
-            // By position: calamine's row iterator has no fast way to skip ahead.
-            let at = |c: usize| self.range.get((rel, c)).unwrap_or(&Data::Empty);
-            if (0..width).all(|c| is_blank(at(c))) {
-                continue;
-            }
-            let line = u64::from(self.origin.0) + rel as u64 + 1;
-            let cells = self.named.iter().map(|&c| at(c).clone()).collect();
-            let stray = (0..width)
-                .find(|&c| !is_blank(at(c)) && self.named.binary_search(&c).is_err())
-                .map(|c| format!("{}{line}", column_name(self.origin.1 + c as u32)));
-            return Some(SheetRow {
-                line,
-                cells,
-                columns: columns.clone(),
-                stray,
-            });
-        }
+        let (r, row) = self.rows.get(self.next)?;
+        self.next += 1;
+        let line = u64::from(*r) + 1;
+        let at = |c: u32| match row.binary_search_by_key(&c, |(col, _)| *col) {
+            Ok(i) => row[i].1.clone(),
+            Err(_) => Data::Empty,
+        };
+        let cells = self.named.iter().map(|&c| at(c)).collect();
+        let stray = row
+            .iter()
+            .find(|(c, _)| self.named.binary_search(c).is_err())
+            .map(|(c, _)| format!("{}{line}", column_name(*c)));
+        Some(SheetRow {
+            line,
+            cells,
+            columns: columns.clone(),
+            stray,
+        })
     }
 }
 
@@ -200,10 +225,29 @@ pub fn parse(
                 name,
                 format!("cell {} holds a duration, not a date or a number", at()),
             ),
-            Data::DateTime(d) => b.cell(column, name, Raw::Text(&day_text(d))),
+            Data::DateTime(d) => match excel_day(d) {
+                Some(day) => b.cell(column, name, Raw::Text(&day)),
+                None => b.refuse(
+                    name,
+                    format!(
+                        "cell {} holds a date outside the years 1900 to 9999 (serial {}); Excel's dates start in 1900",
+                        at(),
+                        d.as_f64()
+                    ),
+                ),
+            },
             Data::DateTimeIso(s) => {
                 let day = s.split('T').next().unwrap_or(s);
-                b.cell(column, name, Raw::Text(day));
+                match day.split('-').next().and_then(|y| y.parse::<i32>().ok()) {
+                    Some(1900..=9999) | None => b.cell(column, name, Raw::Text(day)),
+                    Some(_) => b.refuse(
+                        name,
+                        format!(
+                            "cell {} holds the date `{day}`, outside the years 1900 to 9999",
+                            at()
+                        ),
+                    ),
+                }
             }
             Data::DurationIso(_) => b.refuse(
                 name,
@@ -273,6 +317,17 @@ pub fn number_text(f: f64) -> String {
         // Excel cannot store these; say what it is and let the number check refuse it.
         "NaN".into()
     }
+}
+
+/// The day of a date cell, `YYYY-MM-DD`, when it falls in 1900 to 9999 (a serial below 1, or
+/// a year past 9999, is no date Excel shows); a time of day is dropped.
+fn excel_day(d: &calamine::ExcelDateTime) -> Option<String> {
+    let serial = d.as_f64();
+    if !serial.is_finite() || serial < 1.0 {
+        return None;
+    }
+    let (y, ..) = d.to_ymd_hms_milli();
+    (1900..=9999).contains(&y).then(|| day_text(d))
 }
 
 /// The day of a date cell, `YYYY-MM-DD`; a time of day is dropped.

@@ -34,7 +34,12 @@ impl Company {
 
     /// (Cash + receivables) / total debt; `None` when we have no debt.
     pub fn liquid_to_debt(&self) -> Option<Decimal> {
-        (self.cash + self.receivables).checked_div(self.total_debt)
+        match self.cash.checked_add(self.receivables) {
+            Some(liquid) => liquid.checked_div(self.total_debt),
+            // Past the largest decimal: more than any debt there is, many times over.
+            None if self.total_debt.is_zero() => None,
+            None => Some(Decimal::MAX),
+        }
     }
 }
 
@@ -68,6 +73,7 @@ impl Context {
             ))]
         })?;
         let file = Arc::new(SourceFile {
+            lines: Default::default(),
             name: path.display().to_string(),
             text,
         });
@@ -160,6 +166,20 @@ impl Context {
                 cash: money(&c.cash, "cash"),
                 receivables: money(&c.receivables, "receivables"),
             });
+            if let Some(co) = &self.company
+                && co.cash.checked_add(co.receivables).is_none()
+            {
+                problems.push(Diagnostic::error(
+                    file,
+                    Some(c.receivables.span()),
+                    format!(
+                        "`company.cash` + `company.receivables` ({} + {}) is past the largest amount this program holds ({})",
+                        co.cash,
+                        co.receivables,
+                        Decimal::MAX
+                    ),
+                ));
+            }
         }
         if problems.is_empty() {
             Ok(self)
@@ -211,6 +231,7 @@ mod tests {
     fn parse(text: &str) -> Result<Context, Diagnostic> {
         Context::parse(
             &Arc::new(SourceFile {
+                lines: Default::default(),
                 name: "ctx.toml".into(),
                 text: text.into(),
             }),
@@ -249,6 +270,7 @@ mod tests {
     #[test]
     fn every_problem_of_a_context_at_once() {
         let file = Arc::new(SourceFile {
+            lines: Default::default(),
             name: "ctx.toml".into(),
             text: "as_of = \"2026-02-30\"\neconmy = \"recession\"\n[company]\ntotal_assets = 1\ntotal_debt = -1\nreceivables = 2\n".into(),
         });

@@ -144,12 +144,85 @@ pub fn run(policy: &Policy, update: bool) -> Result<Vec<Outcome>, Vec<Diagnostic
     }
 }
 
+/// Where `rel`, the value of `key` in a test file of `tests` (a folder of the policy folder
+/// `root`), leads: a path inside the policy folder, symbolic links followed. An absolute path,
+/// or one that leads out (by `..` or by a link), is an error naming the key, so neither
+/// `credit-policy test` reads nor `test --update` writes anything outside the folder.
+pub fn inside(root: &Path, tests: &Path, rel: &str, key: &str) -> Result<PathBuf, String> {
+    let path = Path::new(rel);
+    if path.has_root()
+        || path
+            .components()
+            .any(|c| matches!(c, std::path::Component::Prefix(_)))
+    {
+        return Err(format!(
+            "`{key} = \"{rel}\"` is an absolute path; paths in a test file are relative to the tests folder and stay inside the policy folder"
+        ));
+    }
+    let outside = || {
+        format!(
+            "`{key} = \"{rel}\"` leads outside the policy folder; paths in a test file stay inside it"
+        )
+    };
+    let root = std::fs::canonicalize(root)
+        .map_err(|e| format!("cannot read the policy folder `{}`: {e}", root.display()))?;
+    let joined = tests.join(path);
+    let resolved = match std::fs::canonicalize(&joined) {
+        Ok(p) => p,
+        // Not there (yet): its folder must be, inside, and the name a plain one.
+        Err(_) => {
+            let (Some(parent), Some(std::path::Component::Normal(name))) =
+                (joined.parent(), path.components().next_back())
+            else {
+                return Err(outside());
+            };
+            if std::fs::symlink_metadata(&joined).is_ok() {
+                // A link to nowhere: where it would write is not for us to follow.
+                return Err(outside());
+            }
+            match std::fs::canonicalize(parent) {
+                Ok(p) => p.join(name),
+                Err(e) => {
+                    return Err(format!(
+                        "`{key} = \"{rel}\"`: cannot read its folder `{}`: {e}",
+                        parent.display()
+                    ));
+                }
+            }
+        }
+    };
+    if resolved.starts_with(&root) {
+        Ok(resolved)
+    } else {
+        Err(outside())
+    }
+}
+
 fn run_file(
     policy: &Policy,
     dir: &Path,
     path: &Path,
     update: bool,
 ) -> Result<Vec<Outcome>, Vec<Diagnostic>> {
+    let root = std::fs::canonicalize(&policy.dir).unwrap_or_else(|_| policy.dir.clone());
+    match std::fs::canonicalize(path) {
+        Ok(p) if p.starts_with(&root) && p.is_file() => {
+            let size = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+            if size > crate::policy::MAX_POLICY_FILE {
+                return Err(vec![Diagnostic::plain(format!(
+                    "`{}` is larger than {} MiB; a test file is a few pages of text",
+                    path.display(),
+                    crate::policy::MAX_POLICY_FILE / (1024 * 1024)
+                ))]);
+            }
+        }
+        _ => {
+            return Err(vec![Diagnostic::plain(format!(
+                "`{}` is not a regular file inside the policy folder (a link leading out, a pipe or a device); it is not read",
+                path.display()
+            ))]);
+        }
+    }
     let text = std::fs::read_to_string(path).map_err(|e| {
         vec![Diagnostic::plain(format!(
             "cannot read `{}`: {e}",
@@ -157,6 +230,7 @@ fn run_file(
         ))]
     })?;
     let file = Arc::new(SourceFile {
+        lines: Default::default(),
         name: path.display().to_string(),
         text,
     });
@@ -449,8 +523,21 @@ fn run_golden(
     update: bool,
 ) -> Outcome {
     let fail = |msg: String| outcome(file, &g.name, vec![msg]);
-    let clients = dir.join(&g.clients);
-    let expected_path = dir.join(&g.expected);
+    let root = &policy.dir;
+    let clients = match inside(root, dir, &g.clients, "clients") {
+        Ok(p) => p,
+        Err(e) => return fail(format!("{}: {e}", file.name)),
+    };
+    let expected_path = match inside(root, dir, &g.expected, "expected") {
+        Ok(p) => p,
+        Err(e) => return fail(format!("{}: {e}", file.name)),
+    };
+    if clients.exists() && !clients.is_file() {
+        return fail(format!(
+            "{}: `clients = \"{}\"` is not a regular file",
+            file.name, g.clients
+        ));
+    }
     let reader = match ClientReader::open(&clients.to_string_lossy()) {
         Ok(r) => r,
         Err(e) => return fail(e.to_string()),
@@ -480,6 +567,12 @@ fn run_golden(
             failures.push(format!("cannot write `{}`: {e}", expected_path.display()));
         }
         return outcome(file, &g.name, failures);
+    }
+    if expected_path.exists() && !expected_path.is_file() {
+        return fail(format!(
+            "{}: `expected = \"{}\"` is not a regular file",
+            file.name, g.expected
+        ));
     }
     let expected_text = match std::fs::read_to_string(&expected_path) {
         Ok(t) => t,

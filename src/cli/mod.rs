@@ -299,7 +299,19 @@ pub fn show_diagnostics(diags: &[Diagnostic]) {
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
-    for d in diags {
+    // Drawing one with its source excerpt costs a pass over the file: past the first
+    // `DRAWN`, each is one line, so thousands of warnings (a param each) print in linear time.
+    const DRAWN: usize = 100;
+    for (i, d) in diags.iter().enumerate() {
+        if i >= DRAWN {
+            let kind = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let at = d.location().map_or(String::new(), |l| format!("{l}: "));
+            eprintln!("{at}{kind}: {}", d.message);
+            continue;
+        }
         let mut out = String::new();
         let rendered = Rendered::new(d);
         if handler.render_report(&mut out, &rendered).is_err() {

@@ -328,6 +328,14 @@ impl ClientReader {
             }
             match format {
                 InputFormat::Csv => {
+                    // Rows end at `\n`: a file whose lines end with a lone `\r` (classic Mac
+                    // OS) would read as one long header row.
+                    let head: &[u8] = decoded.head.as_ref();
+                    if head.contains(&b'\r') && !head.contains(&b'\n') {
+                        return Err(fail_options(
+                            "ends its lines with a carriage return alone (`\\r`, as classic Mac OS did); save it with Windows (CRLF) or Unix (LF) line endings".into(),
+                        ));
+                    }
                     let delimiter = options
                         .delimiter
                         .unwrap_or_else(|| dialect::sniff_delimiter(&decoded.head));

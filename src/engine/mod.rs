@@ -232,8 +232,7 @@ impl<'p> Evaluator<'p> {
                     crate::policy::MeasureSource::Script(name) => self
                         .runtime
                         .measure(&mut self.scope, name)
-                        .map_err(script_err)?
-                        .map(|p| p.clamp(Decimal::ZERO, Decimal::ONE_HUNDRED)),
+                        .map_err(script_err)?,
                 };
                 let (points, band) = match (&m.source, value) {
                     (_, None) => (m.missing, None),

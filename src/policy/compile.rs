@@ -27,9 +27,25 @@ use crate::grade::Grade;
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
-/// Reads every file of the folder except `tests/` and hidden ones: `(relative path, bytes)`.
-fn read_folder(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+/// The files of a folder as read: `(relative path, bytes)`.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// The largest file a policy folder may hold: a policy is a few pages of text.
+pub const MAX_POLICY_FILE: u64 = 16 * 1024 * 1024;
+
+/// Reads every regular file of the folder except `tests/` and hidden ones: `(relative path,
+/// bytes)`, and a warning for each entry skipped. A FIFO, a device or a socket is skipped
+/// unread (reading one could hang or never end), and so is a symbolic link that leads out of
+/// the folder (or nowhere); a link that stays inside is read as the file it names. A file over
+/// [`MAX_POLICY_FILE`] is an error.
+fn read_folder(dir: &Path) -> std::io::Result<(Files, Vec<Diagnostic>)> {
+    use std::io::Read;
+    struct Walk {
+        root: std::path::PathBuf,
+        out: Vec<(String, Vec<u8>)>,
+        skipped: Vec<Diagnostic>,
+    }
+    fn walk(w: &mut Walk, dir: &Path, depth: usize) -> std::io::Result<()> {
         for entry in std::fs::read_dir(dir)? {
             let entry = entry?;
             let path = entry.path();
@@ -38,24 +54,62 @@ fn read_folder(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
                 continue;
             }
             let rel = path
-                .strip_prefix(root)
+                .strip_prefix(dir_root(w))
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            if entry.file_type()?.is_dir() {
-                if rel != "tests" {
-                    walk(root, &path, out)?;
+            let mut kind = entry.file_type()?;
+            if kind.is_symlink() {
+                match std::fs::canonicalize(&path) {
+                    Ok(target) if target.starts_with(&w.root) => {
+                        kind = std::fs::metadata(&target)?.file_type();
+                    }
+                    _ => {
+                        w.skipped.push(Diagnostic::warning_plain(format!(
+                            "`{}` is a link to a file outside the policy folder (or to nothing): skipped, not read",
+                            path.display()
+                        )));
+                        continue;
+                    }
                 }
+            }
+            if kind.is_dir() {
+                if rel != "tests" && depth < 32 {
+                    walk(w, &path, depth + 1)?;
+                }
+            } else if kind.is_file() {
+                let file = std::fs::File::open(&path)?;
+                let mut bytes = Vec::new();
+                file.take(MAX_POLICY_FILE + 1).read_to_end(&mut bytes)?;
+                if bytes.len() as u64 > MAX_POLICY_FILE {
+                    return Err(std::io::Error::other(format!(
+                        "`{}` is larger than {} MiB; a policy folder holds text files of a few pages",
+                        path.display(),
+                        MAX_POLICY_FILE / (1024 * 1024)
+                    )));
+                }
+                w.out.push((rel, bytes));
             } else {
-                out.push((rel, std::fs::read(&path)?));
+                w.skipped.push(Diagnostic::warning_plain(format!(
+                    "`{}` is not a regular file (a pipe, a device or a socket): skipped, not read",
+                    path.display()
+                )));
             }
         }
         Ok(())
     }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out)?;
-    out.sort();
-    Ok(out)
+    fn dir_root(w: &Walk) -> &Path {
+        &w.root
+    }
+    let root = std::fs::canonicalize(dir)?;
+    let mut w = Walk {
+        root: root.clone(),
+        out: Vec::new(),
+        skipped: Vec::new(),
+    };
+    walk(&mut w, &root, 0)?;
+    w.out.sort();
+    Ok((w.out, w.skipped))
 }
 
 pub(super) fn load(dir: &Path) -> Result<Policy, LoadError> {
@@ -75,13 +129,22 @@ pub(super) fn load(dir: &Path) -> Result<Policy, LoadError> {
         };
         return Err(fail(vec![d]));
     }
-    let raw = read_folder(dir).map_err(|e| {
+    let (raw, skipped) = read_folder(dir).map_err(|e| {
         fail(vec![Diagnostic::plain(format!(
             "cannot read `{}`: {e}",
             dir.display()
         ))])
     })?;
-    load_files(dir, &raw)
+    match load_files(dir, &raw) {
+        Ok(mut p) => {
+            p.warnings.extend(skipped);
+            Ok(p)
+        }
+        Err(mut e) => {
+            e.diagnostics.extend(skipped);
+            Err(e)
+        }
+    }
 }
 
 /// Checks and compiles a policy from its files, `(path inside the folder, content)` without
@@ -101,6 +164,7 @@ pub(super) fn load_files(dir: &Path, raw: &[(String, Vec<u8>)]) -> Result<Policy
         .filter_map(|(rel, bytes)| {
             let text = String::from_utf8(bytes.clone()).ok()?;
             Some(Arc::new(SourceFile {
+                lines: Default::default(),
                 name: shown(rel),
                 text,
             }))
@@ -387,6 +451,8 @@ impl Checker {
             };
             params.push((n.clone(), p));
         }
+        let param_names: std::collections::HashSet<&str> =
+            doc.params.keys().map(|k| k.get_ref().as_str()).collect();
         let mut extra_inputs = Vec::new();
         for e in &doc.inputs.extra {
             let n = e.get_ref();
@@ -395,7 +461,7 @@ impl Checker {
                     e.span(),
                     format!("extra column `{n}` is not a usable name; use letters, digits and `_`"),
                 );
-            } else if known.contains(n.as_str()) || doc.params.keys().any(|k| k.get_ref() == n) {
+            } else if known.contains(n.as_str()) || param_names.contains(n.as_str()) {
                 self.error(
                     e.span(),
                     format!("`{n}` is already a known column or param; list only new columns here"),
@@ -1106,10 +1172,17 @@ impl Checker {
             .map(|s| (Role::Rules, s))
             .chain(doc.scripts.functions.iter().map(|s| (Role::Functions, s)));
         for (role, rel) in listed {
-            let shown = dir.join(rel.get_ref()).display().to_string();
-            let escapes = Path::new(rel.get_ref())
+            // `./rules/x.rhai` is `rules/x.rhai`; `..`, a root or a drive leads out.
+            let parts: Vec<_> = Path::new(rel.get_ref())
                 .components()
-                .any(|c| !matches!(c, std::path::Component::Normal(_)));
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect();
+            let escapes = parts.is_empty()
+                || parts
+                    .iter()
+                    .any(|c| !matches!(c, std::path::Component::Normal(_)));
+            let normal: std::path::PathBuf = parts.iter().collect();
+            let shown = dir.join(&normal).display().to_string();
             match files.iter().find(|f| f.name == shown) {
                 Some(f) if !escapes => out.files.push((role, f.clone())),
                 _ => {

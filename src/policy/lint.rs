@@ -136,7 +136,10 @@ fn check_call(
     known_names: &BTreeSet<&str>,
     out: &mut Vec<Diagnostic>,
 ) {
-    if known.contains(&(name.to_string(), arity)) {
+    // `f.call(x, y)` and `Fn("f").curry(x, y)` take any number of arguments after the pointer.
+    if known.contains(&(name.to_string(), arity))
+        || (matches!(name, "call" | "curry") && arity >= 1)
+    {
         return;
     }
     let arities: Vec<String> = known

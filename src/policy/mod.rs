@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
+pub use compile::MAX_POLICY_FILE;
 pub use source::{Diagnostic, Severity, SourceFile};
 
 use crate::client::facts::Fact;

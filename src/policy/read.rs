@@ -281,6 +281,7 @@ mod tests {
 
     fn file(text: &str) -> Arc<SourceFile> {
         Arc::new(SourceFile {
+            lines: Default::default(),
             name: "p/policy.toml".into(),
             text: text.into(),
         })

@@ -185,6 +185,9 @@ type FigureOrders = HashMap<(usize, usize), Vec<Vec<String>>>;
 #[derive(Debug, Default)]
 pub(crate) struct SinkState {
     effects: RefCell<Vec<Effect>>,
+    /// The characters of the codes, texts and figure names of `effects`, to hold them to
+    /// [`MAX_EFFECT_TEXT`].
+    text: std::cell::Cell<usize>,
     /// The keys of each figures map written as a literal in a script, in the order written,
     /// by the line and column of the call: a Rhai map keeps its keys sorted, so the order is
     /// read from the source. More than one when calls in several files share a position.
@@ -263,7 +266,13 @@ fn figures_of(
     Ok(out)
 }
 
-/// Records one effect.
+/// The most effects (reasons, actions, caps) the scripts may give one client.
+pub const MAX_EFFECTS: usize = 1_000;
+/// The most text (codes, texts and figure names, in bytes) the scripts may give one client.
+pub const MAX_EFFECT_TEXT: usize = 1024 * 1024;
+
+/// Records one effect, within [`MAX_EFFECTS`] and [`MAX_EFFECT_TEXT`] per client: past either,
+/// the call is a script error, so the client is not decided and the error names the script.
 fn push(
     sink: &SinkState,
     ctx: &NativeCallContext,
@@ -276,6 +285,22 @@ fn push(
         Some(m) => figures_of(sink, ctx, m)?,
         None => Vec::new(),
     };
+    if sink.effects.borrow().len() >= MAX_EFFECTS {
+        return Err(runtime_error(format!(
+            "`{}`: more than {MAX_EFFECTS} reasons and actions for one client; a script gives a client a few",
+            ctx.fn_name()
+        )));
+    }
+    let size = code.len() + text.len() + figures.iter().map(|(n, _)| n.len() + 32).sum::<usize>();
+    let total = sink.text.get().saturating_add(size);
+    if total > MAX_EFFECT_TEXT {
+        return Err(runtime_error(format!(
+            "`{}`: the reasons given to one client pass {} KiB of text; a script gives a client a few lines",
+            ctx.fn_name(),
+            MAX_EFFECT_TEXT / 1024
+        )));
+    }
+    sink.text.set(total);
     sink.effects.borrow_mut().push(Effect {
         kind,
         code: code.to_string(),
@@ -587,24 +612,40 @@ impl Runtime {
         if value.is_unit() {
             return Ok(None);
         }
-        if let Ok(i) = value.as_int() {
-            return Ok(Some(Decimal::from(i)));
-        }
-        value.as_decimal().map(Some).map_err(|t| ScriptFailure {
-            file: self
-                .defined_in
+        let file = || {
+            self.defined_in
                 .get(function)
                 .cloned()
-                .unwrap_or_else(|| function.to_string()),
-            line: 0,
-            column: 0,
-            message: format!("function `{function}` returned a {t}, not points (a number or `()`)"),
-        })
+                .unwrap_or_else(|| function.to_string())
+        };
+        let points = match value.as_int() {
+            Ok(i) => Decimal::from(i),
+            Err(_) => value.as_decimal().map_err(|t| ScriptFailure {
+                file: file(),
+                line: 0,
+                column: 0,
+                message: format!(
+                    "function `{function}` returned a {t}, not points (a number or `()`)"
+                ),
+            })?,
+        };
+        if points < Decimal::ZERO || points > Decimal::ONE_HUNDRED {
+            return Err(ScriptFailure {
+                file: file(),
+                line: 0,
+                column: 0,
+                message: format!(
+                    "function `{function}` returned {points} points; a measure scores 0 to 100"
+                ),
+            });
+        }
+        Ok(Some(points))
     }
 
     /// Runs every rule script for the client bound in `scope`; returns what they asked for.
     pub fn run_rules(&self, scope: &mut Scope) -> Result<Vec<Effect>, ScriptFailure> {
         self.sink.effects.borrow_mut().clear();
+        self.sink.text.set(0);
         let bound = scope.len();
         for (name, ast) in &self.rules {
             let result = self.engine.run_ast_with_scope(scope, ast);
@@ -612,6 +653,7 @@ impl Runtime {
             scope.rewind(bound);
             result.map_err(|e| self.failure(&e, name))?;
         }
+        self.sink.text.set(0);
         Ok(std::mem::take(&mut *self.sink.effects.borrow_mut()))
     }
 }
@@ -697,6 +739,7 @@ mod tests {
             files: vec![(
                 Role::Rules,
                 Arc::new(SourceFile {
+                    lines: Default::default(),
                     name: "rules.rhai".into(),
                     text: text.into(),
                 }),

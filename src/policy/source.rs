@@ -15,16 +15,29 @@ pub struct SourceFile {
     /// The path as the user should see it, e.g. `policies/standard/policy.toml`.
     pub name: String,
     pub text: String,
+    /// The byte offset of the start of every line, found once when first asked for.
+    pub lines: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        // Found once per file: thousands of diagnostics in one file (a warning per param)
+        // each find their line by a binary search, not by a pass over everything before them.
         let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = self.text[line_start..offset].chars().count() + 1;
+        let offset = (0..=offset)
+            .rev()
+            .find(|&i| self.text.is_char_boundary(i))
+            .unwrap_or(0);
+        let starts = self.lines.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let i = starts.partition_point(|&s| s <= offset);
+        let line_start = (i, starts[i - 1]);
+        let (line, start) = line_start;
+        let col = self.text[start..offset].chars().count() + 1;
         (line, col)
     }
 
@@ -109,6 +122,14 @@ impl Diagnostic {
         }
     }
 
+    /// A warning that belongs to no file (a file of the folder skipped, say).
+    pub fn warning_plain(message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::plain(message)
+        }
+    }
+
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -189,6 +210,7 @@ mod tests {
     #[test]
     fn offsets_and_line_columns_agree() {
         let f = SourceFile {
+            lines: Default::default(),
             name: "p.toml".into(),
             text: "a = 1\n名字 = 2\nc = 3".into(),
         };

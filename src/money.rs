@@ -37,6 +37,17 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
             "`{t}` has a thousands separator; write it without `,`"
         ));
     }
+    // `_` only between two digits, as TOML writes `5_000_000` (the decimal parser would take
+    // `5__000__000_` too).
+    let b = t.as_bytes();
+    if b.iter().enumerate().any(|(i, &c)| {
+        c == b'_'
+            && !(i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+    }) {
+        return Err(format!(
+            "`{t}` has a misplaced `_`; an underscore goes between two digits, as in 5_000_000"
+        ));
+    }
     let plain = t.strip_prefix('+').unwrap_or(t);
     let parsed = if plain.contains(['e', 'E']) {
         Decimal::from_scientific(plain)
@@ -45,7 +56,13 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     };
     parsed.map_err(|e| {
         let msg = e.to_string();
-        if msg.contains("overflow") || msg.contains("too large") || msg.contains("exceeds") {
+        let negative_exponent = plain
+            .to_ascii_lowercase()
+            .split_once('e')
+            .is_some_and(|(_, x)| x.starts_with('-'));
+        if negative_exponent && plain.chars().any(|c| c.is_ascii_digit() && c != '0') {
+            format!("`{t}` is too small for a decimal, which holds at most 28 decimal places")
+        } else if msg.contains("overflow") || msg.contains("too large") || msg.contains("exceeds") {
             format!("`{t}` is too large")
         } else {
             format!("`{t}` is not a number")
@@ -211,7 +228,13 @@ impl TomlNumber {
             TomlNumber::Float(f) => parse_decimal(&literal.replace('_', ""))
                 .or_else(|_| Decimal::from_str(&f.to_string()).map_err(|_| String::new()))
                 .map_err(|_| {
-                    format!("`{literal}` is too large for a decimal; the largest is about 7.9e28")
+                    if f.abs() < 1.0 {
+                        format!(
+                            "`{literal}` is too small for a decimal, which holds at most 28 decimal places"
+                        )
+                    } else {
+                        format!("`{literal}` is too large for a decimal; the largest is about 7.9e28")
+                    }
                 }),
         }
     }
@@ -231,6 +254,20 @@ mod tests {
         assert!(parse_decimal("1,000").unwrap_err().contains("thousands"));
         assert!(parse_decimal("abc").is_err());
         assert!(parse_decimal("1e40").is_err());
+        assert!(parse_decimal("1e-30").unwrap_err().contains("too small"));
+        assert_eq!(
+            parse_decimal("1e-28").unwrap().to_string(),
+            "0.0000000000000000000000000001"
+        );
+        assert!(
+            parse_decimal("5__000__000_")
+                .unwrap_err()
+                .contains("misplaced `_`")
+        );
+        assert_eq!(
+            parse_decimal("5_000_000").unwrap(),
+            Decimal::from(5_000_000)
+        );
         assert!(
             parse_decimal("99999999999999999999999999999999")
                 .unwrap_err()

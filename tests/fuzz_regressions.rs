@@ -600,3 +600,47 @@ fn json_array_syntax_errors_say_where() {
         ["error: `DIR/c.json` line 1, column 2: the array is not closed with `]`"]
     );
 }
+
+/// Issue 11: a context whose cash + receivables pass the largest decimal is an error naming
+/// the fields, and a company built with them anyway (as replay reads one from an audit log)
+/// never panics computing its ratio.
+#[test]
+fn a_context_past_the_largest_decimal_is_an_error() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hostile_input/context_overflow.toml"
+    );
+    let problems = credit_policy::context::Context::load(std::path::Path::new(path), None)
+        .expect_err("overflowing context");
+    assert!(
+        problems
+            .iter()
+            .any(|d| d.message.contains("`company.cash` + `company.receivables`")),
+        "{problems:?}"
+    );
+    let company = credit_policy::context::Company {
+        total_assets: rust_decimal::Decimal::ONE,
+        total_debt: rust_decimal::Decimal::ONE,
+        cash: rust_decimal::Decimal::MAX,
+        receivables: rust_decimal::Decimal::MAX,
+    };
+    assert_eq!(company.liquid_to_debt(), Some(rust_decimal::Decimal::MAX));
+}
+
+/// Issue 11: a workbook declaring `A1:XFD1048576` with a cell at its far corner is read from
+/// the cells it holds: one client, and the far cell's row rejected with its line.
+#[test]
+fn a_workbook_cell_at_the_far_corner_allocates_nothing() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hostile_input/far_corner.xlsx"
+    );
+    let rows: Vec<_> = credit_policy::client::ClientReader::open(path)
+        .unwrap()
+        .collect();
+    assert_eq!(rows.len(), 2);
+    match &rows[1] {
+        Ok(credit_policy::client::Row::Reject(r)) => assert_eq!(r.line, 1_048_576),
+        other => panic!("{other:?}"),
+    }
+}

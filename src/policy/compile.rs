@@ -1184,7 +1184,23 @@ impl Checker {
             let normal: std::path::PathBuf = parts.iter().collect();
             let shown = dir.join(&normal).display().to_string();
             match files.iter().find(|f| f.name == shown) {
-                Some(f) if !escapes => out.files.push((role, f.clone())),
+                Some(f) if !escapes => {
+                    // Rhai counts lines and columns in 16 bits: past them, every position
+                    // after would be reported at line 65535.
+                    let lines = f.text.lines().count();
+                    let widest = f.text.lines().map(str::len).max().unwrap_or(0);
+                    if lines > usize::from(u16::MAX) || widest > usize::from(u16::MAX) {
+                        self.error(
+                            rel.span(),
+                            format!(
+                                "script `{}` has {lines} lines, the longest {widest} bytes; a script holds at most 65,535 lines of at most 65,535 characters (split it)",
+                                rel.get_ref()
+                            ),
+                        );
+                    } else {
+                        out.files.push((role, f.clone()));
+                    }
+                }
                 _ => {
                     let on_disk: Vec<&str> = files
                         .iter()

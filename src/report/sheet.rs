@@ -140,11 +140,23 @@ pub(crate) fn excel_date(d: Date) -> Result<ExcelDateTime, XlsxError> {
 /// The most characters Excel keeps in one cell.
 const MAX_CELL: usize = 32_767;
 
-fn cut(s: &str) -> &str {
-    match s.char_indices().nth(MAX_CELL) {
-        Some((i, _)) => &s[..i],
-        None => s,
+fn cut(s: &str) -> std::borrow::Cow<'_, str> {
+    let total = s.chars().count();
+    if total <= MAX_CELL {
+        return std::borrow::Cow::Borrowed(s);
     }
+    // Never cut silently: the cell says how much of the text it could not hold.
+    let mark = format!(
+        " [cut: {} more characters; Excel holds {MAX_CELL} in a cell]",
+        total
+    );
+    let keep = MAX_CELL - mark.chars().count();
+    let end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
+    let cut = total - keep;
+    std::borrow::Cow::Owned(format!(
+        "{} [cut: {cut} more characters; Excel holds {MAX_CELL} in a cell]",
+        &s[..end]
+    ))
 }
 
 /// Writes `sheet` into `ws`: a bold, frozen header with filters, typed cells, columns fitted.

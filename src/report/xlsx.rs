@@ -124,11 +124,23 @@ fn number(d: Decimal) -> f64 {
 }
 
 /// Text cut to what a cell holds.
-fn cell_text(s: &str) -> &str {
-    match s.char_indices().nth(MAX_CELL) {
-        Some((i, _)) => &s[..i],
-        None => s,
+fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let total = s.chars().count();
+    if total <= MAX_CELL {
+        return std::borrow::Cow::Borrowed(s);
     }
+    // Never cut silently: the cell says how much of the text it could not hold.
+    let mark = format!(
+        " [cut: {} more characters; Excel holds {MAX_CELL} in a cell]",
+        total
+    );
+    let keep = MAX_CELL - mark.chars().count();
+    let end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
+    let cut = total - keep;
+    std::borrow::Cow::Owned(format!(
+        "{} [cut: {cut} more characters; Excel holds {MAX_CELL} in a cell]",
+        &s[..end]
+    ))
 }
 
 fn excel_date(d: jiff::civil::Date) -> Result<ExcelDateTime, XlsxError> {
@@ -413,6 +425,10 @@ mod tests {
     fn money_becomes_the_nearest_float_and_long_text_is_cut() {
         assert_eq!(number(Decimal::new(123456789, 2)), 1234567.89);
         assert_eq!(number(Decimal::new(-40000000, 2)), -400000.0);
-        assert_eq!(cell_text(&"x".repeat(40_000)).len(), MAX_CELL);
+        let long = "x".repeat(40_000);
+        let cut = cell_text(&long);
+        assert!(cut.chars().count() <= MAX_CELL);
+        assert!(cut.ends_with("more characters; Excel holds 32767 in a cell]"));
+        assert!(cut.starts_with(&"x".repeat(32_000)));
     }
 }

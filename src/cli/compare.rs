@@ -61,7 +61,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// Worker threads [default: one per core].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::threads_in_range)]
     pub threads: Option<usize>,
     /// Write rejected rows to FILE as JSON Lines instead of standard error.
     #[arg(long, value_name = "FILE")]
@@ -113,7 +113,10 @@ pub fn run(args: Args) -> Exit {
             &[Format::Table, Format::Json],
             Format::Table,
         ) {
-            Ok(format) => run_outcomes(path, format, &args.output),
+            Ok(format) => match args.output.guard(&[("--outcomes", Some(path))], &[]) {
+                Ok(()) => run_outcomes(path, format, &args.output),
+                Err(e) => e,
+            },
             Err(e) => e,
         };
     }
@@ -125,6 +128,18 @@ fn go(args: Args) -> Result<Exit, Exit> {
         error("give `--a DIR --b DIR INPUT`, or `--outcomes FILE`");
         return Err(Exit::Error);
     };
+    let mut reads = input.named();
+    reads.extend([
+        ("--context", args.context.as_deref()),
+        ("--context-b", args.context_b.as_deref()),
+    ]);
+    args.output.guard(
+        &reads,
+        &[
+            ("--rejects", args.rejects.as_deref()),
+            ("--html", args.html.as_deref()),
+        ],
+    )?;
     let format = args.output.resolve("compare", FORMATS, Format::Table)?;
     let (pa, pb) = (load_policy(Some(a)), load_policy(Some(b)));
     let (pa, pb) = (pa?, pb?);
@@ -218,7 +233,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     };
     args.output.emit(format, view)?;
     if every_row_rejected {
-        eprintln!("every row was rejected: nothing decided");
+        credit_policy::errln!("every row was rejected: nothing decided");
     }
     Ok(if report.rejected > 0 {
         Exit::Rejects

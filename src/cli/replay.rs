@@ -34,6 +34,8 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(mut args: Args) -> Result<Exit, Exit> {
+    args.output
+        .guard(&[("LOG", Some(args.log.as_path()))], &[])?;
     if args.json {
         args.output.format = Some(Format::Json);
     }
@@ -76,7 +78,7 @@ fn go(mut args: Args) -> Result<Exit, Exit> {
     };
     args.output.emit(format, view)?;
     if r.same == 0 && r.moved.is_empty() && !r.unreadable.is_empty() {
-        eprintln!("every logged decision was unreadable: nothing replayed");
+        credit_policy::errln!("every logged decision was unreadable: nothing replayed");
     }
     Ok(if r.moved.is_empty() && r.unreadable.is_empty() {
         Exit::Ok

@@ -203,8 +203,8 @@ fn totals_tables(t: &Totals, currency: &str) -> String {
 impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
     fn write(&mut self, d: &Decision, split: Option<&Split>) -> io::Result<()> {
         let mut row = vec![
-            d.id.clone(),
-            d.name.clone().unwrap_or_default(),
+            super::printable(&d.id).into_owned(),
+            super::printable(d.name.as_deref().unwrap_or_default()).into_owned(),
             d.grade.to_string(),
             if d.base_grade == d.grade {
                 String::new()

@@ -73,7 +73,8 @@ impl Input {
     /// temporary file, removed when the `Input` is dropped.
     pub fn open(path: &str, options: ReadOptions, twice: bool) -> Result<Input, RunError> {
         let spooled = if twice && path == "-" {
-            Some(groups::spool_stdin().map_err(RunError::Spool)?)
+            let limit = crate::safety::spool_limit().map_err(RunError::Input)?;
+            Some(groups::spool_stdin(limit).map_err(RunError::Spool)?)
         } else {
             None
         };
@@ -300,7 +301,7 @@ impl<'a> Run<'a> {
     {
         let Sinks { rejects, log } = sinks;
         let (stamp, mut file) = match log {
-            Some(AuditLog { stamp, file }) => (Some(&*stamp), Some(file)),
+            Some(AuditLog { stamp, file, .. }) => (Some(&*stamp), Some(file)),
             None => (None, None),
         };
         let mut tally = Tally::default();

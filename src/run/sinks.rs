@@ -43,12 +43,9 @@ impl RejectSink {
                 } else {
                     format!("{}: ", r.field)
                 };
-                writeln!(
-                    io::stderr(),
-                    "rejected: line {}{id}: {field}{}",
-                    r.line,
-                    r.reason
-                )
+                // A closed or full standard error is never a reason to stop deciding.
+                crate::errln!("rejected: line {}{id}: {field}{}", r.line, r.reason);
+                Ok(())
             }
         }
     }
@@ -74,27 +71,48 @@ impl Stamp {
     }
 }
 
-/// The audit log (`evaluate --log`): one record per decision, appended.
+/// The audit log (`evaluate --log`): one record per decision, appended. The records of a run
+/// are kept aside (in an unnamed temporary file, gone with the process however it ends) and
+/// appended to the log by [`AuditLog::commit`], once the decisions were delivered: the log
+/// never records a decision whose output was not written.
 pub struct AuditLog {
     pub(super) stamp: Stamp,
     pub(super) file: BufWriter<File>,
+    log: File,
 }
 
 impl AuditLog {
     /// Opens `path` to append the records of a run under `context`, stamped with the time now.
     pub fn open(path: &Path, context: &Context) -> Result<AuditLog, String> {
-        let file = std::fs::OpenOptions::new()
+        let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot open the audit log `{}`: {e}", path.display()))?;
+        let pending = tempfile::tempfile().map_err(|e| {
+            format!(
+                "cannot keep the audit records of `{}` aside: {e}",
+                path.display()
+            )
+        })?;
         Ok(AuditLog {
             stamp: Stamp {
                 at: jiff::Timestamp::now().to_string(),
                 context: ContextLog::new(context),
             },
-            file: BufWriter::new(file),
+            file: BufWriter::new(pending),
+            log,
         })
+    }
+
+    /// Appends the records of the run to the log: call it once the output is delivered.
+    pub fn commit(self) -> io::Result<()> {
+        use std::io::Seek as _;
+        let mut pending = self.file.into_inner().map_err(|e| e.into_error())?;
+        pending.seek(io::SeekFrom::Start(0))?;
+        let mut log = self.log;
+        io::copy(&mut pending, &mut log)?;
+        log.sync_data()
     }
 }
 

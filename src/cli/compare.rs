@@ -9,7 +9,7 @@ use credit_policy::grade::Grade;
 use credit_policy::policy::Policy;
 use credit_policy::report::sheet::{Cell, Sheet};
 use credit_policy::report::{html, money_grouped};
-use credit_policy::run::{RejectSink, Run, Setup};
+use credit_policy::run::{Run, Setup};
 use credit_policy::stream::{self, Item};
 
 use super::output::{self, Format, OutputArgs, View};
@@ -148,10 +148,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     let sa = Setup::new(&pa, ca).map_err(fail)?;
     let sb = Setup::new(&pb, cb).map_err(fail)?;
     let input = input.open(&[&sa, &sb])?;
-    let mut rejects = RejectSink::open(args.rejects.as_deref()).map_err(|e| {
-        error(&e);
-        Exit::Error
-    })?;
+    let (mut rejects, rejects_target) = super::paths::rejects(args.rejects.as_deref())?;
     let threads = stream::threads(args.threads);
     // Each side forms its own group lines, as `evaluate` under that side would.
     let run_a = Run::start(&sa, &input, threads).map_err(fail)?;
@@ -193,6 +190,8 @@ fn go(args: Args) -> Result<Exit, Exit> {
         error(&e.to_string());
         return Err(Exit::Error);
     }
+    drop(rejects);
+    super::paths::commit_rejects(rejects_target, args.rejects.as_deref())?;
     let extra_columns: Vec<String> = Vec::new();
     if let Err(e) = cmp.check_by(&extra_columns) {
         error(&e);

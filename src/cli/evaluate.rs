@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use credit_policy::report::totals::{self, Summary, Totals};
 use credit_policy::report::{self, Format};
-use credit_policy::run::{AuditLog, RejectSink, Run, RunError, Sinks};
+use credit_policy::run::{AuditLog, Run, RunError, Sinks};
 use credit_policy::stream::{self, Item};
 
 use super::output::{self, OutputArgs};
@@ -87,10 +87,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     }
     let input = super::open_input(&args.input, &setup)?;
     let run = Run::start(&setup, &input, stream::threads(args.threads)).map_err(fail)?;
-    let rejects = RejectSink::open(args.rejects.as_deref()).map_err(|e| {
-        error(&e);
-        Exit::Error
-    })?;
+    let (rejects, rejects_target) = super::paths::rejects(args.rejects.as_deref())?;
 
     let (sink, temp): (Box<dyn Write>, Option<super::paths::Target>) = match &args.output.output {
         Some(path) => {
@@ -210,6 +207,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
         ));
         return Err(Exit::Error);
     }
+    super::paths::commit_rejects(rejects_target, args.rejects.as_deref())?;
     // The output is delivered: only now are its decisions recorded in the audit log.
     if let (Some(log), Some(path)) = (sinks.log.take(), &args.log)
         && let Err(e) = log.commit()

@@ -118,6 +118,41 @@ fn check_target(flag: &str, path: &Path, force: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// Where rejected rows go: `--rejects FILE`, written beside it and moved into place by
+/// committing the [`Target`], or standard error.
+pub fn rejects(
+    path: Option<&Path>,
+) -> Result<(credit_policy::run::RejectSink, Option<Target>), Exit> {
+    use credit_policy::run::RejectSink;
+    let Some(path) = path else {
+        return Ok((RejectSink::Stderr, None));
+    };
+    match Target::create(path).and_then(|t| t.file().map(|f| (t, f))) {
+        Ok((t, f)) => Ok((RejectSink::File(io::BufWriter::new(f)), Some(t))),
+        Err(e) => {
+            error(&format!(
+                "cannot write the rejects file `{}`: {e}",
+                path.display()
+            ));
+            Err(Exit::Error)
+        }
+    }
+}
+
+/// Moves a finished `--rejects` file into place.
+pub fn commit_rejects(target: Option<Target>, path: Option<&Path>) -> Result<(), Exit> {
+    match (target, path) {
+        (Some(t), Some(p)) => t.commit().map_err(|e| {
+            error(&format!(
+                "cannot move the rejects into `{}`: {e}",
+                p.display()
+            ));
+            Exit::Error
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// An output being written: a temporary file beside the target, moved into place by
 /// [`Target::commit`] and removed otherwise (on a signal too); or, for a FIFO or a device
 /// allowed by `--force-output`, the target itself.

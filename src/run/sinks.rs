@@ -18,16 +18,6 @@ pub enum RejectSink {
 }
 
 impl RejectSink {
-    /// The rejects file `path`, or standard error.
-    pub fn open(path: Option<&Path>) -> Result<RejectSink, String> {
-        match path {
-            Some(p) => File::create(p)
-                .map(|f| RejectSink::File(BufWriter::new(f)))
-                .map_err(|e| format!("cannot write the rejects file `{}`: {e}", p.display())),
-            None => Ok(RejectSink::Stderr),
-        }
-    }
-
     pub fn write(&mut self, r: &Reject) -> io::Result<()> {
         match self {
             RejectSink::File(f) => {

@@ -268,11 +268,14 @@ fn a_killed_run_leaves_no_temporary_file() {
     let input = dir.path().join("in.csv");
     generated(&input, 200_000, 0);
     let out = dir.path().join("out.jsonl");
+    let rejects = dir.path().join("rejects.jsonl");
     let mut child = credit_policy()
         .args(["evaluate", "--as-of", AS_OF, "--policy", STANDARD])
         .arg(&input)
         .arg("-o")
         .arg(&out)
+        .arg("--rejects")
+        .arg(&rejects)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -293,7 +296,7 @@ fn a_killed_run_leaves_no_temporary_file() {
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(130), "{status:?}");
     assert_eq!(temps_in(dir.path()), Vec::<String>::new());
-    assert!(!out.exists());
+    assert!(!out.exists() && !rejects.exists());
 }
 
 #[test]

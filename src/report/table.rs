@@ -299,10 +299,15 @@ impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
             self.held
         )?;
         if let Some(s) = &self.summary {
-            write!(self.out, "{}", totals_tables(&s.totals, self.currency))?;
+            // `--by` values come from the input: no control code reaches the terminal.
+            write!(
+                self.out,
+                "{}",
+                super::printable(&totals_tables(&s.totals, self.currency))
+            )?;
         }
         if let Some(groups) = &self.groups {
-            write!(self.out, "{groups}")?;
+            write!(self.out, "{}", super::printable(groups))?;
         }
         if let Some(s) = &self.summary {
             writeln!(self.out, "\n{}", s.health)?;

@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// How many writes to standard error failed (closed pipe, full device).
 static LOST: AtomicUsize = AtomicUsize::new(0);
 
-/// Writes `text` to standard error. A failed write (closed pipe, full device) is counted, never
+/// Writes `text` to standard error as it is (the program's own colours in a diagnostic); text
+/// from the input goes through [`crate::report::printable`] first. A failed write (closed pipe, full device) is counted, never
 /// an error: see [`stderr_lost`].
 pub fn say(text: &str) {
     let mut e = std::io::stderr().lock();
-    let text = crate::report::printable(text);
     if e.write_all(text.as_bytes())
         .and_then(|()| e.flush())
         .is_err()

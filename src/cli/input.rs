@@ -135,13 +135,11 @@ pub fn show_warnings(warnings: &[Warning]) {
     let mut rows = 0;
     let mut last = None;
     for w in warnings {
-        credit_policy::errln!(
-            "warning: line {} (id `{}`): {} {}",
-            w.line,
-            w.id,
-            w.field,
-            w.message
-        );
+        // The id and the message quote the input: no control code reaches the terminal.
+        credit_policy::safety::say(&credit_policy::report::printable(&format!(
+            "warning: line {} (id `{}`): {} {}\n",
+            w.line, w.id, w.field, w.message
+        )));
         if last != Some(w.line) {
             rows += 1;
             last = Some(w.line);

@@ -34,7 +34,11 @@ impl RejectSink {
                     format!("{}: ", r.field)
                 };
                 // A closed or full standard error is never a reason to stop deciding.
-                crate::errln!("rejected: line {}{id}: {field}{}", r.line, r.reason);
+                // The id and the reason quote the input: no control code reaches the terminal.
+                crate::safety::say(&crate::report::printable(&format!(
+                    "rejected: line {}{id}: {field}{}\n",
+                    r.line, r.reason
+                )));
                 Ok(())
             }
         }

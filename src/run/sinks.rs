@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use crate::audit::{self, ContextLog};
+use crate::audit::{self, Chain, ContextLog};
 use crate::client::{Client, Reject};
 use crate::context::Context;
 use crate::engine::Decision;
@@ -74,10 +74,12 @@ impl Stamp {
     }
 }
 
-/// The audit log (`evaluate --log`): one record per decision, appended.
+/// The audit log (`evaluate --log`): one record per decision, appended, continuing the log's
+/// hash chain.
 pub struct AuditLog {
     pub(super) stamp: Stamp,
     pub(super) file: BufWriter<File>,
+    pub(super) chain: Chain,
 }
 
 impl AuditLog {
@@ -88,12 +90,15 @@ impl AuditLog {
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot open the audit log `{}`: {e}", path.display()))?;
+        let chain = Chain::resume(path)
+            .map_err(|e| format!("cannot read the audit log `{}`: {e}", path.display()))?;
         Ok(AuditLog {
             stamp: Stamp {
                 at: jiff::Timestamp::now().to_string(),
                 context: ContextLog::new(context),
             },
             file: BufWriter::new(file),
+            chain,
         })
     }
 }

@@ -234,9 +234,8 @@ impl Chain {
     }
 }
 
-/// What can be wrong with a chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// What can be wrong with a chain; written by its [`Tamper::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tamper {
     /// A `seq` missing from the chain.
     Deleted,
@@ -265,6 +264,12 @@ impl Tamper {
             Tamper::BrokenLink => "broken link",
             Tamper::NotChained => "not in the chain",
         }
+    }
+}
+
+impl Serialize for Tamper {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
     }
 }
 
@@ -320,18 +325,43 @@ pub fn verify(log: impl BufRead) -> io::Result<Integrity> {
     let mut before: Option<String> = None;
     for (i, line) in log.lines().enumerate() {
         let n = i as u64 + 1;
-        let text = line?;
+        let started = !entries.is_empty();
+        let text = match line {
+            Ok(t) => t,
+            Err(e) => {
+                // The replay reports the line as unreadable too; here, the chain stops.
+                if started {
+                    out.findings.push(Finding {
+                        line: n,
+                        tamper: Tamper::NotChained,
+                        detail: format!("the log cannot be read from here: {e}"),
+                    });
+                }
+                break;
+            }
+        };
         if text.trim().is_empty() {
             continue;
         }
         let own = sha256(text.as_bytes());
-        let started = !entries.is_empty();
         let rec = serde_json::from_str::<Record>(&text).ok();
         let chained = rec
             .as_ref()
             .and_then(|r| Some((r.seq?, r.prev.clone()?, r.hash.clone()?)));
         let (Some(rec), Some((seq, prev, hash))) = (rec.as_ref(), chained) else {
-            if started {
+            // A record with a context hash or parts was written with a chain: its chain
+            // fields were taken out.
+            let stripped = rec
+                .as_ref()
+                .is_some_and(|r| r.context_hash.is_some() || r.parts.is_some());
+            if stripped {
+                out.findings.push(Finding {
+                    line: n,
+                    tamper: Tamper::NotChained,
+                    detail: "a record written with a chain, its `seq`, `prev` or `hash` removed"
+                        .into(),
+                });
+            } else if started {
                 out.findings.push(Finding {
                     line: n,
                     tamper: Tamper::NotChained,
@@ -495,6 +525,13 @@ mod tests {
         serde_json::to_string(&r).expect("json")
     }
 
+    /// A record as written before tamper evidence.
+    fn old(n: u32) -> String {
+        let mut rec: Record = serde_json::from_str(&body(n)).expect("record");
+        (rec.context_hash, rec.parts) = (None, None);
+        serde_json::to_string(&rec).expect("json")
+    }
+
     fn log(n: u32) -> Vec<String> {
         let mut c = Chain::default();
         (1..=n).map(|i| c.seal(&body(i))).collect()
@@ -591,10 +628,32 @@ mod tests {
 
     #[test]
     fn a_log_without_the_chain_fields_is_unchained_not_broken() {
-        let l: Vec<String> = (1..=2).map(body).collect();
+        let l: Vec<String> = (1..=2).map(old).collect();
         let i = check(&l);
         assert!(i.intact());
         assert_eq!((i.chained, i.unchained), (0, 2));
+    }
+
+    #[test]
+    fn a_record_stripped_of_its_chain_fields_is_not_taken_for_an_old_one() {
+        let mut l = log(3);
+        let mut rec: Record = serde_json::from_str(&l[0]).expect("record");
+        (rec.seq, rec.prev, rec.hash) = (None, None, None);
+        l[0] = serde_json::to_string(&rec).expect("json");
+        let i = check(&l);
+        assert_eq!(kinds(&i), [(1, Tamper::NotChained), (2, Tamper::Deleted)]);
+        let mut l = log(3);
+        l[2] = body(3);
+        assert_eq!(kinds(&check(&l)), [(3, Tamper::NotChained)]);
+    }
+
+    #[test]
+    fn a_line_that_is_not_text_stops_the_chain_with_a_finding() {
+        let mut bytes = log(2).join("\n").into_bytes();
+        bytes.extend_from_slice(b"\n\xff\xfe\n");
+        let i = verify(io::Cursor::new(bytes)).expect("read");
+        assert_eq!(kinds(&i), [(3, Tamper::NotChained)]);
+        assert_eq!(i.chained, 2);
     }
 
     #[test]
@@ -620,7 +679,7 @@ mod tests {
     fn resume_after_an_old_record_starts_at_one_linked_to_it() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("log.jsonl");
-        let old = body(1);
+        let old = old(1);
         std::fs::write(&path, &old).expect("write");
         let mut c = Chain::resume(&path).expect("resume");
         assert_eq!((c.seq, c.prev.clone()), (1, sha256(old.as_bytes())));

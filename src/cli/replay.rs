@@ -56,7 +56,7 @@ fn go(mut args: Args) -> Result<Exit, Exit> {
         .collect();
     records.extend(r.chain.findings.iter().map(|f| {
         output::record(
-            &serde_json::json!({"line": f.line, "tamper": f.tamper.name(), "detail": f.detail}),
+            &serde_json::json!({"line": f.line, "tamper": f.tamper, "detail": f.detail}),
             &policy.identity,
         )
     }));

@@ -462,3 +462,23 @@ fn replay_of_a_file_that_is_not_a_log_says_so() {
     let run = replay(Path::new(STANDARD), Path::new(CLIENTS)).expect_code(EXIT_REJECTS);
     assert!(run.stdout.contains("not an audit record"), "{}", run.stdout);
 }
+
+#[test]
+fn replay_as_json_lines_gives_each_tampering_as_a_record() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("audit.jsonl");
+    logged(Path::new(STANDARD), &log);
+    let mut text = lines(&log);
+    text.remove(1);
+    write_lines(&log, &text);
+    let run = run(credit_policy()
+        .arg("replay")
+        .arg(&log)
+        .args(["--policy", STANDARD, "--format", "jsonl"]))
+    .expect_code(EXIT_REJECTS);
+    let records = parse_jsonl(&run.stdout);
+    assert_eq!(records.len(), 1, "{}", run.stdout);
+    assert_eq!(records[0]["line"], 2);
+    assert_eq!(records[0]["tamper"], "deleted record");
+    assert_eq!(records[0]["detail"], "seq 2 is missing, before seq 3");
+}

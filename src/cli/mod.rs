@@ -41,7 +41,8 @@ pub enum Exit {
     /// was decided. Also when every row was rejected: the command says `every row was
     /// rejected: nothing decided`, never a result for nobody. For `order` and `explain`, the
     /// row of the client asked about is rejected; for `test`, a case fails; for `diff`, the
-    /// policies differ; for `replay`, a decision moved or a log line could not be replayed.
+    /// policies differ; for `replay`, the log's hash chain is broken, a decision moved or a log
+    /// line could not be replayed.
     Rejects = 1,
     /// 2: nothing was done: the policy, the context, the input file, the arguments or the
     /// output file are wrong (the message says where and how to fix it).

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use crate::audit::{self, ContextLog};
+use crate::audit::{self, Chain, ContextLog};
 use crate::client::{Client, Reject};
 use crate::context::Context;
 use crate::engine::Decision;
@@ -65,13 +65,14 @@ impl Stamp {
     }
 }
 
-/// The audit log (`evaluate --log`): one record per decision, appended. The records of a run
-/// are kept aside (in an unnamed temporary file, gone with the process however it ends) and
-/// appended to the log by [`AuditLog::commit`], once the decisions were delivered: the log
-/// never records a decision whose output was not written.
+/// The audit log (`evaluate --log`): one record per decision, appended, continuing the log's
+/// hash chain. The records of a run are kept aside (in an unnamed temporary file, gone with the
+/// process however it ends) and appended to the log by [`AuditLog::commit`], once the decisions
+/// were delivered: the log never records a decision whose output was not written.
 pub struct AuditLog {
     pub(super) stamp: Stamp,
     pub(super) file: BufWriter<File>,
+    pub(super) chain: Chain,
     log: File,
 }
 
@@ -83,6 +84,8 @@ impl AuditLog {
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot open the audit log `{}`: {e}", path.display()))?;
+        let chain = Chain::resume(path)
+            .map_err(|e| format!("cannot read the audit log `{}`: {e}", path.display()))?;
         let pending = tempfile::tempfile().map_err(|e| {
             format!(
                 "cannot keep the audit records of `{}` aside: {e}",
@@ -95,6 +98,7 @@ impl AuditLog {
                 context: ContextLog::new(context),
             },
             file: BufWriter::new(pending),
+            chain,
             log,
         })
     }

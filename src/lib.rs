@@ -30,4 +30,5 @@ pub mod money;
 pub mod policy;
 pub mod report;
 pub mod run;
+pub mod safety;
 pub mod stream;

@@ -34,6 +34,8 @@ mod formats;
 mod group_hold;
 #[path = "cli/groups.rs"]
 mod groups;
+#[path = "cli/hostile.rs"]
+mod hostile;
 #[path = "cli/inputs.rs"]
 mod inputs;
 #[path = "cli/lines.rs"]

@@ -1,7 +1,10 @@
 //! The audit trail: one JSON Lines record per decision (`evaluate --log FILE`) with when, the
 //! engine version, the policy identity, the context, the client's fields and their hash, and
 //! the decision; and `replay`, which decides every logged client again and says which would
-//! now come out differently, and why.
+//! now come out differently, and why. The records form a hash chain ([`chain`]): `replay`
+//! verifies it first and names every deleted, duplicated, reordered or edited record.
+
+pub mod chain;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
@@ -19,6 +22,8 @@ use crate::policy::{Identity, Policy};
 use crate::report::DecisionJson;
 use crate::run::groups::GroupPass;
 use crate::run::{Decider, Setup};
+
+pub use chain::{Chain, Finding, Integrity, Tamper, verify};
 
 /// This build of the engine, as logged.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -123,16 +128,33 @@ pub fn fields_hash(fields: &BTreeMap<String, String>) -> String {
     format!("sha256:{hex}")
 }
 
-/// One audit record.
+/// One audit record, its fields written in this order (the canonical form its `hash` is of
+/// is this JSON without `hash`; see [`chain`]). The chain fields are optional so that a log
+/// written before tamper evidence still reads.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
     pub at: String,
     pub engine: String,
     pub policy: Identity,
     pub context: ContextLog,
+    /// SHA-256 of the canonical context ([`chain::context_hash`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_hash: Option<String>,
     pub input_hash: String,
     pub client: BTreeMap<String, String>,
     pub decision: serde_json::Value,
+    /// Short hashes of `at`, the engine and policy identity, and the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<chain::Parts>,
+    /// The record's position in the chain, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// SHA-256 of the exact bytes of the line before, or of [`chain::GENESIS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
+    /// SHA-256 of this record's JSON without `hash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
 }
 
 /// A decision as kept in the log and compared on replay: the JSON without the identity.
@@ -149,7 +171,8 @@ fn decision_value(d: &Decision) -> serde_json::Value {
     v
 }
 
-/// The record of one decision, as one JSON line.
+/// The record of one decision, as one JSON line without its chain fields: [`Chain::seal`] adds
+/// them when the line is written, in order.
 pub fn record_line(
     at: &str,
     policy: &Identity,
@@ -158,14 +181,20 @@ pub fn record_line(
     d: &Decision,
 ) -> String {
     let fields = client_fields(client);
+    let decision = decision_value(d);
     let r = Record {
         at: at.to_string(),
         engine: ENGINE_VERSION.to_string(),
         policy: policy.clone(),
         context: context.clone(),
+        context_hash: Some(chain::context_hash(context)),
         input_hash: fields_hash(&fields),
         client: fields,
-        decision: decision_value(d),
+        parts: Some(chain::Parts::new(at, ENGINE_VERSION, policy, &decision)),
+        decision,
+        seq: None,
+        prev: None,
+        hash: None,
     };
     serde_json::to_string(&r).unwrap_or_default()
 }
@@ -179,13 +208,16 @@ pub struct Moved {
     /// `grade A -> BBB`, `limit ...`.
     pub changes: Vec<String>,
     /// `policy changed`, `engine changed`, or both; `input changed` when the fields no longer
-    /// match their logged hash.
+    /// match their logged hash; `context edited` and `record edited` when the record no longer
+    /// matches its own hashes.
     pub why: Vec<String>,
 }
 
 /// The outcome of a replay.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Replay {
+    /// The log's hash chain, verified before anything is replayed.
+    pub chain: Integrity,
     pub records: u64,
     pub same: u64,
     pub moved: Vec<Moved>,
@@ -256,11 +288,15 @@ pub fn replay<R: BufRead>(
     open: impl Fn() -> std::io::Result<R>,
     policy: &Policy,
 ) -> std::io::Result<Replay> {
+    let chain = verify(open()?)?;
     let groups = match policy.groups {
         Some(_) => group_lines(open()?, policy),
         None => HashMap::new(),
     };
-    Ok(replay_with_groups(open()?, policy, &groups))
+    Ok(Replay {
+        chain,
+        ..replay_with_groups(open()?, policy, &groups)
+    })
 }
 
 /// The first pass of a replay: the group lines of every logged run that tied clients to
@@ -360,6 +396,23 @@ fn replay_with_groups(
             continue;
         }
         let mut why = Vec::new();
+        let mut edited = Vec::new();
+        if chain::context_edited(&rec) {
+            edited.push(format!(
+                "context edited: the logged context (as of {}, economy {}) does not match its context_hash",
+                rec.context.as_of, rec.context.economy
+            ));
+        }
+        if rec
+            .hash
+            .as_ref()
+            .is_some_and(|h| *h != chain::record_hash(&rec))
+        {
+            let parts = chain::edited_parts(&rec);
+            if !parts.is_empty() {
+                edited.push(format!("record edited: {}", parts.join(", ")));
+            }
+        }
         if rec.policy.hash != policy.identity.hash {
             why.push(format!(
                 "policy changed: {} {} ({}) -> {} {} ({})",
@@ -380,6 +433,7 @@ fn replay_with_groups(
         if fields_hash(&rec.client) != rec.input_hash {
             why.push("input changed: the logged fields do not match their hash".into());
         }
+        why.extend(edited);
         if why.is_empty() {
             why.push(format!(
                 "engine changed: same version {ENGINE_VERSION}, same policy, different result"

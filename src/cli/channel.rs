@@ -34,6 +34,9 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(args: Args) -> Result<Exit, Exit> {
+    let mut reads = args.input.named();
+    reads.push(("--context", args.policy.context.as_deref()));
+    args.output.guard(&reads, &[])?;
     let format = args
         .output
         .resolve("channel", output::ROWS, Format::Table)?;

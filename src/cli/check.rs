@@ -26,7 +26,7 @@ pub fn run(args: Args) -> Exit {
     if let Ok(p) = &loaded
         && p.built_in
     {
-        eprintln!("note: {}", built_in_note(p));
+        credit_policy::errln!("note: {}", built_in_note(p));
     }
     let dir = match &loaded {
         Ok(p) if p.built_in => "the built-in standard policy".to_string(),

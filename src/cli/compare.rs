@@ -9,7 +9,7 @@ use credit_policy::grade::Grade;
 use credit_policy::policy::Policy;
 use credit_policy::report::sheet::{Cell, Sheet};
 use credit_policy::report::{html, money_grouped};
-use credit_policy::run::{RejectSink, Run, Setup};
+use credit_policy::run::{Run, Setup};
 use credit_policy::stream::{self, Item};
 
 use super::output::{self, Format, OutputArgs, View};
@@ -61,7 +61,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// Worker threads [default: one per core].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::threads_in_range)]
     pub threads: Option<usize>,
     /// Write rejected rows to FILE as JSON Lines instead of standard error.
     #[arg(long, value_name = "FILE")]
@@ -113,7 +113,10 @@ pub fn run(args: Args) -> Exit {
             &[Format::Table, Format::Json],
             Format::Table,
         ) {
-            Ok(format) => run_outcomes(path, format, &args.output),
+            Ok(format) => match args.output.guard(&[("--outcomes", Some(path))], &[]) {
+                Ok(()) => run_outcomes(path, format, &args.output),
+                Err(e) => e,
+            },
             Err(e) => e,
         };
     }
@@ -125,6 +128,18 @@ fn go(args: Args) -> Result<Exit, Exit> {
         error("give `--a DIR --b DIR INPUT`, or `--outcomes FILE`");
         return Err(Exit::Error);
     };
+    let mut reads = input.named();
+    reads.extend([
+        ("--context", args.context.as_deref()),
+        ("--context-b", args.context_b.as_deref()),
+    ]);
+    args.output.guard(
+        &reads,
+        &[
+            ("--rejects", args.rejects.as_deref()),
+            ("--html", args.html.as_deref()),
+        ],
+    )?;
     let format = args.output.resolve("compare", FORMATS, Format::Table)?;
     let (pa, pb) = (load_policy(Some(a)), load_policy(Some(b)));
     let (pa, pb) = (pa?, pb?);
@@ -133,10 +148,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     let sa = Setup::new(&pa, ca).map_err(fail)?;
     let sb = Setup::new(&pb, cb).map_err(fail)?;
     let input = input.open(&[&sa, &sb])?;
-    let mut rejects = RejectSink::open(args.rejects.as_deref()).map_err(|e| {
-        error(&e);
-        Exit::Error
-    })?;
+    let (mut rejects, rejects_target) = super::paths::rejects(args.rejects.as_deref())?;
     let threads = stream::threads(args.threads);
     // Each side forms its own group lines, as `evaluate` under that side would.
     let run_a = Run::start(&sa, &input, threads).map_err(fail)?;
@@ -178,6 +190,8 @@ fn go(args: Args) -> Result<Exit, Exit> {
         error(&e.to_string());
         return Err(Exit::Error);
     }
+    drop(rejects);
+    super::paths::commit_rejects(rejects_target, args.rejects.as_deref())?;
     let extra_columns: Vec<String> = Vec::new();
     if let Err(e) = cmp.check_by(&extra_columns) {
         error(&e);
@@ -218,7 +232,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
     };
     args.output.emit(format, view)?;
     if every_row_rejected {
-        eprintln!("every row was rejected: nothing decided");
+        credit_policy::errln!("every row was rejected: nothing decided");
     }
     Ok(if report.rejected > 0 {
         Exit::Rejects

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use credit_policy::report::totals::{self, Summary, Totals};
 use credit_policy::report::{self, Format};
-use credit_policy::run::{AuditLog, RejectSink, Run, RunError, Sinks};
+use credit_policy::run::{AuditLog, Run, RunError, Sinks};
 use credit_policy::stream::{self, Item};
 
 use super::output::{self, OutputArgs};
@@ -38,7 +38,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
     /// Worker threads [default: one per core]; the output is the same for any number.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::threads_in_range)]
     pub threads: Option<usize>,
     #[command(flatten)]
     pub input: super::InputArgs,
@@ -49,6 +49,15 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(args: Args) -> Result<Exit, Exit> {
+    let mut reads = args.input.named();
+    reads.push(("--context", args.policy.context.as_deref()));
+    args.output.guard(
+        &reads,
+        &[
+            ("--rejects", args.rejects.as_deref()),
+            ("--log", args.log.as_deref()),
+        ],
+    )?;
     let default = if io::stdout().is_terminal() {
         output::Format::Table
     } else {
@@ -78,20 +87,18 @@ fn go(args: Args) -> Result<Exit, Exit> {
     }
     let input = super::open_input(&args.input, &setup)?;
     let run = Run::start(&setup, &input, stream::threads(args.threads)).map_err(fail)?;
-    let rejects = RejectSink::open(args.rejects.as_deref()).map_err(|e| {
-        error(&e);
-        Exit::Error
-    })?;
+    let (rejects, rejects_target) = super::paths::rejects(args.rejects.as_deref())?;
 
-    let (sink, temp): (Box<dyn Write>, Option<tempfile::NamedTempFile>) = match &args.output.output
-    {
-        Some(path) => match super::temp_beside(path).and_then(|t| t.reopen().map(|f| (t, f))) {
-            Ok((t, f)) => (Box::new(BufWriter::with_capacity(1 << 16, f)), Some(t)),
-            Err(e) => {
-                error(&format!("cannot write `{}`: {e}", path.display()));
-                return Err(Exit::Error);
+    let (sink, temp): (Box<dyn Write>, Option<super::paths::Target>) = match &args.output.output {
+        Some(path) => {
+            match super::paths::Target::create(path).and_then(|t| t.file().map(|f| (t, f))) {
+                Ok((t, f)) => (Box::new(BufWriter::with_capacity(1 << 16, f)), Some(t)),
+                Err(e) => {
+                    error(&format!("cannot write `{}`: {e}", path.display()));
+                    return Err(Exit::Error);
+                }
             }
-        },
+        }
         None => (
             Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
             None,
@@ -192,12 +199,22 @@ fn go(args: Args) -> Result<Exit, Exit> {
         return Err(Exit::Error);
     }
     if let (Some(t), Some(path)) = (temp, &args.output.output)
-        && let Err(e) = t.persist(path)
+        && let Err(e) = t.commit()
     {
         error(&format!(
-            "cannot move the output into `{}`: {}",
+            "cannot move the output into `{}`: {e}",
             path.display(),
-            e.error
+        ));
+        return Err(Exit::Error);
+    }
+    super::paths::commit_rejects(rejects_target, args.rejects.as_deref())?;
+    // The output is delivered: only now are its decisions recorded in the audit log.
+    if let (Some(log), Some(path)) = (sinks.log.take(), &args.log)
+        && let Err(e) = log.commit()
+    {
+        error(&format!(
+            "cannot append to the audit log `{}`: {e}; the output was written",
+            path.display()
         ));
         return Err(Exit::Error);
     }
@@ -207,14 +224,15 @@ fn go(args: Args) -> Result<Exit, Exit> {
             None => String::new(),
         };
         if tally.decided == 0 && tally.rejected > 0 {
-            eprintln!(
+            credit_policy::errln!(
                 "every row was rejected: nothing decided; {} row(s) rejected{whither}",
                 tally.rejected
             );
         } else {
-            eprintln!(
+            credit_policy::errln!(
                 "{} client(s) decided, {} row(s) rejected{whither}",
-                tally.decided, tally.rejected
+                tally.decided,
+                tally.rejected
             );
         }
     }

@@ -25,6 +25,9 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(args: Args) -> Result<Exit, Exit> {
+    let mut reads = args.input.named();
+    reads.push(("--context", args.policy.context.as_deref()));
+    args.output.guard(&reads, &[])?;
     let format = args.output.resolve("exit", output::ROWS, Format::Table)?;
     let policy = load_policy(args.policy.policy.as_ref())?;
     let setup = super::setup(&args.policy, &policy)?;

@@ -30,6 +30,9 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(args: Args) -> Result<Exit, Exit> {
+    let mut reads = args.input.named();
+    reads.push(("--context", args.policy.context.as_deref()));
+    args.output.guard(&reads, &[])?;
     let format = args.output.resolve("explain", FORMATS, Format::Table)?;
     let policy = load_policy(args.policy.policy.as_ref())?;
     let setup = super::setup(&args.policy, &policy)?;
@@ -49,7 +52,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
                 for r in portfolio.rejects() {
                     let _ = sink.write(r);
                 }
-                eprintln!("every row was rejected: nothing decided");
+                credit_policy::errln!("every row was rejected: nothing decided");
             }
             return Err(Exit::Rejects);
         }

@@ -42,6 +42,14 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
+    /// The files this input reads: INPUT (unless `-`) and the column map.
+    pub fn named(&self) -> Vec<super::paths::Named<'_>> {
+        vec![
+            ("INPUT", Some(std::path::Path::new(&self.path))),
+            ("--columns", self.columns.as_deref()),
+        ]
+    }
+
     /// How to read the input, as the user said; an error names the flag that is wrong.
     pub fn options(&self) -> Result<ReadOptions, String> {
         let encoding = match &self.encoding {
@@ -99,20 +107,20 @@ pub fn show_notes(path: &str, notes: &InputNotes) {
     if let Some(s) = notes.encoding
         && s.how == Detection::Guessed
     {
-        eprintln!(
+        credit_policy::errln!(
             "note: `{path}` is read as {}; if its text looks wrong, name its encoding with --encoding",
             s.describe()
         );
     }
     let c = &notes.columns;
     if !c.ignored.is_empty() {
-        eprintln!(
+        credit_policy::errln!(
             "note: `{path}`: ignored columns (not known, and not in the policy's [inputs] extra): {}",
             listed(&c.ignored)
         );
     }
     if !c.missing.is_empty() {
-        eprintln!(
+        credit_policy::errln!(
             "note: `{path}`: scored as missing for every client: {}",
             listed(&c.missing)
         );
@@ -127,14 +135,15 @@ pub fn show_warnings(warnings: &[Warning]) {
     let mut rows = 0;
     let mut last = None;
     for w in warnings {
-        eprintln!(
-            "warning: line {} (id `{}`): {} {}",
+        // The id and the message quote the input: no control code reaches the terminal.
+        credit_policy::safety::say(&credit_policy::report::printable(&format!(
+            "warning: line {} (id `{}`): {} {}\n",
             w.line, w.id, w.field, w.message
-        );
+        )));
         if last != Some(w.line) {
             rows += 1;
             last = Some(w.line);
         }
     }
-    eprintln!("{rows} row(s) decided with a warning: check them");
+    credit_policy::errln!("{rows} row(s) decided with a warning: check them");
 }

@@ -14,6 +14,7 @@ mod init;
 mod input;
 mod order;
 mod output;
+mod paths;
 mod replay;
 mod review;
 mod test;
@@ -40,7 +41,8 @@ pub enum Exit {
     /// was decided. Also when every row was rejected: the command says `every row was
     /// rejected: nothing decided`, never a result for nobody. For `order` and `explain`, the
     /// row of the client asked about is rejected; for `test`, a case fails; for `diff`, the
-    /// policies differ; for `replay`, a decision moved or a log line could not be replayed.
+    /// policies differ; for `replay`, the log's hash chain is broken, a decision moved or a log
+    /// line could not be replayed.
     Rejects = 1,
     /// 2: nothing was done: the policy, the context, the input file, the arguments or the
     /// output file are wrong (the message says where and how to fix it).
@@ -134,6 +136,12 @@ impl PolicyArgs {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    // SIGINT and SIGTERM: the temporary files of the run are removed, nothing is moved into
+    // place, and the program ends with 130.
+    let _ = ctrlc::set_handler(|| {
+        credit_policy::safety::remove_temps();
+        std::process::exit(130);
+    });
     let code = match cli.command {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Compare(args) => compare::run(args),
@@ -171,7 +179,7 @@ pub fn load_policy(dir: Option<&PathBuf>) -> Result<Policy, Exit> {
     let p = run::load_policy(dir.map(PathBuf::as_path)).map_err(fail)?;
     show_diagnostics(&p.warnings);
     if p.built_in {
-        eprintln!("note: {}", run::built_in_note(&p));
+        credit_policy::errln!("note: {}", run::built_in_note(&p));
     }
     Ok(p)
 }
@@ -248,9 +256,9 @@ pub fn portfolio_tail<D: serde::Serialize>(
         Exit::Ok
     } else {
         if none_decided {
-            eprintln!("every row was rejected: nothing decided");
+            credit_policy::errln!("every row was rejected: nothing decided");
         } else {
-            eprintln!("{} row(s) rejected: {left_out}", rejects.len());
+            credit_policy::errln!("{} row(s) rejected: {left_out}", rejects.len());
         }
         Exit::Rejects
     }
@@ -275,14 +283,28 @@ pub fn out(text: &str) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(Exit::Ok as i32);
         }
-        eprintln!("error: cannot write the output: {e}");
+        error(&format!("cannot write the output: {e}"));
+        credit_policy::safety::remove_temps();
         std::process::exit(Exit::Error as i32);
+    }
+}
+
+/// The most worker threads `--threads` takes.
+pub const MAX_THREADS: usize = 256;
+
+/// `--threads`: a whole number from 1 to [`MAX_THREADS`].
+pub fn threads_in_range(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "give a whole number of threads from 1 to {MAX_THREADS} (default: one per core)"
+        )),
     }
 }
 
 /// A plain error line on standard error.
 pub fn error(message: &str) {
-    eprintln!("error: {message}");
+    credit_policy::errln!("error: {message}");
 }
 
 fn color() -> bool {
@@ -317,11 +339,11 @@ pub fn show_diagnostics(diags: &[Diagnostic]) {
         if handler.render_report(&mut out, &rendered).is_err() {
             out = d.to_string();
         }
-        eprintln!(
+        credit_policy::errln!(
             "{}",
             d.location().map_or(String::new(), |l| format!("{l}:"))
         );
-        eprintln!("{out}");
+        credit_policy::errln!("{out}");
     }
 }
 
@@ -402,12 +424,14 @@ pub fn temp_beside(path: &std::path::Path) -> std::io::Result<tempfile::NamedTem
     b.tempfile_in(dir)
 }
 
-/// Writes `bytes` to `path` whole or not at all: a temporary file beside it, then a rename.
+/// Writes `bytes` to `path` whole or not at all: a temporary file beside it, then a rename
+/// (see [`paths::Target`]; `path` is checked first by [`paths::guard`]).
 pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
-    let mut t = temp_beside(path)?;
-    t.write_all(bytes)?;
-    t.flush()?;
-    t.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    let t = paths::Target::create(path)?;
+    let mut f = t.file()?;
+    f.write_all(bytes)?;
+    f.flush()?;
+    drop(f);
+    t.commit()
 }

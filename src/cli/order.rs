@@ -53,6 +53,12 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(args: Args) -> Result<Exit, Exit> {
+    let mut reads = args.input.named();
+    reads.extend([
+        ("--context", args.policy.context.as_deref()),
+        ("--orders", args.orders.as_deref()),
+    ]);
+    args.output.guard(&reads, &[])?;
     let format = args.output.resolve("order", output::ROWS, Format::Table)?;
     // The order is checked before anything is loaded, so a typo costs nothing.
     let single = match (&args.client, &args.amount) {
@@ -106,7 +112,7 @@ fn go(args: Args) -> Result<Exit, Exit> {
         for r in book.rejects() {
             let _ = sink.write(r);
         }
-        eprintln!("every row was rejected: nothing decided");
+        credit_policy::errln!("every row was rejected: nothing decided");
         return Ok(Exit::Rejects);
     }
     Ok(exit)
@@ -352,7 +358,7 @@ fn batch_result(lines: &[BatchLine], out: &Out<'_>) -> Result<Exit, Exit> {
                 } else {
                     format!("{}: ", r.field)
                 };
-                eprintln!("rejected: line {}{id}: {field}{}", r.line, r.reason);
+                credit_policy::errln!("rejected: line {}{id}: {field}{}", r.line, r.reason);
             }
         }
     }

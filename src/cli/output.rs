@@ -96,6 +96,10 @@ pub struct OutputArgs {
     /// output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write through an output (--output, --rejects, --log, --html) that is a symbolic link,
+    /// a FIFO or a device, instead of refusing it.
+    #[arg(long)]
+    pub force_output: bool,
 }
 
 impl OutputArgs {
@@ -136,6 +140,19 @@ impl OutputArgs {
             return Err(Exit::Error);
         }
         Ok(format)
+    }
+
+    /// Refuses, before anything is written (exit 2), `--output` and the files of `writes` when
+    /// one is not an ordinary file, is read-only, or is the same file as another written or one
+    /// of `reads` (see [`super::paths::guard`]).
+    pub fn guard(
+        &self,
+        reads: &[super::paths::Named<'_>],
+        writes: &[super::paths::Named<'_>],
+    ) -> Result<(), Exit> {
+        let mut all = vec![("--output", self.output.as_deref())];
+        all.extend_from_slice(writes);
+        super::paths::guard(reads, &all, self.force_output)
     }
 
     /// Writes a whole output: to `--output` (whole or not at all), else to standard output.
@@ -182,7 +199,10 @@ pub struct View<'a, D: Serialize> {
 impl<D: Serialize> View<'_, D> {
     fn render(self, format: Format) -> Result<Vec<u8>, String> {
         Ok(match format {
-            Format::Table => self.text.into_bytes(),
+            // Names from the input cannot reach the terminal as control codes.
+            Format::Table => credit_policy::report::printable(&self.text)
+                .into_owned()
+                .into_bytes(),
             Format::Json => {
                 let mut s = serde_json::to_string_pretty(self.doc).map_err(|e| e.to_string())?;
                 s.push('\n');
@@ -270,6 +290,7 @@ mod tests {
         let args = OutputArgs {
             format: Some(Format::Html),
             output: None,
+            force_output: false,
         };
         assert_eq!(
             args.resolve("review", ROWS, Format::Table),
@@ -278,11 +299,13 @@ mod tests {
         let args = OutputArgs {
             format: None,
             output: Some("out.csv".into()),
+            force_output: false,
         };
         assert_eq!(args.resolve("review", ROWS, Format::Table), Ok(Format::Csv));
         let args = OutputArgs {
             format: Some(Format::Xlsx),
             output: None,
+            force_output: false,
         };
         assert_eq!(
             args.resolve("review", ROWS, Format::Table),

@@ -27,13 +27,16 @@ pub struct Args {
     pub json: bool,
 }
 
-/// Exit 0 when every logged decision comes out the same, 1 when any moved or a line could not
-/// be replayed, 2 when the log or the policy cannot be read.
+/// Exit 0 when the log's chain is intact (or it predates tamper evidence) and every logged
+/// decision comes out the same, 1 when the chain is broken, a decision moved or a line could
+/// not be replayed, 2 when the log or the policy cannot be read.
 pub fn run(args: Args) -> Exit {
     go(args).unwrap_or_else(|e| e)
 }
 
 fn go(mut args: Args) -> Result<Exit, Exit> {
+    args.output
+        .guard(&[("LOG", Some(args.log.as_path()))], &[])?;
     if args.json {
         args.output.format = Some(Format::Json);
     }
@@ -53,6 +56,12 @@ fn go(mut args: Args) -> Result<Exit, Exit> {
         .iter()
         .map(|m| output::record(m, &policy.identity))
         .collect();
+    records.extend(r.chain.findings.iter().map(|f| {
+        output::record(
+            &serde_json::json!({"line": f.line, "tamper": f.tamper, "detail": f.detail}),
+            &policy.identity,
+        )
+    }));
     records.extend(r.unreadable.iter().map(|(line, why)| {
         output::record(
             &serde_json::json!({"line": line, "unreadable": why}),
@@ -76,18 +85,52 @@ fn go(mut args: Args) -> Result<Exit, Exit> {
     };
     args.output.emit(format, view)?;
     if r.same == 0 && r.moved.is_empty() && !r.unreadable.is_empty() {
-        eprintln!("every logged decision was unreadable: nothing replayed");
+        credit_policy::errln!("every logged decision was unreadable: nothing replayed");
     }
-    Ok(if r.moved.is_empty() && r.unreadable.is_empty() {
-        Exit::Ok
-    } else {
-        Exit::Rejects
-    })
+    Ok(
+        if r.chain.intact() && r.moved.is_empty() && r.unreadable.is_empty() {
+            Exit::Ok
+        } else {
+            Exit::Rejects
+        },
+    )
 }
 
-/// What moved, for a person.
+/// The state of the log's chain, then what moved, for a person.
 fn render(r: &Replay, policy: &Policy) -> String {
     let mut s = String::new();
+    let c = &r.chain;
+    if c.unchained > 0 && c.chained == 0 {
+        let _ = writeln!(
+            s,
+            "chain: this log predates tamper evidence: its {} records have no seq, prev or hash, so it cannot be verified",
+            c.unchained
+        );
+    } else if c.unchained > 0 {
+        let _ = writeln!(
+            s,
+            "chain: the first {} records of this log predate tamper evidence (no seq, prev or hash) and cannot be verified",
+            c.unchained
+        );
+    }
+    if c.chained > 0 {
+        if c.intact() {
+            let last = c.last.as_ref().map_or(String::new(), |l| {
+                format!(", last seq {} hash {}", l.seq, l.hash)
+            });
+            let _ = writeln!(s, "chain: intact: {} records{last}", c.chained);
+        } else {
+            let _ = writeln!(
+                s,
+                "chain: NOT INTACT: {} problem(s) in {} records",
+                c.findings.len(),
+                c.chained
+            );
+        }
+    }
+    for f in &c.findings {
+        let _ = writeln!(s, "line {}: {}: {}", f.line, f.tamper.name(), f.detail);
+    }
     let _ = writeln!(
         s,
         "{} logged decisions replayed under {} {} ({}): {} the same, {} moved, {} unreadable",
@@ -117,7 +160,8 @@ fn render(r: &Replay, policy: &Policy) -> String {
     s
 }
 
-/// One row per decision that moved, then one per log line not replayed.
+/// One row per decision that moved, then one per problem of the chain, then one per log line
+/// not replayed.
 fn sheet(r: &Replay) -> Sheet {
     let mut s = Sheet::new("replay", &["line", "id", "outcome", "changes", "why"]);
     for m in &r.moved {
@@ -127,6 +171,15 @@ fn sheet(r: &Replay) -> Sheet {
             "moved".into(),
             m.changes.join(";").into(),
             m.why.join(";").into(),
+        ]);
+    }
+    for f in &r.chain.findings {
+        s.push(vec![
+            Cell::Int(f.line as i64),
+            Cell::Empty,
+            f.tamper.name().into(),
+            Cell::Empty,
+            f.detail.as_str().into(),
         ]);
     }
     for (line, why) in &r.unreadable {

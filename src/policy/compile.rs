@@ -253,17 +253,21 @@ impl Checker {
         v
     }
 
+    /// A number as the author wrote it in the file.
+    fn written(&self, n: &Num) -> String {
+        self.file
+            .text
+            .get(n.span())
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    }
+
     /// Warns about a percent written as a fraction (`limits.AAA = 0.2`: 0.2 %, not 20 %).
     /// `key` names the number, `of` what it is a percent of.
     fn percent_slip(&mut self, n: &Num, v: Decimal, key: &str, of: &str) {
         if let Some(meant) = units::as_percent(v) {
-            let written = self
-                .file
-                .text
-                .get(n.span())
-                .unwrap_or("")
-                .trim()
-                .to_string();
+            let written = self.written(n);
             let d = Diagnostic::warning(
                 &self.file,
                 Some(n.span()),
@@ -280,13 +284,7 @@ impl Checker {
     fn ratio_slip(&mut self, n: &Num, v: Decimal, key: &str) {
         if v > Decimal::TEN {
             let meant = (v / HUNDRED).normalize();
-            let written = self
-                .file
-                .text
-                .get(n.span())
-                .unwrap_or("")
-                .trim()
-                .to_string();
+            let written = self.written(n);
             let d = Diagnostic::warning(
                 &self.file,
                 Some(n.span()),

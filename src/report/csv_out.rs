@@ -64,9 +64,9 @@ pub fn header(split: bool) -> Vec<u8> {
 pub fn row(d: &Decision, identity: &Identity, split: Option<&Split>) -> Vec<u8> {
     let j = DecisionJson::new(d, identity).with_split(split);
     let mut row: Vec<String> = vec![
-        j.id.into(),
-        j.name.unwrap_or("").into(),
-        j.region.unwrap_or("").into(),
+        super::csv_safe(j.id).into(),
+        super::csv_safe(j.name.unwrap_or("")).into(),
+        super::csv_safe(j.region.unwrap_or("")).into(),
         j.grade.into(),
         j.base_grade.into(),
         j.score.to_string(),
@@ -89,7 +89,9 @@ pub fn row(d: &Decision, identity: &Identity, split: Option<&Split>) -> Vec<u8> 
         j.next_review.to_string(),
         j.outlook.unwrap_or("").into(),
         j.notch_change.map_or(String::new(), |n| n.to_string()),
-        j.group.as_ref().map_or(String::new(), |g| g.id.to_string()),
+        j.group
+            .as_ref()
+            .map_or(String::new(), |g| super::csv_safe(g.id).into_owned()),
         j.group
             .as_ref()
             .map_or(String::new(), |g| g.line.to_string()),
@@ -106,13 +108,16 @@ pub fn row(d: &Decision, identity: &Identity, split: Option<&Split>) -> Vec<u8> 
             .collect::<Vec<_>>()
             .join(";"),
         // A `;` inside a reason would split it in two; it becomes `,`.
-        j.reasons
-            .iter()
-            .map(|r| r.text.replace(';', ","))
-            .collect::<Vec<_>>()
-            .join(";"),
-        j.policy.name.clone(),
-        j.policy.version.clone(),
+        super::csv_safe(
+            &j.reasons
+                .iter()
+                .map(|r| r.text.replace(';', ","))
+                .collect::<Vec<_>>()
+                .join(";"),
+        )
+        .into_owned(),
+        super::csv_safe(&j.policy.name).into_owned(),
+        super::csv_safe(&j.policy.version).into_owned(),
         j.policy.hash.clone(),
     ]);
     if let Some(sp) = split {

@@ -168,3 +168,54 @@ mod tests {
         assert_eq!(money_grouped(Decimal::ZERO), "0.00");
     }
 }
+
+/// A text cell as a spreadsheet may safely open it (OWASP's rule against CSV injection): text
+/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'`, so Excel
+/// shows it rather than running it as a formula. Only text cells go through it: amounts and
+/// figures (a negative amount such as `-400000.00`) stay plain numbers.
+pub fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// Text for a terminal: every control character (ANSI escapes, `\r`, the other C0 and C1
+/// codes) removed but the line break and the tab, so a name cannot move the cursor, recolour
+/// or rewrite the screen.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(is_stripped) {
+        s.chars()
+            .filter(|c| !is_stripped(*c))
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
+fn is_stripped(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+#[cfg(test)]
+mod safe_tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_text_is_neutralised() {
+        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_safe("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
+        assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_safe("-1"), "'-1");
+        assert_eq!(csv_safe("\tx"), "'\tx");
+        assert_eq!(csv_safe("Acme"), "Acme");
+    }
+
+    #[test]
+    fn controls_are_stripped() {
+        assert_eq!(printable("a\u{1b}[31mb\rc\u{9b}d\n"), "a[31mbcd\n");
+        assert_eq!(printable("plain"), "plain");
+    }
+}

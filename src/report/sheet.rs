@@ -47,7 +47,7 @@ impl Cell {
     pub fn csv_text(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => super::csv_safe(s).into_owned(),
             Cell::Money(d) => Money(*d).to_string(),
             Cell::Number(d) => crate::money::fmt_plain(*d),
             Cell::Int(n) => n.to_string(),
@@ -98,7 +98,12 @@ impl Sheet {
 pub fn csv(sheet: &Sheet) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     // Writing to a Vec cannot fail.
-    let _ = w.write_record(&sheet.columns);
+    let _ = w.write_record(
+        sheet
+            .columns
+            .iter()
+            .map(|c| super::csv_safe(c).into_owned()),
+    );
     for row in &sheet.rows {
         let _ = w.write_record(row.iter().map(Cell::csv_text));
     }

@@ -203,8 +203,8 @@ fn totals_tables(t: &Totals, currency: &str) -> String {
 impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
     fn write(&mut self, d: &Decision, split: Option<&Split>) -> io::Result<()> {
         let mut row = vec![
-            d.id.clone(),
-            d.name.clone().unwrap_or_default(),
+            super::printable(&d.id).into_owned(),
+            super::printable(d.name.as_deref().unwrap_or_default()).into_owned(),
             d.grade.to_string(),
             if d.base_grade == d.grade {
                 String::new()
@@ -299,10 +299,15 @@ impl<W: Write> super::DecisionWriter for TableWriter<'_, W> {
             self.held
         )?;
         if let Some(s) = &self.summary {
-            write!(self.out, "{}", totals_tables(&s.totals, self.currency))?;
+            // `--by` values come from the input: no control code reaches the terminal.
+            write!(
+                self.out,
+                "{}",
+                super::printable(&totals_tables(&s.totals, self.currency))
+            )?;
         }
         if let Some(groups) = &self.groups {
-            write!(self.out, "{groups}")?;
+            write!(self.out, "{}", super::printable(groups))?;
         }
         if let Some(s) = &self.summary {
             writeln!(self.out, "\n{}", s.health)?;

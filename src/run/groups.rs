@@ -22,10 +22,25 @@ use crate::stream::{self, Item};
 pub const GROUP_COLUMN: &str = "group";
 
 /// Copies standard input into a temporary file, so it can be read twice. The file is removed
-/// when the handle is dropped.
-pub fn spool_stdin() -> io::Result<tempfile::NamedTempFile> {
-    let mut file = tempfile::Builder::new().prefix("stdin-").tempfile()?;
-    io::copy(&mut io::stdin().lock(), &mut file)?;
+/// when the handle is dropped, or on a signal; it holds at most `limit` bytes (see
+/// [`crate::safety::spool_limit`]): more is an error, and the file is removed.
+pub fn spool_stdin(limit: u64) -> io::Result<tempfile::NamedTempFile> {
+    use io::Read as _;
+    let mut file = tempfile::Builder::new()
+        .prefix(".credit-policy-stdin-")
+        .suffix(".tmp")
+        .tempfile()?;
+    crate::safety::register_temp(file.path());
+    let copied = io::copy(
+        &mut io::stdin().lock().take(limit.saturating_add(1)),
+        &mut file,
+    )?;
+    if copied > limit {
+        return Err(io::Error::other(format!(
+            "standard input is larger than {limit} bytes; raise the cap with {}=SIZE (e.g. 16G) or give the input as a file",
+            crate::safety::SPOOL_LIMIT_VAR
+        )));
+    }
     Ok(file)
 }
 

@@ -73,7 +73,8 @@ impl Input {
     /// temporary file, removed when the `Input` is dropped.
     pub fn open(path: &str, options: ReadOptions, twice: bool) -> Result<Input, RunError> {
         let spooled = if twice && path == "-" {
-            Some(groups::spool_stdin().map_err(RunError::Spool)?)
+            let limit = crate::safety::spool_limit().map_err(RunError::Input)?;
+            Some(groups::spool_stdin(limit).map_err(RunError::Spool)?)
         } else {
             None
         };
@@ -300,7 +301,9 @@ impl<'a> Run<'a> {
     {
         let Sinks { rejects, log } = sinks;
         let (stamp, mut file) = match log {
-            Some(AuditLog { stamp, file }) => (Some(&*stamp), Some(file)),
+            Some(AuditLog {
+                stamp, file, chain, ..
+            }) => (Some(&*stamp), Some((file, chain))),
             None => (None, None),
         };
         let mut tally = Tally::default();
@@ -310,9 +313,8 @@ impl<'a> Run<'a> {
             |item| match item {
                 Item::Decided((d, t, record)) => {
                     sink(Item::Decided((d, t)))?;
-                    if let (Some(f), Some(r)) = (&mut file, record) {
-                        io::Write::write_all(f, r.as_bytes())?;
-                        io::Write::write_all(f, b"\n")?;
+                    if let (Some((f, chain)), Some(r)) = (&mut file, record) {
+                        chain.write(f, &r)?;
                     }
                     tally.decided += 1;
                     Ok(())

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use crate::audit::{self, ContextLog};
+use crate::audit::{self, Chain, ContextLog};
 use crate::client::{Client, Reject};
 use crate::context::Context;
 use crate::engine::Decision;
@@ -18,16 +18,6 @@ pub enum RejectSink {
 }
 
 impl RejectSink {
-    /// The rejects file `path`, or standard error.
-    pub fn open(path: Option<&Path>) -> Result<RejectSink, String> {
-        match path {
-            Some(p) => File::create(p)
-                .map(|f| RejectSink::File(BufWriter::new(f)))
-                .map_err(|e| format!("cannot write the rejects file `{}`: {e}", p.display())),
-            None => Ok(RejectSink::Stderr),
-        }
-    }
-
     pub fn write(&mut self, r: &Reject) -> io::Result<()> {
         match self {
             RejectSink::File(f) => {
@@ -43,12 +33,13 @@ impl RejectSink {
                 } else {
                     format!("{}: ", r.field)
                 };
-                writeln!(
-                    io::stderr(),
-                    "rejected: line {}{id}: {field}{}",
-                    r.line,
-                    r.reason
-                )
+                // A closed or full standard error is never a reason to stop deciding.
+                // The id and the reason quote the input: no control code reaches the terminal.
+                crate::safety::say(&crate::report::printable(&format!(
+                    "rejected: line {}{id}: {field}{}\n",
+                    r.line, r.reason
+                )));
+                Ok(())
             }
         }
     }
@@ -74,27 +65,52 @@ impl Stamp {
     }
 }
 
-/// The audit log (`evaluate --log`): one record per decision, appended.
+/// The audit log (`evaluate --log`): one record per decision, appended, continuing the log's
+/// hash chain. The records of a run are kept aside (in an unnamed temporary file, gone with the
+/// process however it ends) and appended to the log by [`AuditLog::commit`], once the decisions
+/// were delivered: the log never records a decision whose output was not written.
 pub struct AuditLog {
     pub(super) stamp: Stamp,
     pub(super) file: BufWriter<File>,
+    pub(super) chain: Chain,
+    log: File,
 }
 
 impl AuditLog {
     /// Opens `path` to append the records of a run under `context`, stamped with the time now.
     pub fn open(path: &Path, context: &Context) -> Result<AuditLog, String> {
-        let file = std::fs::OpenOptions::new()
+        let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot open the audit log `{}`: {e}", path.display()))?;
+        let chain = Chain::resume(path)
+            .map_err(|e| format!("cannot read the audit log `{}`: {e}", path.display()))?;
+        let pending = tempfile::tempfile().map_err(|e| {
+            format!(
+                "cannot keep the audit records of `{}` aside: {e}",
+                path.display()
+            )
+        })?;
         Ok(AuditLog {
             stamp: Stamp {
                 at: jiff::Timestamp::now().to_string(),
                 context: ContextLog::new(context),
             },
-            file: BufWriter::new(file),
+            file: BufWriter::new(pending),
+            chain,
+            log,
         })
+    }
+
+    /// Appends the records of the run to the log: call it once the output is delivered.
+    pub fn commit(self) -> io::Result<()> {
+        use std::io::Seek as _;
+        let mut pending = self.file.into_inner().map_err(|e| e.into_error())?;
+        pending.seek(io::SeekFrom::Start(0))?;
+        let mut log = self.log;
+        io::copy(&mut pending, &mut log)?;
+        log.sync_data()
     }
 }
 

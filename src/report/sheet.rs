@@ -145,7 +145,8 @@ pub(crate) fn excel_date(d: Date) -> Result<ExcelDateTime, XlsxError> {
 /// The most characters Excel keeps in one cell.
 const MAX_CELL: usize = 32_767;
 
-fn cut(s: &str) -> std::borrow::Cow<'_, str> {
+/// Text cut to what a cell holds, never silently: a cut cell says how much it could not hold.
+pub(crate) fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
     let total = s.chars().count();
     if total <= MAX_CELL {
         return std::borrow::Cow::Borrowed(s);
@@ -177,7 +178,7 @@ pub(crate) fn fill(ws: &mut Worksheet, sheet: &Sheet, f: &Formats) -> Result<(),
             match cell {
                 Cell::Empty => {}
                 Cell::Text(s) => {
-                    ws.write_string(r, c, cut(s))?;
+                    ws.write_string(r, c, cell_text(s))?;
                 }
                 Cell::Money(d) => {
                     ws.write_number_with_format(r, c, float(*d), &f.money)?;

@@ -18,6 +18,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use super::json::DecisionJson;
+use super::sheet::{cell_text, excel_date};
 use super::{DecisionWriter, Split};
 use crate::context::Context;
 use crate::engine::Decision;
@@ -26,8 +27,6 @@ use crate::policy::Identity;
 
 /// Rows a sheet holds after its header row.
 const MAX_ROWS: u32 = 1_048_575;
-/// The most characters Excel keeps in one cell.
-const MAX_CELL: usize = 32_767;
 
 /// The cell formats, made once.
 struct Formats {
@@ -121,34 +120,6 @@ fn xlsx_err(e: XlsxError) -> io::Error {
 /// The float nearest the exact decimal: parsed from its text, which rounds correctly.
 fn number(d: Decimal) -> f64 {
     Money(d).to_string().parse().unwrap_or(f64::NAN)
-}
-
-/// Text cut to what a cell holds.
-fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
-    let total = s.chars().count();
-    if total <= MAX_CELL {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    // Never cut silently: the cell says how much of the text it could not hold.
-    let mark = format!(
-        " [cut: {} more characters; Excel holds {MAX_CELL} in a cell]",
-        total
-    );
-    let keep = MAX_CELL - mark.chars().count();
-    let end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
-    let cut = total - keep;
-    std::borrow::Cow::Owned(format!(
-        "{} [cut: {cut} more characters; Excel holds {MAX_CELL} in a cell]",
-        &s[..end]
-    ))
-}
-
-fn excel_date(d: jiff::civil::Date) -> Result<ExcelDateTime, XlsxError> {
-    ExcelDateTime::from_ymd(
-        u16::try_from(d.year()).unwrap_or(1900),
-        d.month().unsigned_abs(),
-        d.day().unsigned_abs(),
-    )
 }
 
 impl<'a, W: Write> XlsxWriter<'a, W> {
@@ -427,7 +398,7 @@ mod tests {
         assert_eq!(number(Decimal::new(-40000000, 2)), -400000.0);
         let long = "x".repeat(40_000);
         let cut = cell_text(&long);
-        assert!(cut.chars().count() <= MAX_CELL);
+        assert!(cut.chars().count() <= 32_767);
         assert!(cut.ends_with("more characters; Excel holds 32767 in a cell]"));
         assert!(cut.starts_with(&"x".repeat(32_000)));
     }

@@ -644,3 +644,34 @@ fn a_workbook_cell_at_the_far_corner_allocates_nothing() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Finding 10 (issue 11, confirmed by the `client_xlsx` binary): cell references that overflow
+/// the workbook reader's 32-bit arithmetic (calamine 0.38) panicked inside it in a build with
+/// overflow checks (`attempt to multiply with overflow` for a nine-letter column or a row past
+/// 2^32, `attempt to subtract with overflow` for the dimension `B2:A1`). Now each is a workbook
+/// error naming the file. A release build wraps the numbers instead, so there it read on.
+#[test]
+fn finding_10_workbook_references_past_32_bits_are_a_workbook_error() {
+    for name in [
+        "long_column_ref.xlsx",
+        "row_past_u32.xlsx",
+        "dimension_backwards.xlsx",
+    ] {
+        let path = format!(
+            "{}/tests/fixtures/hostile_input/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let rows: Result<Vec<_>, _> =
+            credit_policy::client::ClientReader::open(&path).map(|r| r.collect::<Vec<_>>());
+        if cfg!(debug_assertions) {
+            let Err(e) = rows else {
+                panic!("{name}: read as a workbook in a build with overflow checks");
+            };
+            let text = e.to_string();
+            assert!(
+                text.contains(name) && text.contains("is not a readable Excel workbook"),
+                "{name}: {text}"
+            );
+        }
+    }
+}

@@ -68,6 +68,38 @@ impl Sheet {
             path: path.to_string(),
             message,
         };
+        // The workbook parser is a dependency reading untrusted bytes: a panic inside it (its
+        // integer arithmetic on cell references such as `r="AAAAAAAAA2"`, a row number past
+        // 2^32 or a dimension `B2:A1` overflows in a build with overflow checks) is a workbook
+        // that cannot be read, not a crash of the run. What it leaves behind is dropped.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Sheet::read(path, bytes, wanted)
+        }));
+        match read {
+            Ok(result) => result,
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "the reader failed".into());
+                Err(fail(format!(
+                    "is not a readable Excel workbook (the workbook reader gave up: {why}); save it from Excel as .xlsx"
+                )))
+            }
+        }
+    }
+
+    /// [`Sheet::open`] without the guard against a panic of the workbook parser.
+    fn read(
+        path: &str,
+        bytes: Vec<u8>,
+        wanted: Option<&str>,
+    ) -> Result<(Sheet, Vec<String>), InputError> {
+        let fail = |message: String| InputError::Workbook {
+            path: path.to_string(),
+            message,
+        };
         let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
             fail(format!(
                 "is not a readable Excel workbook ({e}); save it from Excel as .xlsx"

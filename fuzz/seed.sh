@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 root=..
-mkdir -p corpus/policy_toml corpus/policy_rhai corpus/client_row corpus/client_xlsx corpus/context_file
+# policy_numbers starts from an empty corpus (its input is a list of choices), but the folder must exist.
+mkdir -p corpus/policy_toml corpus/policy_rhai corpus/client_row corpus/client_xlsx corpus/context_file corpus/policy_numbers
 
 # policy_toml: every policy.toml of the repository (standard, conservative, test fixtures).
 n=0

@@ -4,6 +4,8 @@
 //!   (8) until commit 3b29190 fixed them. Each says what it did then and checks what happens
 //!   now: a load error at the number, or a decision. 1 to 8 were found reading the code while
 //!   writing the targets and confirmed by the fuzz binaries; 9 by the `policy_numbers` target.
+//!   10 (a workbook panicking inside calamine, fixed in 6830d56) was made by hand for the
+//!   `client_xlsx` target and confirmed with its binary.
 //! * The others pin down today's answer for inputs of the kinds that reach the deep paths the
 //!   targets exercise (odd TOML numbers, huge exponents, deep Rhai nesting, runaway scripts,
 //!   CSV quoting, UTF-8 and JSON edges), written small by hand so a change of answer is seen.

@@ -17,6 +17,7 @@ mod output;
 mod paths;
 mod replay;
 mod review;
+mod spill;
 mod test;
 
 use std::io::IsTerminal;

@@ -917,6 +917,38 @@ mod tests {
 
     use super::*;
 
+    fn changed(id: &str, delta: i64) -> Changed {
+        Changed {
+            id: id.into(),
+            name: None,
+            grade_a: "A",
+            grade_b: "A",
+            limit_a: String::new(),
+            limit_b: String::new(),
+            delta: String::new(),
+            actions_a: Vec::new(),
+            actions_b: Vec::new(),
+            reasons_a_only: Vec::new(),
+            reasons_b_only: Vec::new(),
+            line_why: Vec::new(),
+            delta_value: Decimal::from(delta),
+        }
+    }
+
+    #[test]
+    fn the_largest_keeps_the_biggest_keys_and_breaks_ties_by_the_smaller_id() {
+        let mut l = Largest::new(3);
+        for (seq, (id, key)) in [("e", 5), ("d", 1), ("c", 9), ("b", 5), ("a", 2), ("f", 5)]
+            .into_iter()
+            .enumerate()
+        {
+            l.offer(Decimal::from(key), seq as u64, &changed(id, key));
+        }
+        let ids: Vec<String> = in_input_order(l).into_iter().map(|c| c.id).collect();
+        // 9, then the two smallest ids among the fives; in input order.
+        assert_eq!(ids, ["e", "c", "b"]);
+    }
+
     #[test]
     fn buckets_are_stable_and_spread() {
         // Pinned: a change here moves clients between champion and challenger.

@@ -522,7 +522,7 @@ enum Records {
     /// rows a sheet).
     Sheet(Sheet),
     /// The CSV, header first.
-    Csv(csv::Writer<Spill>),
+    Csv(Box<csv::Writer<Spill>>),
     /// One JSON line a client.
     Jsonl(Spill),
     /// The elements of the JSON document's list `changed`, and of its five lists of action
@@ -557,7 +557,7 @@ impl Records {
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(Spill::new(output)?);
                 w.write_record(CHANGED_COLUMNS)?;
-                Records::Csv(w)
+                Records::Csv(Box::new(w))
             }
             Format::Jsonl => Records::Jsonl(Spill::new(output)?),
             Format::Json => Records::Json {

@@ -132,6 +132,47 @@ fn hostile_inputs_never_crash_a_command() {
     );
 }
 
+/// `replay` of a real audit log whose recorded context was edited so that cash + receivables
+/// pass the largest decimal: no panic; the edit is named and the run fails.
+#[test]
+fn replay_of_a_log_with_an_overflowing_context_names_the_edit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("audit.jsonl");
+    let log = log.to_str().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let (code, text) = run(&[
+        "evaluate",
+        "--policy",
+        &format!("{root}/policies/standard"),
+        "--context",
+        &format!("{root}/examples/context.toml"),
+        "--log",
+        log,
+        "--format",
+        "json",
+        &format!("{root}/examples/clients.csv"),
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let written = std::fs::read_to_string(log).unwrap();
+    assert!(written.contains("\"cash\":\"60000000.00\""));
+    let max = "79228162514264337593543950335";
+    let edited = written
+        .replace("\"cash\":\"60000000.00\"", &format!("\"cash\":\"{max}\""))
+        .replace(
+            "\"receivables\":\"210000000.00\"",
+            &format!("\"receivables\":\"{max}\""),
+        );
+    std::fs::write(log, edited).unwrap();
+    let (code, text) = run(&[
+        "replay",
+        log,
+        "--policy",
+        &format!("{root}/policies/standard"),
+    ]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("line 1: context edited: seq 1:"), "{text}");
+}
+
 #[test]
 fn a_policy_folder_stays_inside() {
     let tmp = tempfile::tempdir().unwrap();

@@ -1,10 +1,13 @@
 //! `credit-policy compare`: what a policy change or a scenario does to the whole book.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
 
 use comfy_table::{CellAlignment, LineStyle, Table, TableStyle};
-use credit_policy::compare::{Comparison, Pair, Report, SideInfo};
+use credit_policy::compare::{
+    ActionChanges, Changed, Comparison, IdList, LISTED, Pair, Report, SideInfo,
+};
 use credit_policy::grade::Grade;
 use credit_policy::policy::Policy;
 use credit_policy::report::sheet::{Cell, Sheet};
@@ -13,6 +16,7 @@ use credit_policy::run::{Run, Setup};
 use credit_policy::stream::{self, Item};
 
 use super::output::{self, Format, OutputArgs, View};
+use super::spill::Spill;
 use super::{Exit, PolicyArgs, error, fail, load_policy};
 
 /// The formats of `compare`: the report, its changed clients as rows, or the page.
@@ -159,6 +163,12 @@ fn go(args: Args) -> Result<Exit, Exit> {
         args.by.clone(),
     );
     let by = args.by.as_deref();
+    let mut records = Records::new(format, args.output.output.as_deref()).map_err(|e| {
+        error(&format!(
+            "cannot make a temporary file for the changed clients: {e}"
+        ));
+        Exit::Error
+    })?;
     let bar = super::evaluate::progress_bar(input.size());
     // Each worker decides both sides and keeps only what the comparison needs.
     let streamed = run_a.stream_beside(
@@ -167,7 +177,11 @@ fn go(args: Args) -> Result<Exit, Exit> {
         |c, a, b| Pair::new(c, &a.decision, &b.decision, by),
         |item| {
             match item {
-                Item::Decided(pair) => cmp.add_pair(pair),
+                Item::Decided(pair) => {
+                    if let Some(c) = cmp.add_pair(pair) {
+                        records.add(&c)?;
+                    }
+                }
                 Item::Rejected(_) => cmp.reject(),
             }
             Ok(())
@@ -215,22 +229,38 @@ fn go(args: Args) -> Result<Exit, Exit> {
         ("as_of_b".to_string(), sb.context.as_of.to_string()),
         ("economy_b".to_string(), sb.context.economy.clone()),
     ]);
-    let view = View {
-        text: if every_row_rejected {
-            format!(
-                "every row was rejected: nothing decided ({} row(s) rejected)\n",
-                report.rejected
-            )
-        } else {
-            render(&report)
-        },
-        records: report.changed.iter().map(output::line).collect(),
-        sheets: sheets(&report),
-        about,
-        doc: &report,
-        html: (format == Format::Html).then(page),
-    };
-    args.output.emit(format, view)?;
+    match records {
+        Records::Page => {
+            let view = View {
+                text: if every_row_rejected {
+                    format!(
+                        "every row was rejected: nothing decided ({} row(s) rejected)\n",
+                        report.rejected
+                    )
+                } else {
+                    render(&report)
+                },
+                records: Vec::new(),
+                sheets: Vec::new(),
+                about,
+                doc: &report,
+                html: (format == Format::Html).then(page),
+            };
+            args.output.emit(format, view)?;
+        }
+        Records::Sheet(changed) => {
+            let view = View {
+                text: String::new(),
+                records: Vec::new(),
+                sheets: sheets(&report, changed),
+                about,
+                doc: &report,
+                html: None,
+            };
+            args.output.emit(format, view)?;
+        }
+        streamed => args.output.write_with(|w| streamed.finish(&report, w))?,
+    }
     if every_row_rejected {
         credit_policy::errln!("every row was rejected: nothing decided");
     }
@@ -256,21 +286,23 @@ fn right(t: &mut Table, from: usize) {
     }
 }
 
-fn ids(list: &[String]) -> String {
+fn ids(list: &IdList) -> String {
     const SHOWN: usize = 8;
-    if list.is_empty() {
+    if list.count == 0 {
         return "none".into();
     }
     let mut s = list
+        .first
         .iter()
         .take(SHOWN)
         .cloned()
         .collect::<Vec<_>>()
         .join(", ");
-    if list.len() > SHOWN {
-        let _ = write!(s, " and {} more", list.len() - SHOWN);
+    let shown = list.first.len().min(SHOWN) as u64;
+    if list.count > shown {
+        let _ = write!(s, " and {} more", list.count - shown);
     }
-    format!("{} ({s})", list.len())
+    format!("{} ({s})", list.count)
 }
 
 /// The report as tables for a person.
@@ -387,6 +419,13 @@ pub fn render(r: &Report) -> String {
         }
         let _ = writeln!(s, "{t}");
     }
+    if r.changed_count > LISTED as u64 {
+        let _ = writeln!(
+            s,
+            "\n{} clients changed; the 10 largest cuts and increases are listed; `--format csv --output FILE` lists every one",
+            html::group_count(r.changed_count)
+        );
+    }
     if let Some(by) = &r.by {
         let _ = writeln!(s, "\nby {}", by.column);
         let mut t = table();
@@ -433,55 +472,173 @@ fn dec(s: &str) -> rust_decimal::Decimal {
     credit_policy::money::parse_decimal(s).unwrap_or_default()
 }
 
-/// The report as rows: the changed clients first (the CSV), then credit granted per grade,
-/// the migration matrix, and the totals by the `--by` column (the other sheets of a workbook).
-fn sheets(r: &Report) -> Vec<Sheet> {
-    let joined = |list: &[String]| {
+/// The columns of a changed client as a row (the CSV, the workbook's sheet `changed`).
+const CHANGED_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "grade_a",
+    "grade_b",
+    "limit_a",
+    "limit_b",
+    "delta",
+    "actions_a",
+    "actions_b",
+    "reasons_a_only",
+    "reasons_b_only",
+    "line_why",
+];
+
+/// A changed client as a row of [`CHANGED_COLUMNS`].
+fn changed_row(c: &Changed) -> Vec<Cell> {
+    let joined = |list: &mut dyn Iterator<Item = &str>| {
         Cell::from(
-            list.iter()
-                .map(|x| x.replace(';', ","))
+            list.map(|x| x.replace(';', ","))
                 .collect::<Vec<_>>()
                 .join(";"),
         )
     };
-    let mut changed = Sheet::new(
-        "changed",
-        &[
-            "id",
-            "name",
-            "grade_a",
-            "grade_b",
-            "limit_a",
-            "limit_b",
-            "delta",
-            "actions_a",
-            "actions_b",
-            "reasons_a_only",
-            "reasons_b_only",
-            "line_why",
-        ],
-    );
-    for c in &r.changed {
-        changed.push(vec![
-            c.id.as_str().into(),
-            Cell::text(c.name.as_deref()),
-            c.grade_a.into(),
-            c.grade_b.into(),
-            Cell::Money(dec(&c.limit_a)),
-            Cell::Money(dec(&c.limit_b)),
-            Cell::Money(dec(&c.delta)),
-            c.actions_a.join(";").into(),
-            c.actions_b.join(";").into(),
-            joined(&c.reasons_a_only),
-            joined(&c.reasons_b_only),
-            joined(
-                &c.line_why
-                    .iter()
-                    .map(|w| w.text.clone())
-                    .collect::<Vec<_>>(),
-            ),
-        ]);
+    vec![
+        c.id.as_str().into(),
+        Cell::text(c.name.as_deref()),
+        c.grade_a.into(),
+        c.grade_b.into(),
+        Cell::Money(dec(&c.limit_a)),
+        Cell::Money(dec(&c.limit_b)),
+        Cell::Money(dec(&c.delta)),
+        c.actions_a.join(";").into(),
+        c.actions_b.join(";").into(),
+        joined(&mut c.reasons_a_only.iter().map(String::as_str)),
+        joined(&mut c.reasons_b_only.iter().map(String::as_str)),
+        joined(&mut c.line_why.iter().map(|w| w.text.as_str())),
+    ]
+}
+
+/// Where every changed client goes as it is decided, in input order, for the formats that list
+/// them all; the text and the page show only the report's bounded lists.
+enum Records {
+    /// Table and page: nothing beyond the report.
+    Page,
+    /// The workbook's sheet `changed`, kept for the workbook (which holds at most 1,048,575
+    /// rows a sheet).
+    Sheet(Sheet),
+    /// The CSV, header first.
+    Csv(Box<csv::Writer<Spill>>),
+    /// One JSON line a client.
+    Jsonl(Spill),
+    /// The elements of the JSON document's list `changed`, and of its five lists of action
+    /// changes (in the order of [`ActionChanges::NAMES`]), as they will be written.
+    Json { changed: Spill, ids: Vec<Spill> },
+}
+
+/// `text` (pretty JSON) as it reads nested under `indent`: every line but the first indented.
+fn nest(text: &str, indent: &str) -> String {
+    text.replace('\n', &format!("\n{indent}"))
+}
+
+fn pretty<T: serde::Serialize>(v: &T, indent: &str) -> io::Result<String> {
+    Ok(nest(&serde_json::to_string_pretty(v)?, indent))
+}
+
+/// A JSON list whose elements are in `spill`, as pretty JSON nested under `indent`.
+fn spilled_list(spill: &mut Spill, indent: &str, w: &mut dyn io::Write) -> io::Result<()> {
+    if spill.count == 0 {
+        return w.write_all(b"[]");
     }
+    w.write_all(b"[\n")?;
+    spill.copy_to(w)?;
+    write!(w, "\n{indent}]")
+}
+
+impl Records {
+    fn new(format: Format, output: Option<&Path>) -> io::Result<Records> {
+        Ok(match format {
+            Format::Table | Format::Html => Records::Page,
+            Format::Xlsx => Records::Sheet(Sheet::new("changed", CHANGED_COLUMNS)),
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(Spill::new(output)?);
+                w.write_record(CHANGED_COLUMNS)?;
+                Records::Csv(Box::new(w))
+            }
+            Format::Jsonl => Records::Jsonl(Spill::new(output)?),
+            Format::Json => Records::Json {
+                changed: Spill::new(output)?,
+                ids: (0..ActionChanges::NAMES.len())
+                    .map(|_| Spill::new(output))
+                    .collect::<io::Result<_>>()?,
+            },
+        })
+    }
+
+    fn add(&mut self, c: &Changed) -> io::Result<()> {
+        match self {
+            Records::Page => {}
+            Records::Sheet(sheet) => sheet.push(changed_row(c)),
+            Records::Csv(w) => w.write_record(changed_row(c).iter().map(Cell::csv_text))?,
+            Records::Jsonl(spill) => {
+                spill.write_all(output::line(c).as_bytes())?;
+                spill.write_all(b"\n")?;
+            }
+            Records::Json { changed, ids } => {
+                changed.item(&format!("    {}", pretty(c, "    ")?), ",\n")?;
+                for (on, list) in c.action_moves().into_iter().zip(ids.iter_mut()) {
+                    if on {
+                        list.item(&format!("      {}", serde_json::to_string(&c.id)?), ",\n")?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the output of a format that lists every changed client: the CSV or JSON Lines
+    /// as spilled, or the JSON document `report` with its lists of clients in full.
+    fn finish(self, r: &Report, w: &mut dyn io::Write) -> io::Result<()> {
+        match self {
+            Records::Page | Records::Sheet(_) => Ok(()),
+            Records::Csv(csv) => csv.into_inner().map_err(|e| e.into_error())?.copy_to(w),
+            Records::Jsonl(mut spill) => spill.copy_to(w),
+            Records::Json {
+                mut changed,
+                mut ids,
+            } => {
+                // The fields of `Report` in their order, as `serde_json::to_string_pretty`
+                // writes them, the lists of clients copied from their spills.
+                let mut head = String::from("{\n");
+                let mut field = |key: &str, value: String| {
+                    let _ = writeln!(head, "  \"{key}\": {value},");
+                };
+                field("a", pretty(&r.a, "  ")?);
+                field("b", pretty(&r.b, "  ")?);
+                field("clients", r.clients.to_string());
+                field("rejected", r.rejected.to_string());
+                field("migration", pretty(&r.migration, "  ")?);
+                field("limit_total", pretty(&r.limit_total, "  ")?);
+                field("per_grade", pretty(&r.per_grade, "  ")?);
+                field("hold_a", pretty(&r.hold_a, "  ")?);
+                field("hold_b", pretty(&r.hold_b, "  ")?);
+                head.push_str("  \"actions\": {\n");
+                w.write_all(head.as_bytes())?;
+                for (i, (name, list)) in ActionChanges::NAMES.iter().zip(ids.iter_mut()).enumerate()
+                {
+                    write!(w, "    \"{name}\": ")?;
+                    spilled_list(list, "    ", w)?;
+                    w.write_all(if i + 1 < ActionChanges::NAMES.len() {
+                        b",\n"
+                    } else {
+                        b"\n"
+                    })?;
+                }
+                w.write_all(b"  },\n  \"changed\": ")?;
+                spilled_list(&mut changed, "  ", w)?;
+                write!(w, ",\n  \"by\": {}\n}}\n", pretty(&r.by, "  ")?)
+            }
+        }
+    }
+}
+
+/// The report as rows: the changed clients first (the CSV), then credit granted per grade,
+/// the migration matrix, and the totals by the `--by` column (the other sheets of a workbook).
+fn sheets(r: &Report, changed: Sheet) -> Vec<Sheet> {
     let mut grades = Sheet::new(
         "credit_granted",
         &[

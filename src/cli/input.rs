@@ -102,8 +102,10 @@ impl InputArgs {
     }
 }
 
-/// What the reader found about the input as a whole, on standard error, once.
+/// What the reader found about the input as a whole, on standard error, once. Column names
+/// and the path come from the input: no control code of them reaches the terminal.
 pub fn show_notes(path: &str, notes: &InputNotes) {
+    let path = credit_policy::report::printable(path);
     if let Some(s) = notes.encoding
         && s.how == Detection::Guessed
     {
@@ -116,13 +118,13 @@ pub fn show_notes(path: &str, notes: &InputNotes) {
     if !c.ignored.is_empty() {
         credit_policy::errln!(
             "note: `{path}`: ignored columns (not known, and not in the policy's [inputs] extra): {}",
-            listed(&c.ignored)
+            credit_policy::report::printable(&listed(&c.ignored))
         );
     }
     if !c.missing.is_empty() {
         credit_policy::errln!(
             "note: `{path}`: scored as missing for every client: {}",
-            listed(&c.missing)
+            credit_policy::report::printable(&listed(&c.missing))
         );
     }
 }

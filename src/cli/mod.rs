@@ -17,6 +17,7 @@ mod output;
 mod paths;
 mod replay;
 mod review;
+mod spill;
 mod test;
 
 use std::io::IsTerminal;
@@ -50,6 +51,22 @@ pub enum Exit {
     /// 3: `order` only: an order (or some order of a batch) is not released: it needs
     /// approval, prepayment, or is held.
     NotReleased = 3,
+    /// 4: the run finished and its outputs are complete, but messages to standard error were
+    /// lost (a closed pipe, a full disk): warnings or the list of rejected rows may be missing.
+    /// Replaces 0 and 1 (whose explanation was on standard error); 2 and 3 are kept, as they
+    /// say more. Rerun with standard error to a file, or with `--rejects FILE`.
+    MessagesLost = 4,
+}
+
+impl Exit {
+    /// The code to end with once the command is done: [`Exit::MessagesLost`] when standard
+    /// error lost `lost` messages and the code would otherwise be 0 or 1.
+    pub fn with_lost_messages(self, lost: usize) -> Exit {
+        match self {
+            Exit::Ok | Exit::Rejects if lost > 0 => Exit::MessagesLost,
+            other => other,
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {
@@ -156,7 +173,8 @@ pub fn run() -> ExitCode {
         Command::Exit(args) => exit::run(args),
         Command::Channel(args) => channel::run(args),
     };
-    code.into()
+    code.with_lost_messages(credit_policy::safety::stderr_lost())
+        .into()
 }
 
 /// Shows why a run could not start or stopped, and gives the exit code: nothing was decided.
@@ -281,7 +299,8 @@ pub fn out(text: &str) {
         .and_then(|()| stdout.flush())
     {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(Exit::Ok as i32);
+            let code = Exit::Ok.with_lost_messages(credit_policy::safety::stderr_lost());
+            std::process::exit(code as i32);
         }
         error(&format!("cannot write the output: {e}"));
         credit_policy::safety::remove_temps();
@@ -302,9 +321,10 @@ pub fn threads_in_range(s: &str) -> Result<usize, String> {
     }
 }
 
-/// A plain error line on standard error.
+/// A plain error line on standard error. The message may quote the input (a client id, a
+/// column name, a path): no control code of it reaches the terminal.
 pub fn error(message: &str) {
-    credit_policy::errln!("error: {message}");
+    credit_policy::errln!("error: {}", credit_policy::report::printable(message));
 }
 
 fn color() -> bool {
@@ -331,7 +351,7 @@ pub fn show_diagnostics(diags: &[Diagnostic]) {
                 Severity::Warning => "warning",
             };
             let at = d.location().map_or(String::new(), |l| format!("{l}: "));
-            eprintln!("{at}{kind}: {}", d.message);
+            credit_policy::errln!("{at}{kind}: {}", d.message);
             continue;
         }
         let mut out = String::new();

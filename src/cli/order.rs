@@ -358,7 +358,10 @@ fn batch_result(lines: &[BatchLine], out: &Out<'_>) -> Result<Exit, Exit> {
                 } else {
                     format!("{}: ", r.field)
                 };
-                credit_policy::errln!("rejected: line {}{id}: {field}{}", r.line, r.reason);
+                credit_policy::safety::say(&credit_policy::report::printable(&format!(
+                    "rejected: line {}{id}: {field}{}\n",
+                    r.line, r.reason
+                )));
             }
         }
     }

@@ -169,6 +169,45 @@ impl OutputArgs {
         }
     }
 
+    /// Writes an output made by `write` as it goes: to `--output` (whole or not at all), else
+    /// to standard output (a closed pipe ends the program quietly, as in [`super::out`]).
+    pub fn write_with(
+        &self,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), Exit> {
+        use std::io::Write as _;
+        match &self.output {
+            Some(path) => {
+                let written = super::paths::Target::create(path).and_then(|t| {
+                    let mut w = std::io::BufWriter::with_capacity(1 << 16, t.file()?);
+                    write(&mut w)?;
+                    w.flush()?;
+                    drop(w);
+                    t.commit()
+                });
+                written.map_err(|e| {
+                    error(&format!("cannot write `{}`: {e}", path.display()));
+                    Exit::Error
+                })
+            }
+            None => {
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                match write(&mut w).and_then(|()| w.flush()) {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                        credit_policy::safety::remove_temps();
+                        std::process::exit(Exit::Ok as i32)
+                    }
+                    Err(e) => {
+                        error(&format!("cannot write the output: {e}"));
+                        credit_policy::safety::remove_temps();
+                        std::process::exit(Exit::Error as i32)
+                    }
+                }
+            }
+        }
+    }
+
     /// Writes `view` in `format` (see [`OutputArgs::resolve`]).
     pub fn emit<D: Serialize>(&self, format: Format, view: View<'_, D>) -> Result<(), Exit> {
         let bytes = view.render(format).map_err(|e| {

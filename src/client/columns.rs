@@ -223,8 +223,11 @@ pub fn look_alike(name: &str, declared: &[String]) -> Option<String> {
         5..=8 => 1,
         _ => 2,
     };
+    let len = norm.chars().count();
     candidates
         .iter()
+        // Names whose lengths differ by more than the edits allowed cannot be that close.
+        .filter(|c| c.chars().count().abs_diff(len) <= allowed)
         .map(|c| (strsim::osa_distance(&norm, c), c))
         .filter(|(d, _)| *d <= allowed)
         .min_by_key(|(d, _)| *d)
@@ -532,13 +535,15 @@ pub fn resolve(
 ) -> Result<Header, HeaderError> {
     matcher.check_map().map_err(HeaderError::Map)?;
     let mut columns = Vec::with_capacity(names.len());
+    // The names placed so far: a header of thousands of columns is checked in linear time.
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut notes = ColumnNotes::default();
     let mut alikes = Vec::new();
     for name in names {
         let name = name.trim();
         match matcher.place(name) {
             Placed::Known(c, ours) => {
-                if columns.iter().any(|(_, n)| *n == ours) {
+                if !seen.insert(ours.clone()) {
                     return Err(HeaderError::Duplicate(ours));
                 }
                 if ours != name {
@@ -546,11 +551,14 @@ pub fn resolve(
                 }
                 columns.push((c, ours));
             }
-            Placed::Dropped => columns.push((Column::Skip, name.to_string())),
+            Placed::Dropped => {
+                seen.insert(name.to_string());
+                columns.push((Column::Skip, name.to_string()));
+            }
             Placed::LooksLike(like) => alikes.push((name.to_string(), like)),
             Placed::Unknown if name.is_empty() => columns.push((Column::Skip, String::new())),
             Placed::Unknown => {
-                if columns.iter().any(|(_, n)| n == name) {
+                if !seen.insert(name.to_string()) {
                     return Err(HeaderError::Duplicate(name.to_string()));
                 }
                 notes.ignored.push(name.to_string());
@@ -566,7 +574,7 @@ pub fn resolve(
             Some(s) => s.iter().any(|c| c == k),
             None => !UNSCORED.contains(k),
         })
-        .filter(|k| !columns.iter().any(|(_, n)| n == k))
+        .filter(|k| !seen.contains(*k))
         .collect();
     if strict && (!notes.ignored.is_empty() || !notes.missing.is_empty()) {
         return Err(HeaderError::Strict(notes));
@@ -641,6 +649,30 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "column `receivables` looks like `receivable_balance`; column `On Time Ratio` looks like `on_time_ratio`; rename them, or map them with --columns FILE (see the README: Reading exports)"
+        );
+    }
+
+    #[test]
+    fn a_header_of_many_columns_is_placed_and_a_late_duplicate_named() {
+        // Thousands of columns: placed in linear time (it was quadratic: 20,000 took two
+        // minutes; README, "Reading exports").
+        let mut header: Vec<String> = vec!["id".into(), "annual_sales".into()];
+        header.extend((0..3_000).map(|i| format!("f{i}")));
+        let h = resolve(&header, &Matcher::default(), None, false).unwrap();
+        assert_eq!(h.columns.len(), 3_002);
+        assert_eq!(h.notes.ignored.len(), 3_000);
+        header.push("f17".into());
+        let e = resolve(&header, &Matcher::default(), None, false).unwrap_err();
+        assert!(
+            matches!(e, HeaderError::Duplicate(ref n) if n == "f17"),
+            "{e}"
+        );
+        header.pop();
+        header.push("annual_sales".into());
+        let e = resolve(&header, &Matcher::default(), None, false).unwrap_err();
+        assert!(
+            matches!(e, HeaderError::Duplicate(ref n) if n == "annual_sales"),
+            "{e}"
         );
     }
 

@@ -110,7 +110,7 @@ enum Inner {
         lines: Arc<Mutex<LineIndex>>,
     },
     Json {
-        values: std::vec::IntoIter<(u64, serde_json::Value)>,
+        values: std::vec::IntoIter<(u64, JsonItem)>,
     },
     Jsonl {
         lines: io::Lines<Box<dyn BufRead + Send>>,
@@ -133,7 +133,7 @@ pub enum RawRow {
     },
     Json {
         line: u64,
-        value: serde_json::Value,
+        value: JsonItem,
     },
     /// A row of a sheet of an Excel workbook.
     Sheet(SheetRow),
@@ -376,10 +376,11 @@ impl ClientReader {
                     let values = json_array(path, &text)?;
                     // Every key of every object, in order of first use, as the header.
                     let mut names: Vec<String> = Vec::new();
-                    for (_, v) in &values {
-                        if let serde_json::Value::Object(m) = v {
+                    let mut seen: std::collections::HashSet<String> = Default::default();
+                    for (_, item) in &values {
+                        if let serde_json::Value::Object(m) = &item.value {
                             for k in m.keys() {
-                                if !names.iter().any(|n| n == k.trim()) {
+                                if seen.insert(k.trim().to_string()) {
                                     names.push(k.trim().to_string());
                                 }
                             }
@@ -503,7 +504,7 @@ impl ClientReader {
                     continue;
                 }
                 let n = *line;
-                return Some(Ok(match serde_json::from_str::<serde_json::Value>(&l) {
+                return Some(Ok(match serde_json::from_str::<JsonItem>(&l) {
                     Ok(value) => RawRow::Json { line: n, value },
                     Err(e) => RawRow::Bad(Reject {
                         line: n,
@@ -581,7 +582,7 @@ impl RowParser {
                 let i = self.columns.iter().position(|(_, n)| n == name)?;
                 std::str::from_utf8(record.get(i)?).ok()?.to_string()
             }
-            RawRow::Json { value, .. } => match value.get(name)? {
+            RawRow::Json { value, .. } => match value.value.get(name)? {
                 serde_json::Value::String(s) => s.clone(),
                 serde_json::Value::Number(n) => n.to_string(),
                 serde_json::Value::Bool(b) => b.to_string(),
@@ -592,8 +593,23 @@ impl RowParser {
         Some(text.trim().to_string())
     }
 
-    fn object(&mut self, line: u64, value: serde_json::Value) -> Result<Client, Reject> {
-        let serde_json::Value::Object(map) = value else {
+    fn object(&mut self, line: u64, item: JsonItem) -> Result<Client, Reject> {
+        if let Some(key) = item.twice {
+            let id = match item.value.get("id") {
+                Some(serde_json::Value::String(s)) => Some(s.clone()),
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            return Err(Reject {
+                line,
+                id,
+                field: key,
+                reason:
+                    "is given twice in this object: which one is meant is not known; give it once"
+                        .into(),
+            });
+        }
+        let serde_json::Value::Object(map) = item.value else {
             return Err(Reject {
                 line,
                 id: None,
@@ -603,6 +619,9 @@ impl RowParser {
             });
         };
         let mut b = RowBuilder::new(line);
+        // Our column of each key so far: two keys for one column (`sales` mapped to
+        // `annual_sales` beside `annual_sales`) say two things, as a header naming it twice.
+        let mut given: HashMap<String, &str> = HashMap::new();
         for (key, v) in &map {
             let matcher = &self.matcher;
             let placed =
@@ -625,6 +644,22 @@ impl RowParser {
                     continue;
                 }
             };
+            if *column != Column::Skip
+                && let Some(first) = given.insert(name.to_string(), key)
+            {
+                let id = match map.get("id") {
+                    Some(serde_json::Value::String(s)) => Some(s.clone()),
+                    _ => None,
+                };
+                return Err(Reject {
+                    line,
+                    id,
+                    field: name.to_string(),
+                    reason: format!(
+                        "given twice in this object, as `{first}` and as `{key}`: which one is meant is not known; give it once"
+                    ),
+                });
+            }
             let raw = match v {
                 serde_json::Value::Null => Raw::Empty,
                 serde_json::Value::String(s) => Raw::Text(s),
@@ -710,8 +745,85 @@ fn csv_error(path: &str, e: &csv::Error) -> InputError {
     }
 }
 
+/// One client of a JSON input as read: its value, and the first key the object gives twice, if
+/// any (`serde_json::Value` keeps the last silently; a row that says two things is rejected).
+#[derive(Debug)]
+pub struct JsonItem {
+    value: serde_json::Value,
+    twice: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for JsonItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = JsonItem;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a client object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<JsonItem, A::Error> {
+                let mut map = serde_json::Map::new();
+                let mut twice = None;
+                while let Some(key) = m.next_key::<String>()? {
+                    let v: serde_json::Value = m.next_value()?;
+                    // A number at the top level (arbitrary precision reads it as this map).
+                    if key == "$serde_json::private::Number" {
+                        return Ok(JsonItem::other());
+                    }
+                    if map.insert(key.clone(), v).is_some() && twice.is_none() {
+                        twice = Some(key);
+                    }
+                }
+                Ok(JsonItem {
+                    value: serde_json::Value::Object(map),
+                    twice,
+                })
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<JsonItem, A::Error> {
+                while s.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(JsonItem::other())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<JsonItem, E> {
+                Ok(JsonItem::other())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<JsonItem, E> {
+                Ok(JsonItem::other())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<JsonItem, E> {
+                Ok(JsonItem::other())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<JsonItem, E> {
+                Ok(JsonItem::other())
+            }
+            fn visit_str<E>(self, _: &str) -> Result<JsonItem, E> {
+                Ok(JsonItem::other())
+            }
+            fn visit_unit<E>(self) -> Result<JsonItem, E> {
+                Ok(JsonItem::other())
+            }
+        }
+        d.deserialize_any(Items)
+    }
+}
+
+impl JsonItem {
+    /// Anything but an object: rejected as such.
+    fn other() -> JsonItem {
+        JsonItem {
+            value: serde_json::Value::Null,
+            twice: None,
+        }
+    }
+}
+
 /// The elements of a JSON array with the line each starts on.
-fn json_array(path: &str, text: &[u8]) -> Result<Vec<(u64, serde_json::Value)>, InputError> {
+fn json_array(path: &str, text: &[u8]) -> Result<Vec<(u64, JsonItem)>, InputError> {
     let syntax = |pos: usize, message: String| {
         let before = &text[..pos.min(text.len())];
         let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
@@ -745,8 +857,7 @@ fn json_array(path: &str, text: &[u8]) -> Result<Vec<(u64, serde_json::Value)>, 
     loop {
         line += text[counted..i].iter().filter(|&&b| b == b'\n').count() as u64;
         counted = i;
-        let mut stream =
-            serde_json::Deserializer::from_slice(&text[i..]).into_iter::<serde_json::Value>();
+        let mut stream = serde_json::Deserializer::from_slice(&text[i..]).into_iter::<JsonItem>();
         match stream.next() {
             Some(Ok(v)) => out.push((line, v)),
             Some(Err(e)) => {

@@ -1,11 +1,15 @@
 //! Comparing two sides (a policy plus a context each) on the same portfolio in one pass: the
 //! grade migration matrix, credit granted, exposure on hold, clients whose actions change,
-//! the largest line changes and totals per group. Memory grows with the changed clients kept,
-//! not with the portfolio.
+//! the largest line changes and totals per group. Memory does not grow with the portfolio:
+//! every total is bounded by the grades and groups, and of the per-client lists only a bounded
+//! number is kept ([`LISTED`]: the largest moves, the first ids of each action list). Every
+//! changed client is handed back by [`Comparison::add_pair`], in input order, for a writer that
+//! streams them.
 
 pub mod outcomes;
 
-use std::collections::BTreeMap;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use indexmap::IndexMap;
 use rust_decimal::Decimal;
@@ -262,13 +266,161 @@ pub struct Totals {
     pub delta: String,
 }
 
+/// How many clients of each per-client list the report keeps: the largest moves listed on the
+/// page, and the first ids of each list of action changes. The counts cover every client.
+pub const LISTED: usize = 200;
+
+/// The clients of one list of action changes: how many in all, and the first [`LISTED`] ids
+/// in input order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IdList {
+    pub count: u64,
+    pub first: Vec<String>,
+}
+
+impl IdList {
+    fn add(&mut self, id: &str) {
+        self.count += 1;
+        if self.first.len() < LISTED {
+            self.first.push(id.to_string());
+        }
+    }
+
+    /// How many clients the list has beyond the ids kept.
+    pub fn more(&self) -> u64 {
+        self.count - self.first.len() as u64
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ActionChanges {
-    pub newly_held: Vec<String>,
-    pub released: Vec<String>,
-    pub newly_terminated: Vec<String>,
-    pub newly_watched: Vec<String>,
-    pub newly_collateral: Vec<String>,
+    pub newly_held: IdList,
+    pub released: IdList,
+    pub newly_terminated: IdList,
+    pub newly_watched: IdList,
+    pub newly_collateral: IdList,
+}
+
+impl ActionChanges {
+    /// The names of the lists, in the order of [`Changed::action_moves`].
+    pub const NAMES: [&'static str; 5] = [
+        "newly_held",
+        "released",
+        "newly_terminated",
+        "newly_watched",
+        "newly_collateral",
+    ];
+
+    fn lists_mut(&mut self) -> [&mut IdList; 5] {
+        [
+            &mut self.newly_held,
+            &mut self.released,
+            &mut self.newly_terminated,
+            &mut self.newly_watched,
+            &mut self.newly_collateral,
+        ]
+    }
+}
+
+/// Which lists of action changes a client with actions `a` under A and `b` under B is on, in
+/// the order of [`ActionChanges::NAMES`].
+fn moves<T: PartialEq + Copy>(a: &[T], b: &[T], of: impl Fn(Action) -> T) -> [bool; 5] {
+    let newly = |act: Action| !a.contains(&of(act)) && b.contains(&of(act));
+    [
+        newly(Action::Hold),
+        a.contains(&of(Action::Hold)) && !b.contains(&of(Action::Hold)),
+        newly(Action::Terminate),
+        newly(Action::Watch),
+        newly(Action::RequireCollateral),
+    ]
+}
+
+impl Changed {
+    /// Which lists of action changes this client is on, in the order of
+    /// [`ActionChanges::NAMES`]: newly held, released, newly terminated, newly on watch, newly
+    /// asked for collateral.
+    pub fn action_moves(&self) -> [bool; 5] {
+        moves(&self.actions_a, &self.actions_b, Action::as_str)
+    }
+}
+
+/// One changed client kept for a bounded list, with its place in the input.
+#[derive(Debug, Clone)]
+struct Kept {
+    key: Decimal,
+    seq: u64,
+    changed: Changed,
+}
+
+/// Greater is more worth keeping: a larger key, then the smaller id (as the sorted lists
+/// break ties), then the earlier client.
+fn rank(key: Decimal, id: &str, seq: u64, other: &Kept) -> Ordering {
+    key.cmp(&other.key)
+        .then_with(|| other.changed.id.as_str().cmp(id))
+        .then_with(|| other.seq.cmp(&seq))
+}
+
+impl PartialEq for Kept {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Kept {}
+
+impl PartialOrd for Kept {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Kept {
+    fn cmp(&self, other: &Self) -> Ordering {
+        rank(self.key, &self.changed.id, self.seq, other)
+    }
+}
+
+/// The `cap` changed clients with the largest keys (ties: the smaller id), held in
+/// a min-heap so that memory stays at `cap` clients whatever the portfolio.
+#[derive(Debug, Clone)]
+struct Largest {
+    cap: usize,
+    heap: BinaryHeap<Reverse<Kept>>,
+}
+
+impl Largest {
+    fn new(cap: usize) -> Largest {
+        Largest {
+            cap,
+            heap: BinaryHeap::with_capacity(cap + 1),
+        }
+    }
+
+    /// Keeps `c` when it is among the largest so far; clones it only then.
+    fn offer(&mut self, key: Decimal, seq: u64, c: &Changed) {
+        if self.cap == 0 {
+            return;
+        }
+        if self.heap.len() == self.cap {
+            let Some(Reverse(least)) = self.heap.peek() else {
+                return;
+            };
+            if rank(key, &c.id, seq, least) != Ordering::Greater {
+                return;
+            }
+            self.heap.pop();
+        }
+        self.heap.push(Reverse(Kept {
+            key,
+            seq,
+            changed: c.clone(),
+        }));
+    }
+
+    /// The clients kept, in no particular order.
+    fn into_kept(self) -> Vec<Kept> {
+        self.heap.into_iter().map(|Reverse(k)| k).collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -293,23 +445,30 @@ pub struct Report {
     pub hold_a: Held,
     pub hold_b: Held,
     pub actions: ActionChanges,
+    /// How many clients changed in all.
+    pub changed_count: u64,
+    /// The changed clients listed: every one when there are at most [`LISTED`], else the
+    /// [`LISTED`] largest line moves (either way; ties: the earliest), in input order.
     pub changed: Vec<Changed>,
+    /// The largest line increases and the largest cuts, up to [`LISTED`] each, in input order.
+    #[serde(skip)]
+    pub increases: Vec<Changed>,
+    #[serde(skip)]
+    pub cuts: Vec<Changed>,
     pub by: Option<ByColumn>,
 }
 
 impl Report {
-    /// The clients with the largest line changes: up to `n` increases, then up to `n` cuts.
+    /// True when [`Report::changed`] lists only some of the changed clients.
+    pub fn changed_cut(&self) -> bool {
+        self.changed_count > self.changed.len() as u64
+    }
+
+    /// The clients with the largest line changes: up to `n` increases, then up to `n` cuts
+    /// (`n` at most [`LISTED`]).
     pub fn largest_moves(&self, n: usize) -> (Vec<&Changed>, Vec<&Changed>) {
-        let mut up: Vec<&Changed> = self
-            .changed
-            .iter()
-            .filter(|c| c.delta_value > Decimal::ZERO)
-            .collect();
-        let mut down: Vec<&Changed> = self
-            .changed
-            .iter()
-            .filter(|c| c.delta_value < Decimal::ZERO)
-            .collect();
+        let mut up: Vec<&Changed> = self.increases.iter().collect();
+        let mut down: Vec<&Changed> = self.cuts.iter().collect();
         up.sort_by(|a, b| {
             b.delta_value
                 .cmp(&a.delta_value)
@@ -418,7 +577,11 @@ pub struct Comparison {
     held_a: (u64, Decimal),
     held_b: (u64, Decimal),
     actions: ActionChanges,
-    changed: Vec<Changed>,
+    changed_count: u64,
+    /// The changed clients for the page, by the size of their move.
+    listed: Largest,
+    increases: Largest,
+    cuts: Largest,
     /// Whether any client had a value in the `--by` column.
     by_seen: bool,
 }
@@ -507,7 +670,10 @@ impl Comparison {
             held_a: (0, Decimal::ZERO),
             held_b: (0, Decimal::ZERO),
             actions: ActionChanges::default(),
-            changed: Vec::new(),
+            changed_count: 0,
+            listed: Largest::new(LISTED),
+            increases: Largest::new(LISTED),
+            cuts: Largest::new(LISTED),
             by_seen: false,
         }
     }
@@ -528,15 +694,17 @@ impl Comparison {
         self.rejected += 1;
     }
 
-    /// Adds one client decided under both sides.
-    /// Adds one client decided under both sides.
-    pub fn add(&mut self, client: &Client, a: &Decision, b: &Decision) {
+    /// Adds one client decided under both sides; see [`Comparison::add_pair`].
+    pub fn add(&mut self, client: &Client, a: &Decision, b: &Decision) -> Option<Changed> {
         let pair = Pair::new(client, a, b, self.by.as_deref());
-        self.add_pair(pair);
+        self.add_pair(pair)
     }
 
-    /// Adds one client's pair of outcomes, made by [`Pair::new`] (on any thread).
-    pub fn add_pair(&mut self, p: Pair) {
+    /// Adds one client's pair of outcomes, made by [`Pair::new`] (on any thread), in input
+    /// order. Hands the client back when it changed, for a writer of every changed client: the
+    /// report keeps only the largest moves.
+    pub fn add_pair(&mut self, p: Pair) -> Option<Changed> {
+        let seq = self.clients;
         self.clients += 1;
         let (ra, rb) = (p.grade_a.rank(), p.grade_b.rank());
         self.migration[ra][rb] += 1;
@@ -568,25 +736,23 @@ impl Comparison {
             g.held_a += u64::from(ha);
             g.held_b += u64::from(hb);
         }
-        let newly = |act: Action| !p.has_a(act) && p.has_b(act);
-        if newly(Action::Hold) {
-            self.actions.newly_held.push(p.id.clone());
+        let moved = moves(&p.actions_a, &p.actions_b, |a| a);
+        for (list, on) in self.actions.lists_mut().into_iter().zip(moved) {
+            if on {
+                list.add(&p.id);
+            }
         }
-        if ha && !hb {
-            self.actions.released.push(p.id.clone());
+        if let Some(c) = &p.changed {
+            self.changed_count += 1;
+            let d = c.delta_value;
+            self.listed.offer(d.abs(), seq, c);
+            if d > Decimal::ZERO {
+                self.increases.offer(d, seq, c);
+            } else if d < Decimal::ZERO {
+                self.cuts.offer(-d, seq, c);
+            }
         }
-        if newly(Action::Terminate) {
-            self.actions.newly_terminated.push(p.id.clone());
-        }
-        if newly(Action::Watch) {
-            self.actions.newly_watched.push(p.id.clone());
-        }
-        if newly(Action::RequireCollateral) {
-            self.actions.newly_collateral.push(p.id.clone());
-        }
-        if let Some(c) = p.changed {
-            self.changed.push(c);
-        }
+        p.changed
     }
 
     pub fn finish(self) -> Report {
@@ -651,10 +817,20 @@ impl Comparison {
                 exposure: fmt_money(self.held_b.1),
             },
             actions: self.actions,
-            changed: self.changed,
+            changed_count: self.changed_count,
+            changed: in_input_order(self.listed),
+            increases: in_input_order(self.increases),
+            cuts: in_input_order(self.cuts),
             by,
         }
     }
+}
+
+/// The clients kept by `l`, in input order.
+fn in_input_order(l: Largest) -> Vec<Changed> {
+    let mut kept = l.into_kept();
+    kept.sort_by_key(|k| k.seq);
+    kept.into_iter().map(|k| k.changed).collect()
 }
 
 /// Champion/challenger: the client's stable bucket, 0 to 9999, from a SHA-256 of the salt and
@@ -740,6 +916,38 @@ mod tests {
     }
 
     use super::*;
+
+    fn changed(id: &str, delta: i64) -> Changed {
+        Changed {
+            id: id.into(),
+            name: None,
+            grade_a: "A",
+            grade_b: "A",
+            limit_a: String::new(),
+            limit_b: String::new(),
+            delta: String::new(),
+            actions_a: Vec::new(),
+            actions_b: Vec::new(),
+            reasons_a_only: Vec::new(),
+            reasons_b_only: Vec::new(),
+            line_why: Vec::new(),
+            delta_value: Decimal::from(delta),
+        }
+    }
+
+    #[test]
+    fn the_largest_keeps_the_biggest_keys_and_breaks_ties_by_the_smaller_id() {
+        let mut l = Largest::new(3);
+        for (seq, (id, key)) in [("e", 5), ("d", 1), ("c", 9), ("b", 5), ("a", 2), ("f", 5)]
+            .into_iter()
+            .enumerate()
+        {
+            l.offer(Decimal::from(key), seq as u64, &changed(id, key));
+        }
+        let ids: Vec<String> = in_input_order(l).into_iter().map(|c| c.id).collect();
+        // 9, then the two smallest ids among the fives; in input order.
+        assert_eq!(ids, ["e", "c", "b"]);
+    }
 
     #[test]
     fn buckets_are_stable_and_spread() {

@@ -1282,3 +1282,65 @@ fn every_code_in_the_engine_source_is_listed() {
         }
     }
 }
+
+/// A rule's notches move the grade the way they say (down is down, up is up, they add up), its
+/// `scale_line` multiplies the line, and a script sees every variable of the client and of its
+/// score: id, name, region, score, base grade, each criterion's score, a declared extra column
+/// by name and every unknown column in `extra`.
+#[test]
+fn a_rule_sees_every_variable_and_its_notches_and_factor_move_the_way_they_say() {
+    let (_dir, policy) = standard_with("[inputs]\nextra = [\"channel_code\"]");
+    let rules = policy.dir.join("rules/channel.rhai");
+    let text = std::fs::read_to_string(&rules).unwrap();
+    std::fs::write(
+        &rules,
+        format!(
+            "{text}\n\
+             if id == \"VAR-1\" {{\n\
+               reason(\"seen\", `id ${{id}} name ${{name}} region ${{region}} score ${{score}} base ${{base_grade}} character ${{character_score}} code ${{channel_code}} note ${{extra.note}}`);\n\
+               downgrade(2, \"down_two\", \"two down\");\n\
+               upgrade(1, \"up_one\", \"one up\");\n\
+               scale_line(0.5, \"half\", \"half the line\");\n\
+             }}\n\
+             if id == \"VAR-2\" {{ upgrade(1, \"up_one\", \"one up\"); }}\n"
+        ),
+    )
+    .unwrap();
+    let policy = Policy::load(&policy.dir).unwrap();
+    let ctx = context("normal");
+    // The rung graded A on its score: 76.25.
+    let (base, score, grade) = ladder().swap_remove(2);
+    assert_eq!(grade, Grade::A);
+    let plain = decide_in(&policy, &ctx, &base);
+    assert_eq!(plain.grade, Grade::A);
+    assert_eq!(plain.trace.factor, Decimal::ONE);
+
+    let mut c = base.clone();
+    c.id = "VAR-1".into();
+    c.name = Some("Variable Trading".into());
+    c.region = Some("East".into());
+    c.extra = vec![
+        ("channel_code".into(), Extra::Text("DX".into())),
+        ("note".into(), Extra::Number(d("7.5"))),
+    ];
+    let dec = decide_in(&policy, &ctx, &c);
+    let seen = reason(&dec, "seen");
+    assert!(
+        seen.text.starts_with(&format!(
+            "id VAR-1 name Variable Trading region East score {score} base A character "
+        )),
+        "{}",
+        seen.text
+    );
+    assert!(seen.text.ends_with(" code DX note 7.5"), "{}", seen.text);
+    // Two down and one up: one notch down from A.
+    assert_eq!(dec.grade, Grade::BBB, "{:?}", codes(&dec));
+    assert_eq!(dec.trace.factor, d("0.5"));
+    // BBB is 5% of sales, halved: 30,864.09..., rounded down to 30,000.
+    assert_eq!(dec.unsecured_line, d("30000"));
+
+    // One up alone: AA.
+    let mut up = base;
+    up.id = "VAR-2".into();
+    assert_eq!(decide_in(&policy, &ctx, &up).grade, Grade::AA);
+}

@@ -1,7 +1,8 @@
 //! The comparison as one self-contained HTML page: no network, styles and the sorting script
 //! inline. The migration matrix is a heat map with the diagonal marked, credit per grade a bar
-//! chart (inline SVG), the changed clients a table sorted by clicking a header, and the page
-//! ends with both policies' identities and what changed between them. Everything is drawn
+//! chart (inline SVG), the changed clients a table sorted by clicking a header (every one up to
+//! [`crate::compare::LISTED`], else that many of the largest moves, saying how many there are in
+//! all), and the page ends with both policies' identities and what changed between them. Everything is drawn
 //! here, so the page reads the same with scripts off; the script only sorts.
 
 use std::fmt::Write as _;
@@ -252,19 +253,32 @@ pub fn compare_page(r: &Report, diff: &PolicyDiff) -> String {
         ("newly on watch", &a.newly_watched),
         ("newly asked for collateral", &a.newly_collateral),
     ] {
+        let more = match list.more() {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
         let _ = write!(
             s,
-            "<li>{label}: <b>{}</b> {}</li>",
-            list.len(),
-            esc(&list.join(", "))
+            "<li>{label}: <b>{}</b> {}{more}</li>",
+            list.count,
+            esc(&list.first.join(", "))
         );
     }
     s.push_str("</ul>");
 
+    let listed = if r.changed_cut() {
+        format!(
+            r#"<p id="changed-cut">{} clients changed; the {} largest moves are listed; <code>--format csv --output FILE</code> lists every one. Click a column to sort.</p>"#,
+            group_count(r.changed_count),
+            r.changed.len()
+        )
+    } else {
+        "<p>Click a column to sort.</p>".to_string()
+    };
     let _ = write!(
         s,
-        r#"<h2>Clients whose decision changes (<span id="changed-count">{}</span>)</h2><p>Click a column to sort.</p><table id="changed"><thead><tr><th class="text">id</th><th class="text">name</th><th class="text">grade A</th><th class="text">grade B</th><th data-type="number">line A</th><th data-type="number">line B</th><th data-type="number">change</th><th class="text">actions A</th><th class="text">actions B</th><th class="text">why, under B</th></tr></thead><tbody>"#,
-        r.changed.len()
+        r#"<h2>Clients whose decision changes (<span id="changed-count">{}</span>)</h2>{listed}<table id="changed"><thead><tr><th class="text">id</th><th class="text">name</th><th class="text">grade A</th><th class="text">grade B</th><th data-type="number">line A</th><th data-type="number">line B</th><th data-type="number">change</th><th class="text">actions A</th><th class="text">actions B</th><th class="text">why, under B</th></tr></thead><tbody>"#,
+        r.changed_count
     );
     for c in &r.changed {
         let class = if c.delta_value.is_sign_negative() && !c.delta_value.is_zero() {
@@ -342,6 +356,19 @@ pub fn compare_page(r: &Report, diff: &PolicyDiff) -> String {
     }
     let _ = writeln!(s, "<script>{SORT_SCRIPT}</script></body></html>");
     s
+}
+
+/// A count with thousands separators: `12,345`.
+pub fn group_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn grade_rank(g: &str) -> usize {

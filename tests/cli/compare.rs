@@ -1553,3 +1553,160 @@ fn context_applies_to_both_sides_and_context_b_to_b_alone_and_a_flag_beats_a_fil
     assert_eq!(r["a"]["economy"], "normal");
     assert_eq!(r["b"]["economy"], "normal", "a flag beats a context file");
 }
+
+// ---------------------------------------------------------------------------------------------
+// A portfolio larger than the lists the text and the page show
+// ---------------------------------------------------------------------------------------------
+
+/// The changed clients the page and the table list at most (`credit_policy::compare::LISTED`).
+const LISTED: usize = 200;
+
+/// The sample sixty times over (3,000 clients, ids `D001-07`), in a temp dir.
+fn large_portfolio() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("clients.csv");
+    let sample = std::fs::read_to_string(Path::new(ROOT).join(CLIENTS)).expect("read sample");
+    let mut lines = sample.lines();
+    let mut csv = format!("{}\n", lines.next().expect("header"));
+    let rows: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
+    for copy in 0..60 {
+        for row in &rows {
+            let (id, rest) = row.split_once(',').expect("an id");
+            let _ = writeln!(csv, "{id}-{copy:02},{rest}");
+        }
+    }
+    std::fs::write(&path, csv).expect("write clients");
+    (tmp, path)
+}
+
+#[test]
+fn a_large_portfolio_lists_the_largest_moves_on_the_page_and_every_change_in_the_records() {
+    let (tmp, input) = large_portfolio();
+    let input = input.to_str().expect("UTF-8 path");
+    let ab = ["--a", STANDARD, "--b", CONSERVATIVE];
+
+    // The JSON document lists every changed client, in input order, and every action change.
+    let doc = compare_doc(&[&ab[..], &[input]].concat(), EXIT_OK);
+    assert_eq!(doc["clients"], 3_000);
+    let changed = doc["changed"].as_array().expect("changed");
+    let n = changed.len();
+    assert!(n > LISTED, "only {n} clients changed; the test needs more");
+    let json_ids: Vec<&str> = changed
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    let sample_changed = compare_doc(&[&ab[..], &[CLIENTS]].concat(), EXIT_OK);
+    let per_copy = sample_changed["changed"].as_array().expect("changed").len();
+    assert_eq!(n, per_copy * 60, "each copy changes as the sample does");
+    let held = doc["actions"]["newly_held"].as_array().expect("newly held");
+    let sample_held = sample_changed["actions"]["newly_held"]
+        .as_array()
+        .expect("held");
+    assert_eq!(held.len(), sample_held.len() * 60);
+
+    // The CSV and the JSON Lines list the same clients in the same order.
+    let csv = compare(&[&ab[..], &["--format", "csv", input]].concat()).expect_code(EXIT_OK);
+    let csv_ids: Vec<&str> = csv
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().expect("id"))
+        .collect();
+    assert_eq!(csv_ids, json_ids);
+    let out = tmp.path().join("changed.jsonl");
+    compare(&[&ab[..], &["--output", out.to_str().expect("UTF-8"), input]].concat())
+        .expect_code(EXIT_OK);
+    let lines = parse_jsonl(&std::fs::read_to_string(&out).expect("read jsonl"));
+    let jsonl_ids: Vec<&str> = lines
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(jsonl_ids, json_ids);
+
+    // The page says how many changed and lists the 200 largest moves (ties: the smaller id),
+    // in input order; with one thread or two, byte for byte the same.
+    let mut pages = Vec::new();
+    for threads in ["1", "2"] {
+        let page = tmp.path().join(format!("page-{threads}.html"));
+        let table = compare(
+            &[
+                &ab[..],
+                &[
+                    "--threads",
+                    threads,
+                    "--html",
+                    page.to_str().expect("UTF-8"),
+                    input,
+                ],
+            ]
+            .concat(),
+        )
+        .expect_code(EXIT_OK);
+        assert!(
+            table.stdout.contains(&format!(
+                "{} clients changed; the 10 largest cuts and increases are listed; `--format csv --output FILE` lists every one",
+                count_grouped(n)
+            )),
+            "{}",
+            table.stdout
+        );
+        pages.push(std::fs::read_to_string(&page).expect("read the page"));
+    }
+    assert_eq!(pages[0], pages[1], "the page depends on --threads");
+    let html = &pages[0];
+    assert!(
+        html.contains(&format!(r#"<span id="changed-count">{n}</span>"#)),
+        "the heading counts every changed client"
+    );
+    let cut = text_content(element(html, "changed-cut", "</p>"));
+    assert!(
+        cut.starts_with(&format!(
+            "{} clients changed; the {LISTED} largest moves are listed; --format csv --output FILE lists every one",
+            count_grouped(n)
+        )),
+        "{cut}"
+    );
+    let listed: Vec<&str> = html
+        .split(r#"<tr data-id=""#)
+        .skip(1)
+        .map(|s| s.split('"').next().expect("id"))
+        .collect();
+    let mut by_move: Vec<(Decimal, &str, usize)> = changed
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let delta = Decimal::from_str(c["delta"].as_str().expect("delta")).expect("decimal");
+            (delta.abs(), c["id"].as_str().expect("id"), i)
+        })
+        .collect();
+    by_move.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let mut largest: Vec<(usize, &str)> = by_move[..LISTED]
+        .iter()
+        .map(|(_, id, i)| (*i, *id))
+        .collect();
+    largest.sort();
+    let largest: Vec<&str> = largest.into_iter().map(|(_, id)| id).collect();
+    assert_eq!(listed, largest);
+
+    // The held list on the page names the first 200 and counts the rest.
+    assert!(
+        html.contains(&format!("newly held: <b>{}</b> ", held.len())),
+        "the page counts every newly held client"
+    );
+    if held.len() > LISTED {
+        assert!(html.contains(&format!(" and {} more</li>", held.len() - LISTED)));
+    }
+}
+
+/// `n` with thousands separators.
+fn count_grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -230,7 +230,8 @@ fn a_full_stderr_neither_stops_nor_crashes_the_run() {
         .arg(&out)
         .stderr(full));
     no_crash(&r);
-    assert_eq!(r.code, EXIT_REJECTS, "{r:?}");
+    // The rejects could not be listed: 4 says the messages were lost, not 1.
+    assert_eq!(r.code, EXIT_MESSAGES_LOST, "{r:?}");
     let decided = std::fs::read_to_string(&out).expect("output written");
     assert_eq!(decided.lines().count(), 500 - 500_usize.div_ceil(7));
 }
@@ -352,6 +353,34 @@ fn formula_like_names_are_neutralised_in_csv_and_escapes_stripped_in_tables() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn column_names_and_ids_quoted_on_stderr_lose_their_control_codes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("escapes.csv");
+    std::fs::write(
+        &input,
+        "id,name,annual_sales,\u{1b}]0;owned\u{7}notes\u{1b}[2J\nE1,One,1000000,x\nE\u{1b}[31m2,Two,abc,y\n",
+    )
+    .expect("write");
+    let input = input.to_str().expect("utf-8 path");
+    let r = evaluate(&[input, "--format", "json"]);
+    no_crash(&r);
+    assert_eq!(r.code, EXIT_REJECTS, "{}", r.stderr);
+    assert!(r.stderr.contains("notes[2J"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains('\u{1b}') && !r.stderr.contains('\u{7}'),
+        "{:?}",
+        r.stderr
+    );
+    // An order for a client that is not there quotes the id asked for.
+    let r = run(credit_policy()
+        .args(["order", "--as-of", AS_OF, "--policy", STANDARD, input])
+        .args(["--client", "E\u{1b}[31m9", "--amount", "5"]));
+    no_crash(&r);
+    assert_eq!(r.code, EXIT_ERROR, "{}", r.stderr);
+    assert!(!r.stderr.contains('\u{1b}'), "{:?}", r.stderr);
 }
 
 #[test]

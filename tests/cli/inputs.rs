@@ -428,3 +428,62 @@ fn the_fixtures_are_what_make_py_says() {
         "GBK is not UTF-8"
     );
 }
+
+/// A JSON object that gives a field twice, or gives one column under two keys (its own name
+/// and a name the column map sends to it), says two things: the row is rejected naming the
+/// field, never decided on whichever value came last. The other rows are decided, and
+/// non-objects in the array are rejected one by one.
+#[test]
+fn a_json_row_giving_a_field_twice_is_rejected_naming_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let json = tmp.path().join("twice.json");
+    std::fs::write(
+        &json,
+        "[{\"id\":\"A1\",\"annual_sales\":\"1000\",\"annual_sales\":\"9000000\"},\n 5, [1, 2],\n{\"id\":\"A2\",\"annual_sales\":\"1000\"}]\n",
+    )
+    .expect("write");
+    let r = decide(&[json.to_str().expect("utf-8")]).expect_code(EXIT_REJECTS);
+    assert!(
+        r.stderr
+            .contains("rejected: line 1 (id `A1`): annual_sales: is given twice in this object"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        r.stderr.matches("is not an object").count(),
+        2,
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout.lines().count(), 1);
+    assert!(r.stdout.contains("\"id\":\"A2\""));
+
+    let jsonl = tmp.path().join("twice.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"id\":\"B1\",\"annual_sales\":1,\"annual_sales\":2}\n{\"id\":\"B2\",\"annual_sales\":\"1000\",\"sales\":\"9000000\"}\n",
+    )
+    .expect("write");
+    let map = tmp.path().join("map.toml");
+    std::fs::write(&map, "\"sales\" = \"annual_sales\"\n").expect("write");
+    let r = decide(&[
+        jsonl.to_str().expect("utf-8"),
+        "--columns",
+        map.to_str().expect("utf-8"),
+    ])
+    .expect_code(EXIT_REJECTS);
+    assert!(
+        r.stderr
+            .contains("line 1 (id `B1`): annual_sales: is given twice"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(
+            "line 2 (id `B2`): annual_sales: given twice in this object, as `annual_sales` and as `sales`"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout, "");
+}

@@ -23,6 +23,8 @@ pub const APPROVAL: &str = "policies/approval";
 /// Exit codes, as documented in `src/cli/mod.rs`.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_REJECTS: i32 = 1;
+/// Messages to standard error were lost (closed or full); the outputs are complete.
+pub const EXIT_MESSAGES_LOST: i32 = 4;
 pub const EXIT_ERROR: i32 = 2;
 
 /// What one run of the binary did.

@@ -1333,8 +1333,11 @@ fn a_rule_sees_every_variable_and_its_notches_and_factor_move_the_way_they_say()
         seen.text
     );
     assert!(seen.text.ends_with(" code DX note 7.5"), "{}", seen.text);
-    // Two down and one up: one notch down from A.
+    // Two down and one up: one notch down from A, each reason saying which way it moved.
     assert_eq!(dec.grade, Grade::BBB, "{:?}", codes(&dec));
+    assert_eq!(reason(&dec, "down_two").text, "two down (2 notch(es) down)");
+    assert_eq!(reason(&dec, "up_one").text, "one up (1 notch(es) up)");
+    assert_eq!(reason(&dec, "half").text, "half the line (line x0.5)");
     assert_eq!(dec.trace.factor, d("0.5"));
     // BBB is 5% of sales, halved: 30,864.09..., rounded down to 30,000.
     assert_eq!(dec.unsecured_line, d("30000"));
@@ -1343,4 +1346,35 @@ fn a_rule_sees_every_variable_and_its_notches_and_factor_move_the_way_they_say()
     let mut up = base;
     up.id = "VAR-2".into();
     assert_eq!(decide_in(&policy, &ctx, &up).grade, Grade::AA);
+}
+
+/// Each ratio over a zero says how it was scored: unbounded at the best band (a positive
+/// amount over no current liabilities), unbounded at the worst (a negative one), or unknown.
+#[test]
+fn a_ratio_over_zero_says_how_it_was_scored() {
+    let mut c = strong();
+    set(&mut c, Fact::CurrentLiabilities, "0");
+    set(&mut c, Fact::Inventory, "99999999");
+    set(&mut c, Fact::SellIn, "0");
+    let dec = decide(&c);
+    let texts: Vec<&str> = dec
+        .reasons
+        .iter()
+        .filter(|r| r.code == "zero_denominator")
+        .map(|r| r.text.as_str())
+        .collect();
+    let says = |ratio: &str, how: &str| {
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with(&format!("{ratio} not computed:")) && t.ends_with(how)),
+            "{ratio}: {texts:?}"
+        );
+    };
+    says(
+        "current_ratio",
+        "scored as unbounded (the best band for a liquidity ratio)",
+    );
+    says("quick_ratio", "scored as unbounded (the worst band)");
+    says("sell_through", "left unknown and scored as missing");
 }

@@ -595,14 +595,9 @@ impl RowParser {
 
     fn object(&mut self, line: u64, item: JsonItem) -> Result<Client, Reject> {
         if let Some(key) = item.twice {
-            let id = match item.value.get("id") {
-                Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                _ => None,
-            };
             return Err(Reject {
                 line,
-                id,
+                id: json_id(item.value.get("id")),
                 field: key,
                 reason:
                     "is given twice in this object: which one is meant is not known; give it once"
@@ -647,13 +642,9 @@ impl RowParser {
             if *column != Column::Skip
                 && let Some(first) = given.insert(name.to_string(), key)
             {
-                let id = match map.get("id") {
-                    Some(serde_json::Value::String(s)) => Some(s.clone()),
-                    _ => None,
-                };
                 return Err(Reject {
                     line,
-                    id,
+                    id: json_id(map.get("id")),
                     field: name.to_string(),
                     reason: format!(
                         "given twice in this object, as `{first}` and as `{key}`: which one is meant is not known; give it once"
@@ -819,6 +810,15 @@ impl JsonItem {
             value: serde_json::Value::Null,
             twice: None,
         }
+    }
+}
+
+/// The `id` an object gives, if any, for a reject that must name its row.
+fn json_id(value: Option<&serde_json::Value>) -> Option<String> {
+    match value? {
+        serde_json::Value::String(s) => Some(s.trim().to_string()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 

@@ -449,8 +449,9 @@ pub fn read_orders(
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
         .collect();
-    for (i, h) in header.iter().enumerate() {
-        if !h.is_empty() && header[..i].contains(h) {
+    let mut names = std::collections::HashSet::new();
+    for h in &header {
+        if !h.is_empty() && !names.insert(h.as_str()) {
             return Err(OrdersError::DuplicateColumn {
                 path: path.to_string(),
                 column: h.clone(),
@@ -477,6 +478,9 @@ pub fn read_orders(
     let id_col = header.iter().position(|h| h == "order_id");
 
     let mut out = Vec::new();
+    // The line each order id was first given on: a second order with the same id is a copy
+    // (a repeated export, a retry) and is not checked again, so it never takes headroom twice.
+    let mut first_line: std::collections::HashMap<String, u64> = Default::default();
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -522,6 +526,18 @@ pub fn read_orders(
                 ),
             )));
             continue;
+        }
+        if let Some(id) = &order_id {
+            let first = *first_line.entry(id.clone()).or_insert(line);
+            if first != line {
+                out.push(Err(reject(
+                    "order_id",
+                    format!(
+                        "`{id}` is already the order on line {first}: an order is checked once; remove the copy or give each order its own id"
+                    ),
+                )));
+                continue;
+            }
         }
         let Some(c) = client.clone() else {
             out.push(Err(reject(
@@ -977,6 +993,19 @@ mod tests {
         assert_eq!(
             lines("client,amount\n\"K1\",\"1\"\nK1,\"2\nx\"\nK1,3\n"),
             [2, 3, 5]
+        );
+    }
+
+    #[test]
+    fn an_order_id_given_twice_is_checked_once() {
+        let got = orders("order_id,client,amount\nO-1,K1,10\nO-2,K1,5\nO-1,K1,10\n,K1,1\n,K1,1\n");
+        assert!(got[0].is_ok() && got[1].is_ok() && got[3].is_ok() && got[4].is_ok());
+        let r = got[2].as_ref().unwrap_err();
+        assert_eq!((r.line, r.field.as_str()), (4, "order_id"));
+        assert!(
+            r.reason.starts_with("`O-1` is already the order on line 2"),
+            "{}",
+            r.reason
         );
     }
 

@@ -1302,7 +1302,8 @@ fn a_rule_sees_every_variable_and_its_notches_and_factor_move_the_way_they_say()
                upgrade(1, \"up_one\", \"one up\");\n\
                scale_line(0.5, \"half\", \"half the line\");\n\
              }}\n\
-             if id == \"VAR-2\" {{ upgrade(1, \"up_one\", \"one up\"); }}\n"
+             if id == \"VAR-2\" {{ upgrade(1, \"up_one\", \"one up\"); }}\n\
+             if id == \"VAR-3\" {{ cap_grade(\"BB\", \"capped\", \"capped\"); no_line(\"no_unsecured\", \"none\"); }}\n"
         ),
     )
     .unwrap();
@@ -1343,9 +1344,23 @@ fn a_rule_sees_every_variable_and_its_notches_and_factor_move_the_way_they_say()
     assert_eq!(dec.unsecured_line, d("30000"));
 
     // One up alone: AA.
-    let mut up = base;
+    let mut up = base.clone();
     up.id = "VAR-2".into();
     assert_eq!(decide_in(&policy, &ctx, &up).grade, Grade::AA);
+    // A cap and no unsecured line, each saying so.
+    let mut capped = base;
+    capped.id = "VAR-3".into();
+    let dec = decide_in(&policy, &ctx, &capped);
+    assert_eq!(dec.grade, Grade::BB);
+    assert_eq!(dec.unsecured_line, Decimal::ZERO);
+    assert_eq!(
+        reason(&dec, "capped").text,
+        "capped (grade no better than BB)"
+    );
+    assert_eq!(
+        reason(&dec, "no_unsecured").text,
+        "none (no unsecured line)"
+    );
 }
 
 /// Each ratio over a zero says how it was scored: unbounded at the best band (a positive

@@ -173,6 +173,24 @@ fn replay_of_a_log_with_an_overflowing_context_names_the_edit() {
     assert!(text.contains("line 1: context edited: seq 1:"), "{text}");
 }
 
+/// A workbook Excel did not write: a cell past XFD1048576 (a release build of the reader wraps
+/// references past 2^32, so such a cell could land in a wrong column) or one cell given twice
+/// with two values. Each is refused naming the sheet and the cell, never read as some value.
+#[test]
+fn a_workbook_with_a_cell_outside_excel_or_given_twice_is_refused() {
+    let (code, text) = run(&["evaluate", &fixture("past_excel_rows.xlsx")]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains(
+            "has a cell outside Excel's sheet (past XFD1048576, near row 2000000 column 1)"
+        ),
+        "{text}"
+    );
+    let (code, text) = run(&["evaluate", &fixture("cell_twice.xlsx")]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("gives cell B2 twice"), "{text}");
+}
+
 #[test]
 fn a_policy_folder_stays_inside() {
     let tmp = tempfile::tempdir().unwrap();

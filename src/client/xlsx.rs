@@ -29,6 +29,10 @@ use super::read::InputError;
 use super::{Checks, Client, Column, Kind, Raw, Reject, RowBuilder};
 use crate::policy::source::did_you_mean;
 
+/// Excel's sheet: 1,048,576 rows and 16,384 columns (`XFD`), counted from 0 here.
+const EXCEL_ROWS: u32 = 1_048_576;
+const EXCEL_COLUMNS: u32 = 16_384;
+
 /// One sheet of a workbook, its cells read one by one (never as a rectangle: a sheet's declared
 /// dimension, or one cell at `XFD1048576`, would otherwise size an allocation of billions of
 /// cells), handing out its rows after the header.
@@ -152,6 +156,16 @@ impl Sheet {
                 match reader.next_cell() {
                     Ok(Some(cell)) => {
                         let (r, c) = cell.get_position();
+                        // Past Excel's last cell (XFD1048576) a reference is not Excel's: a
+                        // nine-letter column or a ten-digit row, whose position the reader may
+                        // have wrapped around 2^32, so the value would land in the wrong cell.
+                        if r >= EXCEL_ROWS || c >= EXCEL_COLUMNS {
+                            return Err(fail(format!(
+                                "sheet `{name}` has a cell outside Excel's sheet (past XFD1048576, near row {} column {}): it was not written by Excel; save it from Excel as .xlsx",
+                                u64::from(r) + 1,
+                                u64::from(c) + 1
+                            )));
+                        }
                         let value: Data = cell.get_value().clone().into();
                         if !is_blank(&value) {
                             cells.push((r, c, value));
@@ -172,7 +186,18 @@ impl Sheet {
         }
         // Cells are written row by row, but nothing makes a file keep that order.
         cells.sort_by_key(|&(r, c, _)| (r, c));
-        cells.dedup_by_key(|&mut (r, c, _)| (r, c));
+        // One cell given twice says two things: which is meant is not known.
+        if let Some(w) = cells
+            .windows(2)
+            .find(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1))
+        {
+            let (r, c) = (w[0].0, w[0].1);
+            return Err(fail(format!(
+                "sheet `{name}` gives cell {}{} twice: it was not written by Excel; save it from Excel as .xlsx",
+                column_name(c),
+                u64::from(r) + 1
+            )));
+        }
         let mut rows: Vec<(u32, Vec<(u32, Data)>)> = Vec::new();
         for (r, c, v) in cells {
             match rows.last_mut() {

@@ -787,6 +787,30 @@ mod tests {
     }
 
     #[test]
+    fn of_two_maps_written_at_one_call_the_one_given_names_the_figures() {
+        // Both literals are one key long: the one the call got is found by its keys.
+        for (pick, want) in [("true", ("a", d("1"))), ("false", ("b", d("2")))] {
+            let effects = run(&format!(
+                "watch(\"w\", \"t\", if {pick} {{ #{{ a: 1 }} }} else {{ #{{ b: 2 }} }});"
+            ))
+            .unwrap();
+            assert_eq!(figures(&effects[0]), [want], "{pick}");
+        }
+    }
+
+    #[test]
+    fn reason_text_is_capped_at_a_mebibyte_per_client() {
+        // A string is at most 10,000 bytes: 100 reasons of 9,000 (879 KiB) are within the
+        // cap; 120 (1,055 KiB) are not.
+        let ok =
+            run(r#"let t = ""; t.pad(9000, "x"); for i in 0..100 { reason("long", t); }"#).unwrap();
+        assert_eq!(ok.len(), 100);
+        let err = run(r#"let t = ""; t.pad(9000, "x"); for i in 0..120 { reason("long", t); }"#)
+            .unwrap_err();
+        assert!(err.message.contains("KiB"), "{}", err.message);
+    }
+
+    #[test]
     fn an_unknown_figure_is_left_out_and_text_is_refused() {
         let effects = run(r#"watch("w", "t", #{ known: x, unknown: none });"#).unwrap();
         assert_eq!(figures(&effects[0]), [("known", d("0.123456"))]);

@@ -66,11 +66,20 @@ impl Context {
     /// economy the file names must be one of its overlays (leave it out when `--economy`
     /// overrides the file's).
     pub fn load(path: &Path, policy: Option<&Policy>) -> Result<Context, Vec<Diagnostic>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let cannot = |e: std::io::Error| {
             vec![Diagnostic::plain(format!(
                 "cannot read the context file `{}`: {e}",
                 path.display()
             ))]
+        };
+        let bytes = std::fs::File::open(path)
+            .and_then(|f| crate::safety::read_capped(f, crate::safety::MAX_SIDE_FILE))
+            .map_err(cannot)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            cannot(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            ))
         })?;
         let file = Arc::new(SourceFile {
             lines: Default::default(),

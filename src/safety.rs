@@ -90,9 +90,88 @@ fn parse_size(s: &str) -> Option<u64> {
     num.trim().parse::<u64>().ok()?.checked_mul(1 << shift)
 }
 
+/// Passes a text stream through, failing (`InvalidData`) once a line runs past its cap: a
+/// file that never ends a line (`/dev/zero`, a binary file) never fills memory.
+pub struct LineCap<R> {
+    inner: R,
+    cap: u64,
+    offset: u64,
+    since_newline: u64,
+}
+
+impl<R> LineCap<R> {
+    /// `inner`, failing once a line runs past `cap` bytes.
+    pub fn new(inner: R, cap: u64) -> Self {
+        LineCap {
+            inner,
+            cap,
+            offset: 0,
+            since_newline: 0,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for LineCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        match buf[..n].iter().rposition(|b| *b == b'\n') {
+            Some(i) => self.since_newline = (n - i - 1) as u64,
+            None => self.since_newline += n as u64,
+        }
+        self.offset += n as u64;
+        if self.since_newline > self.cap {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "a line runs past {} MiB without ending (near byte {}): the file is not text of one record a line",
+                    self.cap / (1024 * 1024),
+                    self.offset
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// The longest line a text input (clients, an audit log, outcomes) may have: far past any
+/// row of a client (a 50 MB name reads), short of filling memory with a file that never ends a
+/// line (`/dev/zero`, a binary file).
+pub const MAX_LINE: u64 = 256 * 1024 * 1024;
+
+/// The largest side file a run reads whole (a context, a column map): a page of settings.
+pub const MAX_SIDE_FILE: u64 = 16 * 1024 * 1024;
+/// The largest orders file: a batch of a few million orders.
+pub const MAX_ORDERS_FILE: u64 = 1024 * 1024 * 1024;
+
+/// Reads `from` whole, but never more than `cap` bytes: past it (`/dev/zero`, a wrong file) an
+/// error of kind `InvalidData` saying the cap, instead of filling memory.
+pub fn read_capped(from: impl std::io::Read, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    from.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is over {} MiB, more than such a file ever holds: is it the right file?",
+                cap / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endless_file_is_read_up_to_its_cap() {
+        let e = read_capped(std::io::repeat(0), 1024 * 1024).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert!(e.to_string().contains("over 1 MiB"), "{e}");
+        assert_eq!(read_capped(&b"abc"[..], 3).unwrap(), b"abc");
+    }
 
     #[test]
     fn sizes() {

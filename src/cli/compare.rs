@@ -716,7 +716,9 @@ fn run_outcomes(path: &std::path::Path, format: Format, out: &OutputArgs) -> Exi
             return Exit::Error;
         }
     };
-    let o = outcomes::read(std::io::BufReader::new(file));
+    let o = outcomes::read(std::io::BufReader::new(
+        credit_policy::safety::LineCap::new(file, credit_policy::safety::MAX_LINE),
+    ));
     if o.champion.clients + o.challenger.clients == 0 {
         error(&format!(
             "`{}` holds no decision of a champion/challenger run; make one with `evaluate --challenger DIR --split PERCENT --format jsonl`",

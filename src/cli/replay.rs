@@ -43,7 +43,14 @@ fn go(mut args: Args) -> Result<Exit, Exit> {
     let format = args.output.resolve("replay", output::ROWS, Format::Table)?;
     let policy = load_policy(args.policy.as_ref())?;
     // Like a run, the log is read twice when the policy has group lines: the group pass first.
-    let open = || std::fs::File::open(&args.log).map(BufReader::new);
+    let open = || {
+        std::fs::File::open(&args.log).map(|f| {
+            BufReader::new(credit_policy::safety::LineCap::new(
+                f,
+                credit_policy::safety::MAX_LINE,
+            ))
+        })
+    };
     let r = replay(open, &policy).map_err(|e| {
         error(&format!(
             "cannot read the audit log `{}`: {e}",

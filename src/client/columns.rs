@@ -250,7 +250,8 @@ impl ColumnMap {
     /// CSV in another encoding than UTF-8 is decoded as an input would be.
     pub fn load(path: &Path) -> Result<ColumnMap, String> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path)
+        let bytes = std::fs::File::open(path)
+            .and_then(|f| crate::safety::read_capped(f, crate::safety::MAX_SIDE_FILE))
             .map_err(|e| format!("cannot read the column map `{shown}`: {e}"))?;
         let is_toml = path
             .extension()

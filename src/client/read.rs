@@ -16,6 +16,7 @@ use super::dialect::{self, Sniffed};
 use super::xlsx::{self, SheetRow};
 use super::{Checks, Client, Column, Raw, Reject, RowBuilder, SeenIds};
 use crate::policy::source::did_you_mean;
+use crate::safety::{LineCap, MAX_LINE};
 
 /// How to read an input: what the user said about it (sheet, encoding, delimiter, column map,
 /// strictness) and what the run's policy and context add (declared columns, checks).
@@ -205,6 +206,9 @@ impl<R: Read> Read for LineCounter<R> {
     }
 }
 
+/// The largest input read whole (a JSON array, an Excel workbook); JSON Lines and CSV stream.
+const MAX_WHOLE_INPUT: u64 = 2 * 1024 * 1024 * 1024;
+
 /// Turns raw rows into checked clients. Cheap to clone: one per worker thread.
 #[derive(Debug, Clone)]
 pub struct RowParser {
@@ -300,8 +304,7 @@ impl ClientReader {
                     "is an Excel workbook: `--encoding` and `--delimiter` are for text (CSV) input; leave them out".into(),
                 ));
             }
-            let mut bytes = Vec::new();
-            input.read_to_end(&mut bytes).map_err(io_err)?;
+            let bytes = crate::safety::read_capped(input, MAX_WHOLE_INPUT).map_err(io_err)?;
             let (sheet, names) = xlsx::Sheet::open(path, bytes, options.sheet.as_deref())?;
             let header = header(path, &names, &matcher, options)?;
             notes.columns = header.notes;
@@ -346,7 +349,7 @@ impl ClientReader {
                     // reject is found.
                     let lines = Arc::new(Mutex::new(LineIndex::default()));
                     let counted = LineCounter {
-                        inner: decoded.reader,
+                        inner: LineCap::new(decoded.reader, MAX_LINE),
                         offset: 0,
                         lines: lines.clone(),
                     };
@@ -370,9 +373,8 @@ impl ClientReader {
                     }
                 }
                 InputFormat::Json => {
-                    let mut text = Vec::new();
-                    let mut r = decoded.reader;
-                    r.read_to_end(&mut text).map_err(io_err)?;
+                    let text = crate::safety::read_capped(decoded.reader, MAX_WHOLE_INPUT)
+                        .map_err(io_err)?;
                     let values = json_array(path, &text)?;
                     // Every key of every object, in order of first use, as the header.
                     let mut names: Vec<String> = Vec::new();
@@ -403,8 +405,10 @@ impl ClientReader {
                         notes.columns = json_header(path, &names, &matcher, options)?;
                     }
                     Inner::Jsonl {
-                        lines: (Box::new(BufReader::with_capacity(1 << 16, decoded.reader))
-                            as Box<dyn BufRead + Send>)
+                        lines: (Box::new(BufReader::with_capacity(
+                            1 << 16,
+                            LineCap::new(decoded.reader, MAX_LINE),
+                        )) as Box<dyn BufRead + Send>)
                             .lines(),
                         line: 0,
                     }
@@ -727,6 +731,12 @@ fn json_header(
 }
 
 fn csv_error(path: &str, e: &csv::Error) -> InputError {
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        return InputError::Io {
+            path: path.to_string(),
+            source: io::Error::new(io.kind(), io.to_string()),
+        };
+    }
     let line = e.position().map_or(0, |p| p.line());
     InputError::Syntax {
         path: path.to_string(),
@@ -910,6 +920,17 @@ impl Iterator for ClientReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_that_never_ends_is_an_error_at_the_cap_and_lines_that_end_pass() {
+        let mut endless = LineCap::new(io::repeat(b'x'), 1024 * 1024);
+        let e = io::copy(&mut endless, &mut io::sink()).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert!(e.to_string().starts_with("a line runs past 1 MiB"), "{e}");
+        // Ten megabytes of short lines pass a one-megabyte cap.
+        let mut lines = LineCap::new(io::repeat(b'\n').take(10 << 20), 1024 * 1024);
+        assert_eq!(io::copy(&mut lines, &mut io::sink()).unwrap(), 10 << 20);
+    }
 
     fn lines_of(text: &str) -> Vec<(u64, String)> {
         let dir = tempfile::tempdir().unwrap();

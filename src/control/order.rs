@@ -412,14 +412,12 @@ pub fn read_orders(
         path: path.to_string(),
         message: e.to_string(),
     };
-    let mut input = input;
-    let mut bytes = Vec::new();
-    input
-        .read_to_end(&mut bytes)
-        .map_err(|e| OrdersError::Read {
+    let bytes = crate::safety::read_capped(input, crate::safety::MAX_ORDERS_FILE).map_err(|e| {
+        OrdersError::Read {
             path: path.to_string(),
             message: e.to_string(),
-        })?;
+        }
+    })?;
     // A row's line is counted from its first byte: the csv crate's own line count goes wrong
     // after a blank line and with CRLF (rust-csv#395), and the line is how a row is found again.
     let newlines: Vec<usize> = bytes

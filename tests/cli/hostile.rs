@@ -384,6 +384,20 @@ fn column_names_and_ids_quoted_on_stderr_lose_their_control_codes() {
 }
 
 #[test]
+fn a_context_or_column_map_that_never_ends_is_refused_at_its_cap() {
+    for flag in ["--context", "--columns"] {
+        let r = evaluate(&[GOOD, flag, "/dev/zero"]);
+        no_crash(&r);
+        assert_eq!(r.code, EXIT_ERROR, "{flag}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("`/dev/zero`: it is over 16 MiB"),
+            "{flag}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
 fn a_workbook_keeps_formula_like_names_as_text() {
     use calamine::{Data, Reader, Xlsx};
     let dir = tempfile::tempdir().expect("temp dir");

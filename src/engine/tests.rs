@@ -1393,3 +1393,108 @@ fn a_ratio_over_zero_says_how_it_was_scored() {
     says("quick_ratio", "scored as unbounded (the worst band)");
     says("sell_through", "left unknown and scored as missing");
 }
+
+/// A `script` measure: the function a script defines gives the points, `()` is unknown (the
+/// measure's `missing` points); a function that takes arguments, or none of that name, is a
+/// load error naming it.
+#[test]
+fn a_script_measure_scores_with_the_function_it_names() {
+    let (_dir, policy) = standard_with("");
+    let toml = policy.dir.join("policy.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let measure = "input = \"collateral_to_sales\"\nweight = 100\nmissing = 20\nbands = [\n  { from = 0.15, points = 100 },\n  { from = 0.10, to = 0.15, points = 80 },\n  { from = 0.05, to = 0.10, points = 60 },\n  { from = 0.01, to = 0.05, points = 40 },\n  { to = 0.01, points = 20 },\n]\n";
+    assert!(text.contains(measure));
+    let write = |function: &str, script: &str| {
+        let edited = text
+            .replace(
+                measure,
+                &format!("script = \"{function}\"\nweight = 100\nmissing = 20\n"),
+            )
+            .replace(
+                "rules = [\"rules/knockout.rhai\", \"rules/channel.rhai\"]",
+                "rules = [\"rules/knockout.rhai\", \"rules/channel.rhai\"]\nfunctions = [\"rules/measures.rhai\"]",
+            );
+        std::fs::write(&toml, edited).unwrap();
+        std::fs::write(policy.dir.join("rules/measures.rhai"), script).unwrap();
+        Policy::load(&policy.dir)
+    };
+    let scored = write(
+        "pledged",
+        "fn pledged() { if known(collateral_to_sales) { 70 } else { () } }\nfn other(x) { x }\n",
+    )
+    .unwrap();
+    let dec = decide_in(&scored, &context("normal"), &strong());
+    assert_eq!(dec.scores[3], d("70"), "{:?}", dec.scores);
+    let mut unknown = strong();
+    unknown.facts.set(Fact::CollateralValue, None);
+    assert_eq!(
+        decide_in(&scored, &context("normal"), &unknown).scores[3],
+        d("20")
+    );
+
+    let e = write("other", "fn other(x) { x }\n").unwrap_err();
+    assert!(
+        e.diagnostics
+            .iter()
+            .any(|d| d.message
+                == "function `other` takes 1 argument(s); a measure function takes none"),
+        "{e:?}"
+    );
+    let e = write("nope", "fn other(x) { x }\n").unwrap_err();
+    assert!(
+        e.diagnostics
+            .iter()
+            .any(|d| d.message == "no script defines a function `nope`"),
+        "{e:?}"
+    );
+}
+
+/// The edges of the review cycle: a review overdue by exactly the grace holds nothing, one day
+/// more holds new credit on its own (exposure within the line); a fall whose early review date
+/// is the usual date anyway says nothing more; a rule's `review_now` brings a later date to
+/// the as-of date.
+#[test]
+fn review_edges_grace_early_review_and_review_now() {
+    // AAA, reviewed every 12 months: due 2026-05-31 is 30 days before the as-of date.
+    let at_grace = reviewed(Date::constant(2025, 5, 31), None);
+    assert_eq!(at_grace.next_review, Date::constant(2026, 5, 31));
+    assert!(at_grace.has(Action::ReviewDue));
+    assert!(!at_grace.has(Action::Hold), "{:?}", codes(&at_grace));
+    let past_grace = reviewed(Date::constant(2025, 5, 30), None);
+    assert!(past_grace.has(Action::Hold), "{:?}", codes(&past_grace));
+    assert!(past_grace.exposure <= past_grace.limit);
+    assert!(
+        reason(&past_grace, "review_overdue")
+            .text
+            .starts_with("review overdue by 31 days (due 2026-05-30)")
+    );
+
+    // The A rung fallen two notches, usually due 2026-09-30: the early date is the same day.
+    let (mut c, _, grade) = ladder().swap_remove(2);
+    assert_eq!(grade, Grade::A);
+    c.previous_grade = Some(Grade::AAA);
+    c.last_review = Some(Date::constant(2025, 9, 30));
+    let same = decide(&c);
+    assert_eq!(same.next_review, Date::constant(2026, 9, 30));
+    assert!(
+        !codes(&same).contains(&"review_after_downgrade"),
+        "{:?}",
+        codes(&same)
+    );
+
+    let (_dir, policy) = standard_with("");
+    let rules = policy.dir.join("rules/channel.rhai");
+    let text = std::fs::read_to_string(&rules).unwrap();
+    std::fs::write(
+        &rules,
+        format!("{text}\nif id == \"RN\" {{ review_now(\"look_now\", \"look now\"); }}\n"),
+    )
+    .unwrap();
+    let policy = Policy::load(&policy.dir).unwrap();
+    let mut c = strong();
+    c.id = "RN".into();
+    c.last_review = Some(Date::constant(2026, 3, 1));
+    let now = decide_in(&policy, &context("normal"), &c);
+    assert_eq!(now.next_review, AS_OF);
+    assert!(now.has(Action::ReviewDue));
+}

@@ -808,6 +808,16 @@ mod tests {
         let err = run(r#"let t = ""; t.pad(9000, "x"); for i in 0..120 { reason("long", t); }"#)
             .unwrap_err();
         assert!(err.message.contains("KiB"), "{}", err.message);
+        // Exactly a mebibyte passes, a byte more does not: 116 reasons of 1 + 9,000 bytes,
+        // then one of 1 + 4,425 bytes and a figure `ab` (its name and 32 for the number).
+        let exact = |last: usize| {
+            run(&format!(
+                r#"let t = ""; t.pad(9000, "x"); for i in 0..116 {{ reason("c", t); }}
+                   let u = ""; u.pad({last}, "x"); reason("c", u, #{{ ab: 1 }});"#
+            ))
+        };
+        assert_eq!(exact(4425).unwrap().len(), 117);
+        assert!(exact(4426).is_err());
     }
 
     #[test]

@@ -1432,6 +1432,24 @@ fn a_script_measure_scores_with_the_function_it_names() {
         d("20")
     );
 
+    // The edges of 0..100: 100 and 0 are points, 100.5 and -1 are errors naming the function.
+    for (points, ok) in [("100", true), ("0", true), ("100.5", false), ("-1", false)] {
+        let p = write("edge", &format!("fn edge() {{ {points} }}\n"));
+        let dec = p.map(|p| {
+            Evaluator::new(&p, &context("normal"))
+                .unwrap()
+                .decide(&strong())
+        });
+        match (ok, dec) {
+            (true, Ok(Ok(dec))) => assert_eq!(dec.scores[3], d(points)),
+            (false, Ok(Err(e))) => assert!(
+                e.to_string()
+                    .contains(&format!("function `edge` returned {points} points")),
+                "{e}"
+            ),
+            (ok, other) => panic!("{points}: expected ok={ok}, got {other:?}"),
+        }
+    }
     let e = write("other", "fn other(x) { x }\n").unwrap_err();
     assert!(
         e.diagnostics

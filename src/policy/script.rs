@@ -787,6 +787,30 @@ mod tests {
     }
 
     #[test]
+    fn two_scripts_with_a_call_at_the_same_place_keep_their_own_figures() {
+        let file = |name: &str, text: &str| {
+            (
+                Role::Rules,
+                Arc::new(SourceFile {
+                    lines: Default::default(),
+                    name: name.into(),
+                    text: text.into(),
+                }),
+            )
+        };
+        let scripts = Scripts {
+            files: vec![
+                file("one.rhai", r#"watch("w", "t", #{ a: 1 });"#),
+                file("two.rhai", r#"watch("w", "t", #{ b: 2 });"#),
+            ],
+        };
+        let rt = Runtime::new(&scripts, &[]).expect("compiles");
+        let effects = rt.run_rules(&mut Scope::new()).unwrap();
+        assert_eq!(figures(&effects[0]), [("a", d("1"))]);
+        assert_eq!(figures(&effects[1]), [("b", d("2"))]);
+    }
+
+    #[test]
     fn of_two_maps_written_at_one_call_the_one_given_names_the_figures() {
         // Both literals are one key long: the one the call got is found by its keys.
         for (pick, want) in [("true", ("a", d("1"))), ("false", ("b", d("2")))] {

@@ -55,7 +55,7 @@ use std::sync::Arc;
 
 use rhai::{
     AST, ASTNode, CallFnOptions, Dynamic, Engine, EvalAltResult, Expr, Map, NativeCallContext,
-    OptimizationLevel, Position, Scope, Stmt,
+    OptimizationLevel, Position, Scope,
 };
 use rust_decimal::Decimal;
 
@@ -340,10 +340,9 @@ fn figure_orders(text: &str, out: &mut FigureOrders) {
         return;
     };
     ast.walk(&mut |path: &[ASTNode]| {
-        let (call, pos) = match path.last() {
-            Some(ASTNode::Stmt(Stmt::FnCall(call, pos))) => (call, pos),
-            Some(ASTNode::Expr(Expr::FnCall(call, pos))) => (call, pos),
-            _ => return true,
+        // A call written as a statement is visited as its expression too: one arm sees all.
+        let Some(ASTNode::Expr(Expr::FnCall(call, pos))) = path.last() else {
+            return true;
         };
         if EFFECT_FUNCTIONS.contains(&call.name.as_str())
             && let Some(Expr::Map(map, _)) = call.args.last()

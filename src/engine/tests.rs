@@ -1516,3 +1516,42 @@ fn review_edges_grace_early_review_and_review_now() {
     assert_eq!(now.next_review, AS_OF);
     assert!(now.has(Action::ReviewDue));
 }
+
+/// The line steps at their edges: a temporary line that fits under the ceiling says nothing of
+/// a ceiling; secured cover names only the kinds that count; a requested line holds the line
+/// only when it is below it.
+#[test]
+fn temporary_secured_and_requested_lines_at_their_edges() {
+    // Rung A: 123,000.00, ceiling 185,000.00: 62,000.00 of room, asked exactly.
+    let mut a = ladder().swap_remove(2).0;
+    a.last_review = Some(Date::constant(2026, 6, 15));
+    set(&mut a, Fact::TemporaryLine, "62000.00");
+    a.temporary_line_until = Some(AS_OF);
+    let dec = decide(&a);
+    assert_eq!(dec.temporary_line.map(|t| t.amount), Some(d("62000")));
+    let text = &reason(&dec, "temporary_line").text;
+    assert!(!text.contains("held"), "{text}");
+
+    let mut s = ladder().swap_remove(2).0;
+    s.last_review = Some(Date::constant(2026, 6, 15));
+    set(&mut s, Fact::Deposit, "10000.00");
+    set(&mut s, Fact::Guarantee, "0");
+    let dec = decide(&s);
+    assert_eq!(dec.limit, d("133000"));
+    let text = &reason(&dec, "secured_cover").text;
+    assert!(text.contains("deposit 10000.00 at 100%"), "{text}");
+    assert!(!text.contains("guarantee"), "{text}");
+
+    for (asked, limit, held) in [
+        ("100000.00", "100000", true),
+        ("123000.00", "123000", false),
+        ("200000.00", "123000", false),
+    ] {
+        let mut r = ladder().swap_remove(2).0;
+        r.last_review = Some(Date::constant(2026, 6, 15));
+        set(&mut r, Fact::RequestedLine, asked);
+        let dec = decide(&r);
+        assert_eq!(dec.limit, d(limit), "{asked}");
+        assert_eq!(codes(&dec).contains(&"requested_line"), held, "{asked}");
+    }
+}

@@ -456,6 +456,41 @@ mod tests {
     }
 
     #[test]
+    fn a_member_of_unknown_exposure_holds_the_whole_group_and_is_counted() {
+        let mut t = GroupTotals::default();
+        t.add("G1", member("100000", "10000", "1000000"));
+        for _ in 0..2 {
+            t.add(
+                "G1",
+                Member {
+                    exposure_known: false,
+                    ..member("100000", "0", "1000000")
+                },
+            );
+        }
+        t.add("G2", member("100000", "10000", "1000000"));
+        let lines = t.lines(&rules("15", None), d("1000"));
+        let mut dec = decision("100000", "10000");
+        lines.apply(&mut dec, Some("G1"));
+        assert!(dec.has(Action::Hold));
+        let reason = dec
+            .reasons
+            .iter()
+            .find(|r| r.code == "group_exposure_unknown")
+            .unwrap();
+        assert!(
+            reason
+                .text
+                .starts_with("group G1: the exposure of 2 member(s) is unknown"),
+            "{}",
+            reason.text
+        );
+        let mut other = decision("100000", "10000");
+        lines.apply(&mut other, Some("G2"));
+        assert!(!other.has(Action::Hold));
+    }
+
+    #[test]
     fn a_member_within_its_own_line_is_held_when_its_group_is_over() {
         let mut t = GroupTotals::default();
         t.add("G1", member("100000", "90000", "1000000"));

@@ -981,9 +981,13 @@ impl Plan {
     }
 }
 
+/// A ratio of our own balance sheet, two decimals cut (not rounded): 1.74999 against a floor
+/// of 1.75 reads 1.74, never "1.75, floor 1.75".
 fn ratio_text(r: Option<Decimal>) -> String {
     r.map_or("n/a (no debt)".into(), |r| {
-        r.round_dp(2).normalize().to_string()
+        r.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero)
+            .normalize()
+            .to_string()
     })
 }
 

@@ -458,6 +458,7 @@ mod tests {
     #[test]
     fn a_member_of_unknown_exposure_holds_the_whole_group_and_is_counted() {
         let mut t = GroupTotals::default();
+        assert!(t.is_empty());
         t.add("G1", member("100000", "10000", "1000000"));
         for _ in 0..2 {
             t.add(
@@ -469,6 +470,7 @@ mod tests {
             );
         }
         t.add("G2", member("100000", "10000", "1000000"));
+        assert!(!t.is_empty());
         let lines = t.lines(&rules("15", None), d("1000"));
         let mut dec = decision("100000", "10000");
         lines.apply(&mut dec, Some("G1"));

@@ -471,6 +471,9 @@ mod tests {
         }
         t.add("G2", member("100000", "10000", "1000000"));
         assert!(!t.is_empty());
+        let g1 = t.get("G1").unwrap();
+        assert_eq!((g1.members, g1.unknown_exposure), (3, 2));
+        assert!(t.get("G3").is_none());
         let lines = t.lines(&rules("15", None), d("1000"));
         let mut dec = decision("100000", "10000");
         lines.apply(&mut dec, Some("G1"));

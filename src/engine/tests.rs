@@ -722,6 +722,17 @@ fn a_confirmed_failing_business_is_terminated_held_and_graded_c() {
         Decimal::ZERO,
         "terminate blocks the secured line too"
     );
+    // Terminated with nothing owed and nothing on order: held all the same.
+    let mut clean = with_exposure(strong(), Some("0"), Some("0"));
+    clean.distress_confirmed = Some(true);
+    clean.last_review = Some(Date::constant(2026, 6, 15));
+    let nothing_owed = decide(&clean);
+    assert_eq!(
+        (nothing_owed.exposure, nothing_owed.limit),
+        (Decimal::ZERO, Decimal::ZERO)
+    );
+    assert!(nothing_owed.exposure_known);
+    assert_eq!(nothing_owed.actions, [Action::Terminate, Action::Hold]);
     let r = reason(&dec, "distress_confirmed");
     assert!(
         r.text

@@ -62,6 +62,17 @@ fn standard_with(extra: &str) -> (tempfile::TempDir, Policy) {
     (dir, policy)
 }
 
+/// A copy of the standard policy with `extra` appended to its `policy.toml` and `rule` to its
+/// `rules/channel.rhai`, loaded again.
+fn standard_with_rule(extra: &str, rule: &str) -> (tempfile::TempDir, Policy) {
+    let (dir, policy) = standard_with(extra);
+    let rules = policy.dir.join("rules/channel.rhai");
+    let text = std::fs::read_to_string(&rules).unwrap();
+    std::fs::write(&rules, format!("{text}\n{rule}\n")).unwrap();
+    let policy = Policy::load(&policy.dir).unwrap();
+    (dir, policy)
+}
+
 fn context(economy: &str) -> Context {
     Context {
         as_of: AS_OF,
@@ -415,15 +426,7 @@ fn a_line_factor_never_lifts_a_line_past_its_ceiling() {
 
 #[test]
 fn a_scale_line_rule_is_held_to_the_ceiling_too() {
-    let (_dir, policy) = standard_with("");
-    let rules = policy.dir.join("rules/channel.rhai");
-    let text = std::fs::read_to_string(&rules).unwrap();
-    std::fs::write(
-        &rules,
-        format!("{text}\nscale_line(2, \"double\", \"twice the line\");\n"),
-    )
-    .unwrap();
-    let policy = Policy::load(&policy.dir).unwrap();
+    let (_dir, policy) = standard_with_rule("", "scale_line(2, \"double\", \"twice the line\");");
     let rungs = ladder();
     let aaa = decide_in(&policy, &context("normal"), &rungs[0].0);
     assert_eq!(aaa.unsecured_line, d("246000"));
@@ -1306,25 +1309,18 @@ fn every_code_in_the_engine_source_is_listed() {
 /// by name and every unknown column in `extra`.
 #[test]
 fn a_rule_sees_every_variable_and_its_notches_and_factor_move_the_way_they_say() {
-    let (_dir, policy) = standard_with("[inputs]\nextra = [\"channel_code\"]");
-    let rules = policy.dir.join("rules/channel.rhai");
-    let text = std::fs::read_to_string(&rules).unwrap();
-    std::fs::write(
-        &rules,
-        format!(
-            "{text}\n\
-             if id == \"VAR-1\" {{\n\
-               reason(\"seen\", `id ${{id}} name ${{name}} region ${{region}} score ${{score}} base ${{base_grade}} character ${{character_score}} code ${{channel_code}} note ${{extra.note}}`);\n\
+    let (_dir, policy) = standard_with_rule(
+        "[inputs]\nextra = [\"channel_code\"]",
+        "\
+             if id == \"VAR-1\" {\n\
+               reason(\"seen\", `id ${id} name ${name} region ${region} score ${score} base ${base_grade} character ${character_score} code ${channel_code} note ${extra.note}`);\n\
                downgrade(2, \"down_two\", \"two down\");\n\
                upgrade(1, \"up_one\", \"one up\");\n\
                scale_line(0.5, \"half\", \"half the line\");\n\
-             }}\n\
-             if id == \"VAR-2\" {{ upgrade(1, \"up_one\", \"one up\"); }}\n\
-             if id == \"VAR-3\" {{ cap_grade(\"BB\", \"capped\", \"capped\"); no_line(\"no_unsecured\", \"none\"); }}\n"
-        ),
-    )
-    .unwrap();
-    let policy = Policy::load(&policy.dir).unwrap();
+             }\n\
+             if id == \"VAR-2\" { upgrade(1, \"up_one\", \"one up\"); }\n\
+             if id == \"VAR-3\" { cap_grade(\"BB\", \"capped\", \"capped\"); no_line(\"no_unsecured\", \"none\"); }\n",
+    );
     let ctx = context("normal");
     // The rung graded A on its score: 76.25.
     let (base, score, grade) = ladder().swap_remove(2);
@@ -1517,15 +1513,10 @@ fn review_edges_grace_early_review_and_review_now() {
         codes(&same)
     );
 
-    let (_dir, policy) = standard_with("");
-    let rules = policy.dir.join("rules/channel.rhai");
-    let text = std::fs::read_to_string(&rules).unwrap();
-    std::fs::write(
-        &rules,
-        format!("{text}\nif id == \"RN\" {{ review_now(\"look_now\", \"look now\"); }}\n"),
-    )
-    .unwrap();
-    let policy = Policy::load(&policy.dir).unwrap();
+    let (_dir, policy) = standard_with_rule(
+        "",
+        "if id == \"RN\" { review_now(\"look_now\", \"look now\"); }",
+    );
     let mut c = strong();
     c.id = "RN".into();
     c.last_review = Some(Date::constant(2026, 3, 1));

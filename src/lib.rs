@@ -31,4 +31,5 @@ pub mod policy;
 pub mod report;
 pub mod run;
 pub mod safety;
+pub mod serve;
 pub mod stream;

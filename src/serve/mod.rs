@@ -1,0 +1,18 @@
+//! `credit-policy serve`: credit control online, for the ERP.
+//!
+//! An HTTP JSON service that decides clients with the same library layer as the command line
+//! and keeps what the command line forgets in a database: every import of the portfolio, an
+//! exposure ledger (orders released, cancelled, invoiced, paid, credit notes), the decision log
+//! (the audit records of [`crate::audit`], hash-chained, so `replay --db` reads them), approvals
+//! and each client's grade history.
+//!
+//! * [`live`]: the policy being served, checked and swapped whole on reload;
+//! * [`store`]: the database (SQLite by default, PostgreSQL for replicas): imports, the
+//!   ledger, order checks reserving in the same transaction, approvals, the decision log;
+//! * [`api`]: what the requests and answers carry, and the service's error (status, field,
+//!   message);
+//! * [`http`]: routes, bearer tokens and roles, limits, health, metrics, the OpenAPI document.
+
+pub mod api;
+pub mod live;
+pub mod store;

@@ -206,6 +206,23 @@ impl Chain {
         })
     }
 
+    /// The chain continued after `last`, the last line of a log kept elsewhere (a database):
+    /// the next `seq` and the hash of that line; a new chain from the genesis value.
+    pub fn after(last: Option<&str>) -> Chain {
+        let Some(last) = last.filter(|l| !l.is_empty()) else {
+            return Chain::default();
+        };
+        let seq = serde_json::from_str::<Record>(last)
+            .ok()
+            .and_then(|r| r.seq)
+            .map_or(1, |s| s + 1);
+        Chain {
+            seq,
+            prev: sha256(last.as_bytes()),
+            newline_first: false,
+        }
+    }
+
     /// The line of the record `body` (a record's JSON without `seq`, `prev` and `hash`, as
     /// [`super::record_line`] makes it) in the chain: `seq`, `prev` and its `hash` added, as
     /// serde would write them, the chain moved on.

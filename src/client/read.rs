@@ -523,6 +523,37 @@ impl ClientReader {
 }
 
 impl RowParser {
+    /// A parser of single JSON objects read as the rows of a JSON input are (a service
+    /// request's client), under `options`' column map, declared columns and checks.
+    pub fn for_json(options: &ReadOptions) -> RowParser {
+        RowParser {
+            columns: Arc::from(Vec::new()),
+            json_columns: HashMap::new(),
+            matcher: Arc::new(Matcher {
+                map: options.columns.clone(),
+                declared: options.declared.clone(),
+            }),
+            checks: Arc::new(options.checks.clone()),
+        }
+    }
+
+    /// One client from the bytes of one JSON object, checked as a row of a JSON input (row
+    /// `line`): `Err` with the field at fault, or the JSON error's line and column.
+    pub fn json_object(&mut self, line: u64, bytes: &[u8]) -> Result<Client, Reject> {
+        let item: JsonItem = serde_json::from_slice(bytes).map_err(|e| Reject {
+            line,
+            id: None,
+            field: String::new(),
+            reason: format!(
+                "is not a JSON object: {} (line {}, column {})",
+                e,
+                e.line(),
+                e.column()
+            ),
+        })?;
+        self.object(line, item)
+    }
+
     /// Checks one raw row. Duplicate ids are not seen here: see [`SeenIds`].
     pub fn parse(&mut self, raw: RawRow) -> Result<Client, Reject> {
         match raw {

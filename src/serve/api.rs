@@ -357,9 +357,10 @@ impl<'a> Fields<'a> {
 
     fn optional_id(&self, name: &str) -> Result<Option<String>, ServiceError> {
         match self.text(name, MAX_ID)? {
-            Some(t) if t.trim().is_empty() => {
-                Err(ServiceError::invalid(name, "is empty; give an id or leave it out"))
-            }
+            Some(t) if t.trim().is_empty() => Err(ServiceError::invalid(
+                name,
+                "is empty; give an id or leave it out",
+            )),
             Some(t) if t.trim() != t => Err(ServiceError::invalid(
                 name,
                 "starts or ends with spaces; send the id exactly",
@@ -411,12 +412,17 @@ mod tests {
 
     #[test]
     fn an_order_names_the_field_at_fault() {
-        let ok = OrderRequest::parse(&json!({"order_id": "SO-1", "client": "D001", "amount": "150000.00"}))
-            .unwrap();
+        let ok = OrderRequest::parse(
+            &json!({"order_id": "SO-1", "client": "D001", "amount": "150000.00"}),
+        )
+        .unwrap();
         assert_eq!(ok.amount, Decimal::new(15000000, 2));
         let e = OrderRequest::parse(&json!({"order_id": "SO-1", "client": "D001", "amount": "-5"}))
             .unwrap_err();
-        assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Invalid, Some("amount")));
+        assert_eq!(
+            (e.kind, e.field.as_deref()),
+            (ErrorKind::Invalid, Some("amount"))
+        );
         let e = OrderRequest::parse(&json!({"order_id": "SO-1", "clinet": "D001", "amount": "5"}))
             .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("clinet"));
@@ -432,16 +438,22 @@ mod tests {
 
     #[test]
     fn an_event_takes_the_fields_its_type_needs() {
-        let inv = LedgerEvent::parse(&json!({"event_id": "E1", "type": "invoiced", "client": "D001",
-            "amount": "100", "invoice_id": "INV-1", "due_date": "2026-12-31"}))
+        let inv = LedgerEvent::parse(
+            &json!({"event_id": "E1", "type": "invoiced", "client": "D001",
+            "amount": "100", "invoice_id": "INV-1", "due_date": "2026-12-31"}),
+        )
         .unwrap();
         assert_eq!(inv.kind, EventKind::Invoiced);
-        let e = LedgerEvent::parse(&json!({"event_id": "E1", "type": "invoiced", "client": "D001",
-            "amount": "100", "invoice_id": "INV-1"}))
+        let e = LedgerEvent::parse(
+            &json!({"event_id": "E1", "type": "invoiced", "client": "D001",
+            "amount": "100", "invoice_id": "INV-1"}),
+        )
         .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("due_date"));
-        let e = LedgerEvent::parse(&json!({"event_id": "E1", "type": "refund", "client": "D001",
-            "amount": "100"}))
+        let e = LedgerEvent::parse(
+            &json!({"event_id": "E1", "type": "refund", "client": "D001",
+            "amount": "100"}),
+        )
         .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("type"));
         let e = LedgerEvent::parse(&json!({"event_id": "E1", "type": "paid", "client": "D001",
@@ -452,8 +464,10 @@ mod tests {
             "amount": "1e400"}))
         .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("amount"));
-        let e = LedgerEvent::parse(&json!({"event_id": "E1", "type": "released", "client": "D001",
-            "amount": "10"}))
+        let e = LedgerEvent::parse(
+            &json!({"event_id": "E1", "type": "released", "client": "D001",
+            "amount": "10"}),
+        )
         .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("order_id"));
     }

@@ -3,12 +3,13 @@
 //! refused: the one serving keeps serving, and [`LivePolicy::failure`] says why until a good
 //! version replaces it.
 //!
-//! A loaded version keeps a small pool of engines ([`Decider`]s; a compiled Rhai engine is not
-//! shared between threads), so a request borrows one instead of compiling the rules again.
+//! Each thread keeps one engine ([`Decider`]; a compiled Rhai engine is not shared between
+//! threads) for the version it last decided under, so a request does not compile the rules.
 //! A version is never freed once loaded (each costs its compiled rules, well under a megabyte):
 //! requests still deciding with the old version finish with it after a swap.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -20,8 +21,9 @@ use crate::run::{self, Decided, Decider, Setup, SetupError, Sources};
 
 /// One loaded policy version with its context and engines.
 pub struct Loaded {
+    /// Tells versions apart in each thread's engine (see [`Loaded::decide`]).
+    serial: u64,
     setup: Setup<'static>,
-    deciders: Mutex<Vec<Decider<'static>>>,
     /// When it was loaded, RFC 3339 UTC.
     pub loaded_at: String,
 }
@@ -45,10 +47,11 @@ impl Loaded {
         let policy: &'static Policy = Box::leak(Box::new(policy));
         let context = run::load_context(sources, policy).map_err(|e| setup_text(&e))?;
         let setup = Setup::new(policy, context).map_err(|e| setup_text(&e))?;
-        let first = setup.decider().map_err(|e| setup_text(&e))?;
+        setup.decider().map_err(|e| setup_text(&e))?;
+        static SERIAL: AtomicU64 = AtomicU64::new(1);
         Ok(Loaded {
+            serial: SERIAL.fetch_add(1, Ordering::Relaxed),
             setup,
-            deciders: Mutex::new(vec![first]),
             loaded_at: jiff::Timestamp::now().to_string(),
         })
     }
@@ -70,25 +73,35 @@ impl Loaded {
         self.setup.context.as_of
     }
 
-    /// Decides `client` without its group line, with an engine from the pool.
+    /// Decides `client` without its group line, with this thread's engine for this version
+    /// (made the first time the thread decides under it).
     pub fn decide(&self, client: &Client) -> Result<Decided, Reject> {
-        let mut engine = match self.deciders.lock().ok().and_then(|mut p| p.pop()) {
-            Some(d) => d,
-            None => self.setup.decider().map_err(|e| Reject {
-                line: client.line,
-                id: Some(client.id.clone()),
-                field: "policy".into(),
-                reason: format!("the policy's engine cannot start: {e}"),
-            })?,
-        };
-        let out = engine.decide(client);
-        if let Ok(mut pool) = self.deciders.lock()
-            && pool.len() < 64
-        {
-            pool.push(engine);
-        }
-        out
+        ENGINE.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot
+                .as_ref()
+                .is_none_or(|(serial, _)| *serial != self.serial)
+            {
+                let d = self.setup.decider().map_err(|e| Reject {
+                    line: client.line,
+                    id: Some(client.id.clone()),
+                    field: "policy".into(),
+                    reason: format!("the policy's engine cannot start: {e}"),
+                })?;
+                *slot = Some((self.serial, d));
+            }
+            match slot.as_mut() {
+                Some((_, engine)) => engine.decide(client),
+                None => unreachable!("the engine was just made"),
+            }
+        })
     }
+}
+
+thread_local! {
+    /// Each thread's engine and the version it was made for.
+    static ENGINE: std::cell::RefCell<Option<(u64, Decider<'static>)>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// Every problem of a policy or context that cannot be served, one per line.
@@ -226,12 +239,18 @@ mod tests {
     }
 
     fn copy_standard(to: &std::path::Path) {
-        for e in std::fs::read_dir("policies/standard").unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_file() {
-                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        fn copy(from: &std::path::Path, to: &std::path::Path) {
+            std::fs::create_dir_all(to).unwrap();
+            for e in std::fs::read_dir(from).unwrap() {
+                let e = e.unwrap();
+                if e.file_type().unwrap().is_dir() {
+                    copy(&e.path(), &to.join(e.file_name()));
+                } else {
+                    std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+                }
             }
         }
+        copy("policies/standard".as_ref(), to);
     }
 
     #[test]
@@ -247,7 +266,11 @@ mod tests {
         assert!(f.message.contains("policy.toml"), "{}", f.message);
         assert_eq!(live.current().identity(), &first);
         assert_eq!(live.failure().as_ref(), Some(&f));
-        std::fs::write(&toml, text.replace("version = \"1.0.0\"", "version = \"1.0.1\"")).unwrap();
+        std::fs::write(
+            &toml,
+            text.replace("version = \"1.0.0\"", "version = \"1.0.1\""),
+        )
+        .unwrap();
         let next = live.reload().unwrap();
         assert_ne!(next.identity().hash, first.hash);
         assert_eq!(next.identity().version, "1.0.1");

@@ -14,5 +14,6 @@
 //! * [`http`]: routes, bearer tokens and roles, limits, health, metrics, the OpenAPI document.
 
 pub mod api;
+pub mod decide;
 pub mod live;
 pub mod store;

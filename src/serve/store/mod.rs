@@ -120,7 +120,8 @@ pub struct OrderAnswer {
     pub repeated: bool,
 }
 
-/// The database.
+/// The database: cheap to clone (the clones share one pool of connections).
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
@@ -220,7 +221,7 @@ impl Store {
             Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
             _ => url.to_string(),
         };
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
         let options = match backend {
             // One writer at a time (BEGIN IMMEDIATE); WAL lets reads go on beside it. Every
             // commit is synced to disk: an order answered `release` survives a power cut.

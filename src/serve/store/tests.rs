@@ -20,11 +20,106 @@ fn live(policy: &str) -> LivePolicy {
     .unwrap()
 }
 
-async fn store(dir: &tempfile::TempDir) -> Store {
-    Store::open(&format!("sqlite://{}/credit.db", dir.path().display()))
-        .await
-        .unwrap()
+/// A fresh, empty database: SQLite in a temporary folder, or a new PostgreSQL database made
+/// beside the one `DATABASE_URL` names (dropped when the test ends well).
+struct Db {
+    store: Store,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
 }
+
+impl Db {
+    async fn sqlite() -> Db {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}/credit.db", dir.path().display()))
+            .await
+            .unwrap();
+        Db {
+            store,
+            _dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    async fn postgres() -> Option<Db> {
+        let Ok(base) = std::env::var("DATABASE_URL") else {
+            eprintln!("DATABASE_URL is not set: the PostgreSQL run of this test is skipped");
+            return None;
+        };
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let name = format!(
+            "credit_unit_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            jiff::Timestamp::now().as_nanosecond() % 1_000_000_000
+        );
+        sqlx::any::install_default_drivers();
+        let admin = AnyPool::connect(&base).await.unwrap();
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .unwrap();
+        let url = match base.rfind('/') {
+            Some(i) => format!("{}/{name}", &base[..i]),
+            None => panic!("DATABASE_URL `{base}` names no database"),
+        };
+        let store = Store::open(&url).await.unwrap();
+        Some(Db {
+            store,
+            _dir: None,
+            pg: Some((base, name)),
+        })
+    }
+
+    async fn finish(self) {
+        let Db { store, pg, .. } = self;
+        store.pool.close().await;
+        if let Some((base, name)) = pg {
+            let admin = AnyPool::connect(&base).await.unwrap();
+            let _ = admin
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE {name} WITH (FORCE)"
+                )))
+                .await;
+        }
+    }
+}
+
+/// Runs each test on SQLite, and on PostgreSQL when `DATABASE_URL` is set.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = super::Db::sqlite().await;
+                    super::$name(&db.store).await;
+                    db.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(db) = super::Db::postgres().await {
+                        super::$name(&db.store).await;
+                        db.finish().await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both!(
+    orders_reserve_headroom_and_a_retry_gets_the_first_answer,
+    concurrent_orders_never_take_a_client_past_its_line,
+    the_ledger_moves_exposure_and_ageing_and_refuses_what_it_cannot_take,
+    the_decision_log_replays_the_same_and_its_chain_is_intact,
+    concurrent_orders_of_two_members_never_take_their_group_past_its_line,
+    an_approver_releases_within_the_tolerance_once,
+);
 
 fn clients_csv() -> Upload {
     Upload {
@@ -42,10 +137,8 @@ fn event(v: Value) -> LedgerEvent {
     LedgerEvent::parse(&v).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn orders_reserve_headroom_and_a_retry_gets_the_first_answer() {
-    let dir = tempfile::tempdir().unwrap();
-    let (live, store) = (live("policies/standard"), store(&dir).await);
+async fn orders_reserve_headroom_and_a_retry_gets_the_first_answer(store: &Store) {
+    let live = live("policies/standard");
     let v = live.current();
     let summary = store.import(&v, clients_csv()).await.unwrap();
     assert_eq!(summary["decided"], 50, "{summary}");
@@ -87,10 +180,8 @@ async fn orders_reserve_headroom_and_a_retry_gets_the_first_answer() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_orders_never_take_a_client_past_its_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let (live, store) = (live("policies/standard"), Arc::new(store(&dir).await));
+async fn concurrent_orders_never_take_a_client_past_its_line(store: &Store) {
+    let live = live("policies/standard");
     let v = live.current();
     store.import(&v, clients_csv()).await.unwrap();
     let mut tasks = Vec::new();
@@ -114,10 +205,8 @@ async fn concurrent_orders_never_take_a_client_past_its_line() {
     assert_eq!(c["live"]["exposure"], "1500000.00", "{c}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_ledger_moves_exposure_and_ageing_and_refuses_what_it_cannot_take() {
-    let dir = tempfile::tempdir().unwrap();
-    let (live, store) = (live("policies/standard"), store(&dir).await);
+async fn the_ledger_moves_exposure_and_ageing_and_refuses_what_it_cannot_take(store: &Store) {
+    let live = live("policies/standard");
     let v = live.current();
     store.import(&v, clients_csv()).await.unwrap();
     store
@@ -203,10 +292,8 @@ async fn the_ledger_moves_exposure_and_ageing_and_refuses_what_it_cannot_take() 
     assert!(!c["grade_history"].as_array().unwrap().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_decision_log_replays_the_same_and_its_chain_is_intact() {
-    let dir = tempfile::tempdir().unwrap();
-    let (live, store) = (live("policies/standard"), store(&dir).await);
+async fn the_decision_log_replays_the_same_and_its_chain_is_intact(store: &Store) {
+    let live = live("policies/standard");
     let v = live.current();
     store.import(&v, clients_csv()).await.unwrap();
     store
@@ -219,4 +306,122 @@ async fn the_decision_log_replays_the_same_and_its_chain_is_intact() {
     let r = crate::audit::replay(|| Ok(std::io::Cursor::new(text.clone())), v.policy()).unwrap();
     assert!(r.chain.intact(), "{:?}", r.chain);
     assert_eq!((r.records, r.same), (51, 51), "{:?}", r.moved);
+}
+
+/// Two clients like D001 of the sample (line 1,500,000.00, exposure 400,000.00 each), in one
+/// group whose line is 2,500,000.00: the group has 1,700,000.00 of headroom, less than the
+/// 2,200,000.00 its members have between them.
+fn group_csv() -> Upload {
+    let text = std::fs::read_to_string("examples/clients.csv").unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let d001 = lines.find(|l| l.starts_with("D001,")).unwrap();
+    let body = format!(
+        "{header},group\n{},G1\n{},G1\n",
+        d001.replacen("D001", "GA", 1),
+        d001.replacen("D001", "GB", 1)
+    );
+    Upload {
+        name: "group.csv".into(),
+        format: UploadFormat::Csv,
+        body: body.into_bytes(),
+    }
+}
+
+async fn concurrent_orders_of_two_members_never_take_their_group_past_its_line(store: &Store) {
+    let live = live("policies/standard");
+    let v = live.current();
+    let s = store.import(&v, group_csv()).await.unwrap();
+    assert_eq!(s["decided"], 2, "{s}");
+    let before = store.client(&v, "GA").await.unwrap();
+    assert_eq!(
+        before["decision"]["group"]["line"], "2500000.00",
+        "{before}"
+    );
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let (store, v) = (store.clone(), v.clone());
+        let client = if i % 2 == 0 { "GA" } else { "GB" };
+        tasks.push(tokio::spawn(async move {
+            store
+                .check_order(&v, order(&format!("G-{i}"), client, "10000.00"))
+                .await
+        }));
+    }
+    let mut released = 0;
+    for t in tasks {
+        if t.await.unwrap().unwrap().outcome == Outcome::Release {
+            released += 1;
+        }
+    }
+    assert_eq!(
+        released, 170,
+        "the group's 1,700,000.00 of headroom fits 170 orders"
+    );
+    let after = store.client(&v, "GB").await.unwrap();
+    assert_eq!(
+        after["decision"]["group"]["exposure"], "2500000.00",
+        "{after}"
+    );
+}
+
+async fn an_approver_releases_within_the_tolerance_once(store: &Store) {
+    let live = live("policies/approval");
+    let v = live.current();
+    store.import(&v, clients_csv()).await.unwrap();
+    // D001: headroom 1,100,000.00; 1,150,000.00 goes over the line but within AAA's tolerance.
+    let waiting = store
+        .check_order(&v, order("SO-1", "D001", "1150000.00"))
+        .await
+        .unwrap();
+    assert_eq!(
+        waiting.outcome,
+        Outcome::ReleaseWithApproval,
+        "{}",
+        waiting.body
+    );
+    assert_eq!(waiting.body["status"], "waiting_approval");
+    let c = store.client(&v, "D001").await.unwrap();
+    assert_eq!(c["waiting_approval"][0]["order_id"], "SO-1", "{c}");
+    assert_eq!(
+        c["live"]["exposure"], "400000.00",
+        "a waiting order takes no credit yet"
+    );
+    let ok = store
+        .verdict(
+            &v,
+            "SO-1",
+            "alice",
+            true,
+            Verdict {
+                note: Some("seasonal".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok["status"], "released", "{ok}");
+    let e = store
+        .verdict(&v, "SO-1", "bob", true, Verdict::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind, e.field.as_deref()),
+        (ErrorKind::Conflict, Some("order_id"))
+    );
+    let c = store.client(&v, "D001").await.unwrap();
+    assert_eq!(c["live"]["exposure"], "1550000.00", "{c}");
+    // The retry of the first check still answers what was first answered, now released.
+    let again = store
+        .check_order(&v, order("SO-1", "D001", "1150000.00"))
+        .await
+        .unwrap();
+    assert_eq!(again.body["status"], "released");
+    let e = store
+        .verdict(&v, "SO-9", "alice", true, Verdict::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind, e.field.as_deref()),
+        (ErrorKind::NotFound, Some("order_id"))
+    );
 }

@@ -2,8 +2,6 @@
 //! the decision log read back by replay. (The same over HTTP, and on PostgreSQL, in
 //! `tests/serve/`.)
 
-use std::sync::Arc;
-
 use serde_json::json;
 
 use super::*;

@@ -15,8 +15,16 @@ use super::{Exit, error, load_policy};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The audit log written by `evaluate --log`.
-    #[arg(value_name = "LOG")]
-    pub log: PathBuf,
+    #[arg(
+        value_name = "LOG",
+        required_unless_present = "db",
+        conflicts_with = "db"
+    )]
+    pub log: Option<PathBuf>,
+    /// Replay the decision log `credit-policy serve` keeps in this database instead
+    /// (`sqlite://FILE` or `postgres://...`).
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
     /// The policy to decide with now [default: $CREDIT_POLICY, else policies/standard, else the built-in standard policy]
     #[arg(long, value_name = "DIR")]
     pub policy: Option<PathBuf>,
@@ -35,8 +43,28 @@ pub fn run(args: Args) -> Exit {
 }
 
 fn go(mut args: Args) -> Result<Exit, Exit> {
-    args.output
-        .guard(&[("LOG", Some(args.log.as_path()))], &[])?;
+    args.output.guard(&[("LOG", args.log.as_deref())], &[])?;
+    // The service's log is copied out of the database into a temporary file, then replayed
+    // exactly as a file is.
+    let copied = match &args.db {
+        Some(url) => Some(copy_db_log(url)?),
+        None => None,
+    };
+    let log: PathBuf = match (&copied, &args.log) {
+        (Some(f), _) => f.path().to_path_buf(),
+        (None, Some(p)) => p.clone(),
+        (None, None) => {
+            error("give the audit log LOG, or --db URL");
+            return Err(Exit::Error);
+        }
+    };
+    let shown = match &args.db {
+        Some(url) => format!(
+            "the decision log of {}",
+            credit_policy::serve::store::shown_url(url)
+        ),
+        None => format!("`{}`", log.display()),
+    };
     if args.json {
         args.output.format = Some(Format::Json);
     }
@@ -44,7 +72,7 @@ fn go(mut args: Args) -> Result<Exit, Exit> {
     let policy = load_policy(args.policy.as_ref())?;
     // Like a run, the log is read twice when the policy has group lines: the group pass first.
     let open = || {
-        std::fs::File::open(&args.log).map(|f| {
+        std::fs::File::open(&log).map(|f| {
             BufReader::new(credit_policy::safety::LineCap::new(
                 f,
                 credit_policy::safety::MAX_LINE,
@@ -52,10 +80,7 @@ fn go(mut args: Args) -> Result<Exit, Exit> {
         })
     };
     let r = replay(open, &policy).map_err(|e| {
-        error(&format!(
-            "cannot read the audit log `{}`: {e}",
-            args.log.display()
-        ));
+        error(&format!("cannot read the audit log {shown}: {e}"));
         Exit::Error
     })?;
     let mut records: Vec<String> = r
@@ -80,7 +105,13 @@ fn go(mut args: Args) -> Result<Exit, Exit> {
         ("policy_name".to_string(), id.name.clone()),
         ("policy_version".to_string(), id.version.clone()),
         ("policy_hash".to_string(), id.hash.clone()),
-        ("log".to_string(), args.log.display().to_string()),
+        (
+            "log".to_string(),
+            match &args.db {
+                Some(url) => credit_policy::serve::store::shown_url(url),
+                None => log.display().to_string(),
+            },
+        ),
     ];
     let view = View {
         text: render(&r, &policy),
@@ -199,4 +230,48 @@ fn sheet(r: &Replay) -> Sheet {
         ]);
     }
     s
+}
+
+/// Copies the decision log of the service's database at `url` into a temporary file, page by
+/// page, in chain order.
+fn copy_db_log(url: &str) -> Result<tempfile::NamedTempFile, Exit> {
+    use std::io::Write as _;
+    let fail = |e: String| {
+        error(&format!(
+            "cannot read the decision log of {}: {e}",
+            credit_policy::serve::store::shown_url(url)
+        ));
+        Exit::Error
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".credit-policy-replay-")
+        .suffix(".jsonl")
+        .tempfile()
+        .map_err(|e| fail(e.to_string()))?;
+    credit_policy::safety::register_temp(file.path());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    rt.block_on(async {
+        let store = credit_policy::serve::store::Store::open_existing(url)
+            .await
+            .map_err(|e| e.message)?;
+        let mut after = 0i64;
+        loop {
+            let page = store
+                .decision_log(after, 10_000)
+                .await
+                .map_err(|e| e.message)?;
+            if page.is_empty() {
+                return Ok(());
+            }
+            after += page.len() as i64;
+            for line in page {
+                writeln!(file, "{line}").map_err(|e| e.to_string())?;
+            }
+        }
+    })
+    .map_err(fail)?;
+    Ok(file)
 }

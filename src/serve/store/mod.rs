@@ -197,12 +197,34 @@ const CLIENT_COLUMNS: &str =
 struct LiveDecision {
     client: Client,
     decided: Decided,
+    /// The client's last recorded grade, when read with its row (`None`: not read).
+    last_grade: Option<Option<String>>,
+    /// The ledger's moves, when read with its row.
+    moves: Option<Moves>,
 }
 
 impl Store {
     /// Connects to `url` (`sqlite://FILE`, created when missing, or `postgres://...`) and
     /// brings the schema up to date.
     pub async fn open(url: &str) -> Result<Store, ServiceError> {
+        Store::connect(url, true).await
+    }
+
+    /// Connects to the database of a service at `url`, which must exist and be up to date
+    /// (nothing is created or changed: for reading, as `replay --db` does).
+    pub async fn open_existing(url: &str) -> Result<Store, ServiceError> {
+        if let Some(path) = url.strip_prefix("sqlite://")
+            && !std::path::Path::new(path.split('?').next().unwrap_or(path)).is_file()
+        {
+            return Err(ServiceError::new(
+                ErrorKind::NotFound,
+                format!("there is no database file `{path}`"),
+            ));
+        }
+        Store::connect(url, false).await
+    }
+
+    async fn connect(url: &str, create: bool) -> Result<Store, ServiceError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -218,7 +240,7 @@ impl Store {
             ));
         };
         let url = match backend {
-            Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+            Backend::Sqlite if !url.contains('?') && create => format!("{url}?mode=rwc"),
             _ => url.to_string(),
         };
         let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
@@ -241,6 +263,9 @@ impl Store {
                 format!("cannot open the database `{}`: {e}", shown_url(&url)),
             )
         })?;
+        if !create {
+            return Ok(Store { pool, backend });
+        }
         let migrated = match backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await,
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await,
@@ -409,7 +434,12 @@ impl Store {
             match live.decide(&client) {
                 Ok(d) => {
                     pass.add(&client, &d.decision);
-                    decided.push((r.last_grade.clone(), LiveDecision { client, decided: d }));
+                    decided.push(LiveDecision {
+                        client,
+                        decided: d,
+                        last_grade: Some(r.last_grade.clone()),
+                        moves: Some(r.moves.clone()),
+                    });
                 }
                 Err(reject) if r.id == id => return Err(live_reject(reject)),
                 Err(_) => {
@@ -420,16 +450,16 @@ impl Store {
             }
         }
         if let Some(lines) = pass.lines(live.policy()) {
-            for (_, d) in decided.iter_mut() {
+            for d in decided.iter_mut() {
                 lines.apply(&mut d.decided.decision, d.client.group.as_deref());
             }
         }
         let pos = decided
             .iter()
-            .position(|(_, d)| d.client.id == id)
+            .position(|d| d.client.id == id)
             .ok_or_else(|| ServiceError::internal(format!("client `{id}` was not decided")))?;
-        let (_, me) = decided.remove(pos);
-        Ok(Some((me, decided.into_iter().map(|(_, d)| d).collect())))
+        let me = decided.remove(pos);
+        Ok(Some((me, decided)))
     }
 
     /// Appends the audit records of `decisions` (one `at`, so replay forms their group lines
@@ -448,12 +478,15 @@ impl Store {
         for d in decisions {
             let decision = &d.decided.decision;
             let grade = decision.grade.as_str();
-            let last: Option<String> = sqlx::query("SELECT last_grade FROM clients WHERE id = $1")
-                .bind(&d.client.id)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(db_error)?
-                .and_then(|r| r.try_get::<Option<String>, _>("last_grade").ok().flatten());
+            let last: Option<String> = match &d.last_grade {
+                Some(known) => known.clone(),
+                None => sqlx::query("SELECT last_grade FROM clients WHERE id = $1")
+                    .bind(&d.client.id)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(db_error)?
+                    .and_then(|r| r.try_get::<Option<String>, _>("last_grade").ok().flatten()),
+            };
             if last.as_deref() != Some(grade) {
                 sqlx::query(
                     "INSERT INTO grade_history (client, at, grade, base_grade, credit_line, policy_version, policy_hash, cause) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -517,7 +550,7 @@ fn live_reject(r: Reject) -> ServiceError {
 }
 
 /// The URL without its password, for messages.
-fn shown_url(url: &str) -> String {
+pub fn shown_url(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -759,7 +792,14 @@ impl Store {
         .await
         .map_err(db_error)?;
         if check.outcome == Outcome::Release {
-            self.add_open(&mut tx, &me.client.id, req.amount).await?;
+            match &me.moves {
+                Some(m) => {
+                    let mut m = m.clone();
+                    m.open_orders = m.open_orders.saturating_add(req.amount);
+                    self.write_moves(&mut tx, &me.client.id, &m).await?;
+                }
+                None => self.add_open(&mut tx, &me.client.id, req.amount).await?,
+            }
             self.ledger_row(
                 &mut tx,
                 &format!("order:{}", req.order_id),
@@ -887,6 +927,10 @@ impl Store {
         };
         let mut m = row.moves;
         f(&mut m);
+        self.write_moves(tx, client, &m).await
+    }
+
+    async fn write_moves(&self, tx: &mut Tx, client: &str, m: &Moves) -> Result<(), ServiceError> {
         sqlx::query(
             "UPDATE clients SET receivable_delta = $1, open_delta = $2, paid_to_balance = $3, late_days = $4 WHERE id = $5",
         )
@@ -1428,6 +1472,8 @@ fn read_upload(
         .map(|(c, d)| LiveDecision {
             client: c.clone(),
             decided: d.clone(),
+            last_grade: None,
+            moves: None,
         })
         .collect();
     let rejects = book.rejects().to_vec();

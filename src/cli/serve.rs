@@ -14,7 +14,12 @@ pub struct Args {
     #[command(flatten)]
     pub policy: PolicyArgs,
     /// The database: sqlite://FILE (created when missing) or postgres://USER:PASSWORD@HOST/DB.
-    #[arg(long, value_name = "URL", env = "CREDIT_POLICY_DB", default_value = "sqlite://credit.db")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CREDIT_POLICY_DB",
+        default_value = "sqlite://credit.db"
+    )]
     pub db: String,
     /// The address to listen on; port 0 picks a free port (the line `listening on` says which).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -87,7 +92,9 @@ pub fn run(args: Args) -> Exit {
         let policy = server.policy();
         let id = policy.identity();
         if policy.policy().built_in {
-            credit_policy::errln!("note: serving the built-in standard policy (give --policy DIR to serve your own)");
+            credit_policy::errln!(
+                "note: serving the built-in standard policy (give --policy DIR to serve your own)"
+            );
         }
         credit_policy::errln!(
             "serving policy {} {} ({}) as of {}",

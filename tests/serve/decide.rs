@@ -21,7 +21,9 @@ fn a_client_is_decided_as_evaluate_decides_it() {
     let m = s.get("/metrics", None).text;
     let grade = expected["grade"].as_str().unwrap();
     assert!(
-        m.contains(&format!(r#"credit_policy_decisions_total{{grade="{grade}"}} 1"#)),
+        m.contains(&format!(
+            r#"credit_policy_decisions_total{{grade="{grade}"}} 1"#
+        )),
         "{m}"
     );
 }

@@ -12,12 +12,17 @@ fn metrics_label_requests_by_route_template_and_name_the_policy() {
     let a = s.get("/metrics", None).expect(200);
     let m = &a.text;
     assert!(
-        m.contains(r#"credit_policy_http_requests_total{route="/v1/policy",method="GET",status="200"} 1"#),
+        m.contains(
+            r#"credit_policy_http_requests_total{route="/v1/policy",method="GET",status="200"} 1"#
+        ),
         "{m}"
     );
     assert!(m.contains(r#"route="/v1/clients/{id}""#), "{m}");
     assert!(!m.contains("D001"), "a client id in a label:\n{m}");
-    assert!(m.contains("credit_policy_http_request_duration_seconds_bucket"), "{m}");
+    assert!(
+        m.contains("credit_policy_http_request_duration_seconds_bucket"),
+        "{m}"
+    );
     let policy = s.get("/v1/policy", Some(ERP)).json();
     let hash = policy["policy"]["hash"].as_str().unwrap();
     assert!(
@@ -33,7 +38,10 @@ fn the_document_lists_every_route_with_its_roles() {
     let s = server();
     let doc: Value = s.get("/openapi.json", None).expect(200).json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
     for (path, method, roles) in [
         ("/v1/decide", "post", "erp, approver, admin"),
         ("/v1/orders", "post", "erp, admin"),
@@ -47,13 +55,18 @@ fn the_document_lists_every_route_with_its_roles() {
         ("/v1/decisions", "get", "admin"),
     ] {
         let op = &doc["paths"][path][method];
-        let text = op["description"].as_str().unwrap_or_else(|| panic!("{path}: {op}"));
+        let text = op["description"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: {op}"));
         assert!(text.contains(&format!("Roles: {roles}")), "{path}: {text}");
         assert_eq!(op["security"][0]["bearer"], serde_json::json!([]), "{path}");
     }
     for path in ["/health", "/metrics", "/openapi.json"] {
         let op = &doc["paths"][path]["get"];
-        assert!(op["description"].as_str().unwrap().contains("No token"), "{path}");
+        assert!(
+            op["description"].as_str().unwrap().contains("No token"),
+            "{path}"
+        );
         assert!(op.get("security").is_none(), "{path}");
     }
 }

@@ -20,7 +20,13 @@ fn a_bad_row_is_listed_with_its_line_and_field() {
     let broken: Vec<String> = cells
         .iter()
         .enumerate()
-        .map(|(i, c)| if i == 4 { "lots".to_string() } else { c.to_string() })
+        .map(|(i, c)| {
+            if i == 4 {
+                "lots".to_string()
+            } else {
+                c.to_string()
+            }
+        })
         .collect();
     lines[2] = broken.join(",");
     let body = lines.join("\n") + "\n";

@@ -61,17 +61,27 @@ fn an_approver_approves_an_order_over_the_line_within_tolerance() {
     let cli = order_cli(APPROVAL, "D001", "100.00");
     let headroom: rust_decimal::Decimal = cli["headroom_before"].as_str().unwrap().parse().unwrap();
     let amount = (headroom + rust_decimal::Decimal::from(50_000)).to_string();
-    assert_eq!(order_cli(APPROVAL, "D001", &amount)["outcome"], "release_with_approval");
+    assert_eq!(
+        order_cli(APPROVAL, "D001", &amount)["outcome"],
+        "release_with_approval"
+    );
     let v = s
         .post("/v1/orders", Some(ERP), &order("SO-A", "D001", &amount))
         .expect(200)
         .json();
     assert_eq!(v["outcome"], "release_with_approval", "{v}");
     let v = s
-        .post("/v1/orders/SO-A/approve", Some(APPROVER), r#"{"note": "known client"}"#)
+        .post(
+            "/v1/orders/SO-A/approve",
+            Some(APPROVER),
+            r#"{"note": "known client"}"#,
+        )
         .expect(200)
         .json();
-    assert!(v.to_string().contains(APPROVER_NAME), "the approver is not recorded: {v}");
+    assert!(
+        v.to_string().contains(APPROVER_NAME),
+        "the approver is not recorded: {v}"
+    );
 }
 
 #[test]

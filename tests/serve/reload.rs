@@ -28,26 +28,50 @@ fn a_broken_policy_is_refused_and_the_old_version_keeps_serving() {
     let text = break_policy(&dir);
     let (_, message) = s.post("/v1/policy/reload", Some(ADMIN), "").error(422);
     assert!(message.contains("policy.toml"), "{message}");
-    assert!(message.contains("still serving standard 1.0.0"), "{message}");
+    assert!(
+        message.contains("still serving standard 1.0.0"),
+        "{message}"
+    );
     let p = s.get("/v1/policy", Some(ERP)).json();
     assert_eq!(p["policy"]["hash"], first.as_str());
-    assert!(p["reload_failure"]["message"].as_str().unwrap().contains("policy.toml"), "{p}");
-    assert!(s.stderr().contains("policy edit refused, still serving standard 1.0.0"));
+    assert!(
+        p["reload_failure"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("policy.toml"),
+        "{p}"
+    );
+    assert!(
+        s.stderr()
+            .contains("policy edit refused, still serving standard 1.0.0")
+    );
 
     std::fs::write(
         dir.join("policy.toml"),
         text.replace("version = \"1.0.0\"", "version = \"1.0.1\""),
     )
     .unwrap();
-    let v = s.post("/v1/policy/reload", Some(ADMIN), "").expect(200).json();
+    let v = s
+        .post("/v1/policy/reload", Some(ADMIN), "")
+        .expect(200)
+        .json();
     assert_eq!(v["policy"]["version"], "1.0.1");
     assert_ne!(v["policy"]["hash"], first.as_str());
     let p = s.get("/v1/policy", Some(ERP)).json();
     assert_eq!(p["reload_failure"], Value::Null);
     let m = s.get("/metrics", None).text;
-    assert!(m.contains(r#"credit_policy_policy_reloads_total{result="refused"} 1"#), "{m}");
-    assert!(m.contains(r#"credit_policy_policy_reloads_total{result="ok"} 1"#), "{m}");
-    assert!(m.contains(r#"version="1.0.1""#) && !m.contains(r#"version="1.0.0""#), "{m}");
+    assert!(
+        m.contains(r#"credit_policy_policy_reloads_total{result="refused"} 1"#),
+        "{m}"
+    );
+    assert!(
+        m.contains(r#"credit_policy_policy_reloads_total{result="ok"} 1"#),
+        "{m}"
+    );
+    assert!(
+        m.contains(r#"version="1.0.1""#) && !m.contains(r#"version="1.0.0""#),
+        "{m}"
+    );
 }
 
 #[test]
@@ -58,7 +82,13 @@ fn health_is_degraded_while_a_refused_version_is_the_last() {
     s.post("/v1/policy/reload", Some(ADMIN), "").error(422);
     let v = s.get("/health", None).expect(200).json();
     assert_eq!(v["status"], "degraded", "{v}");
-    assert!(v["reload_failure"]["message"].as_str().unwrap().contains("policy.toml"), "{v}");
+    assert!(
+        v["reload_failure"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("policy.toml"),
+        "{v}"
+    );
     assert!(v["reload_failure"]["at"].is_string(), "{v}");
     std::fs::write(dir.join("policy.toml"), text).unwrap();
     s.post("/v1/policy/reload", Some(ADMIN), "").expect(200);
@@ -73,18 +103,32 @@ fn an_edit_of_the_folder_is_picked_up() {
     let first = hash(&s);
     let toml = dir.join("policy.toml");
     let text = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(&toml, text.replace("version = \"1.0.0\"", "version = \"1.0.2\"")).unwrap();
+    std::fs::write(
+        &toml,
+        text.replace("version = \"1.0.0\"", "version = \"1.0.2\""),
+    )
+    .unwrap();
     let swapped = eventually(10, || {
         let p = s.get("/v1/policy", Some(ERP)).json();
         p["policy"]["version"] == "1.0.2"
     });
     assert!(swapped, "no reload after the edit:\n{}", s.stderr());
     assert_ne!(hash(&s), first);
-    assert!(s.stderr().contains("policy reloaded: standard 1.0.2"), "{}", s.stderr());
+    assert!(
+        s.stderr().contains("policy reloaded: standard 1.0.2"),
+        "{}",
+        s.stderr()
+    );
 
     // A broken edit is refused, logged, and the edited version keeps serving.
     std::fs::write(&toml, "[[[").unwrap();
-    let refused = eventually(10, || s.stderr().contains("policy edit refused, still serving standard 1.0.2"));
+    let refused = eventually(10, || {
+        s.stderr()
+            .contains("policy edit refused, still serving standard 1.0.2")
+    });
     assert!(refused, "{}", s.stderr());
-    assert_eq!(s.get("/v1/policy", Some(ERP)).json()["policy"]["version"], "1.0.2");
+    assert_eq!(
+        s.get("/v1/policy", Some(ERP)).json()["policy"]["version"],
+        "1.0.2"
+    );
 }

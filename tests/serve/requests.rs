@@ -15,7 +15,10 @@ fn a_body_over_the_limit_is_413_as_json() {
     let (_, message) = s.post("/v1/orders", Some(ERP), &big).error(413);
     assert!(message.contains("1024"), "{message}");
     assert!(
-        s.post("/v1/decide", Some(ERP), &big).error(413).1.contains("--max-body")
+        s.post("/v1/decide", Some(ERP), &big)
+            .error(413)
+            .1
+            .contains("--max-body")
     );
 }
 
@@ -23,9 +26,16 @@ fn a_body_over_the_limit_is_413_as_json() {
 fn a_body_that_is_not_json_is_400_with_line_and_column() {
     let s = server();
     let (_, message) = s
-        .post("/v1/orders", Some(ERP), "{\n  \"order_id\": \"SO-1\",\n  oops\n}")
+        .post(
+            "/v1/orders",
+            Some(ERP),
+            "{\n  \"order_id\": \"SO-1\",\n  oops\n}",
+        )
         .error(400);
-    assert!(message.contains("line 3") && message.contains("column"), "{message}");
+    assert!(
+        message.contains("line 3") && message.contains("column"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -56,7 +66,10 @@ fn an_import_in_an_unknown_format_is_415_listing_the_formats() {
             &[("Content-Type", "application/xml")],
         )
         .error(415);
-    assert!(message.contains("text/csv") && message.contains("application/x-ndjson"), "{message}");
+    assert!(
+        message.contains("text/csv") && message.contains("application/x-ndjson"),
+        "{message}"
+    );
 }
 
 #[test]

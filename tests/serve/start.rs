@@ -23,7 +23,11 @@ fn refused(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
         .stdin(std::process::Stdio::null())
         .output()
         .expect("the binary runs");
-    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     (
         out.status.code().expect("an exit code"),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -34,14 +38,20 @@ fn refused(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
 fn without_any_token_it_does_not_start() {
     let (code, err) = refused(&[], &[]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--tokens") && err.contains("CREDIT_POLICY_TOKENS"), "{err}");
+    assert!(
+        err.contains("--tokens") && err.contains("CREDIT_POLICY_TOKENS"),
+        "{err}"
+    );
 }
 
 #[test]
 fn no_auth_is_refused_off_loopback() {
     let (code, err) = refused(&["--no-auth", "--listen", "0.0.0.0:0"], &[]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--no-auth") && err.contains("loopback"), "{err}");
+    assert!(
+        err.contains("--no-auth") && err.contains("loopback"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -55,10 +65,16 @@ fn a_short_token_or_an_unknown_role_is_refused_naming_where() {
     .unwrap();
     let (code, err) = refused(&["--tokens", tokens.to_str().unwrap()], &[]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("tokens.toml:4") && err.contains("16 characters"), "{err}");
+    assert!(
+        err.contains("tokens.toml:4") && err.contains("16 characters"),
+        "{err}"
+    );
     let (code, err) = refused(
         &[],
-        &[("CREDIT_POLICY_TOKENS", "erp:erp:erp-token-0000000000001,boss:root:root-token-000000000001")],
+        &[(
+            "CREDIT_POLICY_TOKENS",
+            "erp:erp:erp-token-0000000000001,boss:root:root-token-000000000001",
+        )],
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("item 2") && err.contains("`root`"), "{err}");
@@ -73,7 +89,10 @@ fn a_broken_policy_does_not_start() {
         &[("CREDIT_POLICY_TOKENS", "ops:admin:admin-token-000000000001")],
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("policy.toml") && err.contains("did not start"), "{err}");
+    assert!(
+        err.contains("policy.toml") && err.contains("did not start"),
+        "{err}"
+    );
 }
 
 #[cfg(unix)]

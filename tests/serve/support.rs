@@ -92,14 +92,24 @@ impl Start {
     /// Starts and waits for `listening on`; panics with standard error when it does not.
     #[track_caller]
     pub fn run(self) -> Server {
-        let dir = self.dir.unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
+        let dir = self
+            .dir
+            .unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
         let tokens = dir.path().join("tokens.toml");
         std::fs::write(&tokens, TOKENS_TOML).expect("write tokens");
         let stderr_path = dir.path().join(format!("stderr-{}.txt", unique()));
         let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
         let db = format!("sqlite://{}", dir.path().join("credit.db").display());
         let mut child = credit_policy()
-            .args(["serve", "--listen", "127.0.0.1:0", "--as-of", AS_OF, "--db", &db])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--as-of",
+                AS_OF,
+                "--db",
+                &db,
+            ])
             .arg("--tokens")
             .arg(&tokens)
             .arg("--policy")
@@ -156,8 +166,7 @@ impl Server {
     pub fn stop(mut self) -> TempDir {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
-        dir
+        std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"))
     }
 
     /// Sends SIGTERM and waits for the exit code.
@@ -262,7 +271,10 @@ impl Answer {
         assert_eq!(v["error"]["status"], status, "{v}");
         (
             v["error"]["field"].as_str().map(str::to_string),
-            v["error"]["message"].as_str().expect("a message").to_string(),
+            v["error"]["message"]
+                .as_str()
+                .expect("a message")
+                .to_string(),
         )
     }
 }
@@ -369,7 +381,9 @@ fn copy_dir(from: &Path, to: &Path) {
 /// The command line's decision for each client of `examples/clients.csv` on `policy`.
 pub fn evaluate(policy: &str) -> Vec<Value> {
     let out = credit_policy()
-        .args(["evaluate", "--as-of", AS_OF, "--format", "json", "--policy", policy, CLIENTS])
+        .args([
+            "evaluate", "--as-of", AS_OF, "--format", "json", "--policy", policy, CLIENTS,
+        ])
         .output()
         .expect("evaluate runs");
     match serde_json::from_slice(&out.stdout) {
@@ -384,7 +398,9 @@ pub fn evaluate(policy: &str) -> Vec<Value> {
 /// The command line's answer to one order (`order --format json`).
 pub fn order_cli(policy: &str, client: &str, amount: &str) -> Value {
     let out = credit_policy()
-        .args(["order", "--as-of", AS_OF, "--format", "json", "--policy", policy])
+        .args([
+            "order", "--as-of", AS_OF, "--format", "json", "--policy", policy,
+        ])
         .args(["--client", client, "--amount", amount, CLIENTS])
         .output()
         .expect("order runs");
@@ -405,7 +421,11 @@ pub fn client_row(id: &str) -> Value {
         .find(|l| l.split(',').next() == Some(id))
         .unwrap_or_else(|| panic!("no row `{id}`"));
     let cells: Vec<&str> = row.split(',').collect();
-    assert_eq!(cells.len(), header.len(), "a row with a comma in a cell: {row}");
+    assert_eq!(
+        cells.len(),
+        header.len(),
+        "a row with a comma in a cell: {row}"
+    );
     Value::Object(
         header
             .iter()

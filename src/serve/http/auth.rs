@@ -226,7 +226,8 @@ impl Auth {
 }
 
 fn parse_file(text: &str, file: &str) -> Result<Vec<Entry>, String> {
-    let line_of = |span: std::ops::Range<usize>| text[..span.start.min(text.len())].lines().count().max(1);
+    let line_of =
+        |span: std::ops::Range<usize>| text[..span.start.min(text.len())].lines().count().max(1);
     let doc: TokensDoc = toml::from_str(text).map_err(|e| {
         let at = e
             .span()
@@ -242,7 +243,10 @@ fn parse_file(text: &str, file: &str) -> Result<Vec<Entry>, String> {
         let at = |span: std::ops::Range<usize>| format!("{file}:{}", line_of(span));
         let name = t.name.get_ref().trim().to_string();
         if name.is_empty() {
-            return Err(format!("--tokens: `{}`: the token's `name` is empty", at(t.name.span())));
+            return Err(format!(
+                "--tokens: `{}`: the token's `name` is empty",
+                at(t.name.span())
+            ));
         }
         let role = Role::from_name(t.role.get_ref()).ok_or_else(|| {
             format!(
@@ -270,11 +274,7 @@ fn parse_file(text: &str, file: &str) -> Result<Vec<Entry>, String> {
                 ));
             }
         };
-        entries.push(Entry {
-            name,
-            role,
-            digest,
-        });
+        entries.push(Entry { name, role, digest });
     }
     Ok(entries)
 }
@@ -290,9 +290,7 @@ fn parse_env(value: &str) -> Result<Vec<Entry>, String> {
         let mut parts = item.splitn(3, ':');
         let (Some(name), Some(role), Some(secret)) = (parts.next(), parts.next(), parts.next())
         else {
-            return Err(format!(
-                "{TOKENS_VAR}: item {n} is not `name:role:secret`"
-            ));
+            return Err(format!("{TOKENS_VAR}: item {n} is not `name:role:secret`"));
         };
         let name = name.trim();
         if name.is_empty() {
@@ -356,7 +354,10 @@ mod tests {
 
     fn bearer(t: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {t}")).unwrap());
+        h.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {t}")).unwrap(),
+        );
         h
     }
 
@@ -374,26 +375,40 @@ mod tests {
             entries: parse_file(&text, "t.toml").unwrap(),
             open: false,
         };
-        let c = auth.check(&bearer("approver-secret-0001"), &[Role::Approver]).unwrap();
+        let c = auth
+            .check(&bearer("approver-secret-0001"), &[Role::Approver])
+            .unwrap();
         assert_eq!(c.name, "anna");
-        let e = auth.check(&bearer("erp-secret-000000001"), &[Role::Admin]).unwrap_err();
+        let e = auth
+            .check(&bearer("erp-secret-000000001"), &[Role::Admin])
+            .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Forbidden);
         assert!(e.message.contains("`admin`"), "{}", e.message);
-        let e = auth.check(&bearer("nope-nope-nope-nope"), &[Role::Admin]).unwrap_err();
+        let e = auth
+            .check(&bearer("nope-nope-nope-nope"), &[Role::Admin])
+            .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Unauthenticated);
     }
 
     #[test]
     fn a_short_token_or_an_unknown_role_is_refused_with_its_line() {
-        let e = parse_file("[[token]]\nname = \"a\"\nrole = \"erp\"\ntoken = \"short\"\n", "t.toml")
-            .err()
-            .unwrap();
+        let e = parse_file(
+            "[[token]]\nname = \"a\"\nrole = \"erp\"\ntoken = \"short\"\n",
+            "t.toml",
+        )
+        .err()
+        .unwrap();
         assert!(e.contains("t.toml:4") && e.contains("16"), "{e}");
-        let e = parse_file("[[token]]\nname = \"a\"\nrole = \"boss\"\ntoken = \"long-enough-token-1\"\n", "t.toml")
+        let e = parse_file(
+            "[[token]]\nname = \"a\"\nrole = \"boss\"\ntoken = \"long-enough-token-1\"\n",
+            "t.toml",
+        )
+        .err()
+        .unwrap();
+        assert!(e.contains("t.toml:3") && e.contains("`boss`"), "{e}");
+        let e = parse_env("a:erp:long-enough-token-1,b:root:long-enough-token-2")
             .err()
             .unwrap();
-        assert!(e.contains("t.toml:3") && e.contains("`boss`"), "{e}");
-        let e = parse_env("a:erp:long-enough-token-1,b:root:long-enough-token-2").err().unwrap();
         assert!(e.contains("item 2") && e.contains("`root`"), "{e}");
     }
 }

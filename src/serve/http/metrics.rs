@@ -44,8 +44,9 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::default();
         let requests = Family::<Labels, Counter>::default();
-        let durations =
-            Family::<Labels, Histogram, fn() -> Histogram>::new_with_constructor(duration_histogram);
+        let durations = Family::<Labels, Histogram, fn() -> Histogram>::new_with_constructor(
+            duration_histogram,
+        );
         let decisions = Family::<Labels, Counter>::default();
         let order_checks = Family::<Labels, Counter>::default();
         let policy_info = Family::<Labels, Gauge>::default();
@@ -171,6 +172,9 @@ mod tests {
         let text = m.encode();
         assert!(text.contains("version=\"2\""), "{text}");
         assert!(!text.contains("version=\"1\""), "{text}");
-        assert!(text.contains("credit_policy_http_requests_total{route=\"/v1/clients/{id}\""), "{text}");
+        assert!(
+            text.contains("credit_policy_http_requests_total{route=\"/v1/clients/{id}\""),
+            "{text}"
+        );
     }
 }

@@ -29,11 +29,12 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
 
 use self::auth::Auth;
 use self::metrics::Metrics;
 use super::api::{ErrorKind, ServiceError};
-use super::live::{Failure, Loaded, LivePolicy};
+use super::live::{Failure, LivePolicy, Loaded};
 use super::store::Store;
 use crate::run::Sources;
 
@@ -132,6 +133,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/decisions", get(decisions::decisions))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(CatchPanicLayer::custom(panic_answer))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
 }
@@ -155,6 +157,13 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
         }
     });
     (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
+}
+
+/// A handler that panicked: a JSON 500 (the panic itself is on standard error), and the
+/// connection kept.
+fn panic_answer(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ServiceError::internal("the service failed on this request; the cause is on its standard error")
+        .into_response()
 }
 
 /// Counts and times every request under its route template.
@@ -223,8 +232,8 @@ impl Server {
     /// Loads the policy, binds the address and opens the database. The error says what could
     /// not start and how to fix it.
     pub async fn bind(sources: Sources, settings: Settings) -> Result<Server, String> {
-        let live = LivePolicy::start(sources)
-            .map_err(|e| format!("the policy cannot be served:\n{e}"))?;
+        let live =
+            LivePolicy::start(sources).map_err(|e| format!("the policy cannot be served:\n{e}"))?;
         let live = Arc::new(live);
         let listener = tokio::net::TcpListener::bind(&settings.listen)
             .await
@@ -247,7 +256,9 @@ impl Server {
         let db = open_db(&settings.db).await?;
         let metrics = Arc::new(Metrics::new());
         metrics.policy(live.current().identity());
-        let openapi = openapi::document().to_pretty_json().unwrap_or_else(|_| "{}".into());
+        let openapi = openapi::document()
+            .to_pretty_json()
+            .unwrap_or_else(|_| "{}".into());
         let state = Arc::new(AppState {
             live,
             db,
@@ -276,7 +287,10 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), String> {
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), String> {
         let _watcher = if self.watch {
             watch::start(self.state.live.clone(), self.state.metrics.clone())
         } else {

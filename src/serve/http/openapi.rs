@@ -293,8 +293,7 @@ mod tests {
 
     #[test]
     fn every_route_of_the_router_is_documented() {
-        let doc: serde_json::Value =
-            serde_json::from_str(&document().to_json().unwrap()).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&document().to_json().unwrap()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
         for r in ROUTES {
             assert!(doc["paths"][r.path].is_object(), "{}", r.path);

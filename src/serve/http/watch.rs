@@ -42,7 +42,9 @@ pub fn start(live: Arc<LivePolicy>, metrics: Arc<Metrics>) -> Option<Recommended
     let mut watcher = match notify::recommended_watcher(handler) {
         Ok(w) => w,
         Err(e) => {
-            crate::errln!("warning: the policy cannot be watched ({e}); reload with POST /v1/policy/reload");
+            crate::errln!(
+                "warning: the policy cannot be watched ({e}); reload with POST /v1/policy/reload"
+            );
             return None;
         }
     };
@@ -90,22 +92,23 @@ fn debounce(rx: mpsc::Receiver<()>, live: &LivePolicy, metrics: &Metrics) {
 /// A change to a file's content or presence; reading a file (the reload itself) is not.
 fn is_edit(kind: &EventKind) -> bool {
     use notify::event::{AccessKind, AccessMode};
-    match kind {
-        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any => {
-            true
-        }
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-        _ => false,
-    }
+    matches!(
+        kind,
+        EventKind::Create(_)
+            | EventKind::Modify(_)
+            | EventKind::Remove(_)
+            | EventKind::Any
+            | EventKind::Access(AccessKind::Close(AccessMode::Write))
+    )
 }
 
 /// Whether an event touches the policy folder or the context file (the context's folder is
 /// watched whole, and may hold other files).
 fn concerns(paths: &[PathBuf], folder: Option<&Path>, context: Option<&Path>) -> bool {
     paths.is_empty()
-        || paths.iter().any(|p| {
-            folder.is_some_and(|f| p.starts_with(f)) || context.is_some_and(|c| p == c)
-        })
+        || paths
+            .iter()
+            .any(|p| folder.is_some_and(|f| p.starts_with(f)) || context.is_some_and(|c| p == c))
 }
 
 fn absolute(p: &Path) -> PathBuf {

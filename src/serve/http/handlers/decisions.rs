@@ -77,7 +77,10 @@ mod tests {
     fn a_page_is_checked() {
         assert_eq!(page("").unwrap(), (0, DEFAULT_LIMIT));
         assert_eq!(page("after=5&limit=20").unwrap(), (5, 20));
-        assert_eq!(page("limit=10001").unwrap_err().field.as_deref(), Some("limit"));
+        assert_eq!(
+            page("limit=10001").unwrap_err().field.as_deref(),
+            Some("limit")
+        );
         assert_eq!(page("afetr=1").unwrap_err().field.as_deref(), Some("afetr"));
     }
 }

@@ -66,12 +66,8 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ServiceError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        ServiceError::new(
-            ErrorKind::Malformed,
-            format!("the body is not JSON: {e}"),
-        )
-    })
+    serde_json::from_slice(bytes)
+        .map_err(|e| ServiceError::new(ErrorKind::Malformed, format!("the body is not JSON: {e}")))
 }
 
 /// A JSON object body: read within the limit, parsed, `null` refused.

@@ -131,4 +131,24 @@ fn an_edit_of_the_folder_is_picked_up() {
         s.get("/v1/policy", Some(ERP)).json()["policy"]["version"],
         "1.0.2"
     );
+
+    // A deployment that moves a whole new folder into place is picked up too.
+    let next = dir.with_extension("new");
+    copy_dir(&std::path::Path::new(ROOT).join(STANDARD), &next);
+    let next_toml = next.join("policy.toml");
+    std::fs::write(
+        &next_toml,
+        text.replace("version = \"1.0.0\"", "version = \"1.0.3\""),
+    )
+    .unwrap();
+    std::fs::rename(&dir, dir.with_extension("old")).unwrap();
+    std::fs::rename(&next, &dir).unwrap();
+    let replaced = eventually(10, || {
+        s.get("/v1/policy", Some(ERP)).json()["policy"]["version"] == "1.0.3"
+    });
+    assert!(
+        replaced,
+        "the new folder was not picked up:\n{}",
+        s.stderr()
+    );
 }

@@ -365,7 +365,8 @@ pub fn copy_policy(policy: &str) -> (TempDir, PathBuf) {
     (tmp, dir)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies the folder `from` to `to`, subfolders too.
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create dir");
     for entry in std::fs::read_dir(from).expect("read policy dir") {
         let entry = entry.expect("dir entry");

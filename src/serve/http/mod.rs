@@ -291,11 +291,9 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), String> {
-        let _watcher = if self.watch {
-            watch::start(self.state.live.clone(), self.state.metrics.clone())
-        } else {
-            None
-        };
+        if self.watch {
+            watch::start(self.state.live.clone(), self.state.metrics.clone());
+        }
         let app = router(self.state.clone());
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)

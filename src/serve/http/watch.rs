@@ -3,8 +3,10 @@
 //! A refused edit leaves the old version serving (see [`crate::serve::live`]).
 //!
 //! The context file is watched through its folder, since editors often save by writing a new
-//! file and renaming it over the old one. A folder that disappears is only logged: the
-//! version loaded keeps serving, and a reload is tried on the next event.
+//! file and renaming it over the old one; the policy folder's parent is watched too (not
+//! recursively), so a deployment that moves a new folder into place is seen, and the folder's
+//! own watch is set again before every reload. A folder that disappears is only logged (the
+//! reload is refused, the version loaded keeps serving) and a reload is tried on the next event.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,13 +22,13 @@ use crate::serve::live::LivePolicy;
 /// How long the files must be quiet before a reload.
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
 
-/// Starts watching; `None` (with a warning) when there is nothing to watch or the watch
-/// cannot start. The watcher stops when the value is dropped.
-pub fn start(live: Arc<LivePolicy>, metrics: Arc<Metrics>) -> Option<RecommendedWatcher> {
+/// Starts watching on a thread of its own, for as long as the process runs; `false` (with a
+/// warning) when the watch cannot start, or there is nothing to watch (the built-in policy).
+pub fn start(live: Arc<LivePolicy>, metrics: Arc<Metrics>) -> bool {
     let folder = live.folder();
     let context = live.context_file();
     if folder.is_none() && context.is_none() {
-        return None;
+        return false;
     }
     let (tx, rx) = mpsc::channel::<()>();
     let folder_abs = folder.as_deref().map(absolute);
@@ -45,16 +47,20 @@ pub fn start(live: Arc<LivePolicy>, metrics: Arc<Metrics>) -> Option<Recommended
             crate::errln!(
                 "warning: the policy cannot be watched ({e}); reload with POST /v1/policy/reload"
             );
-            return None;
+            return false;
         }
     };
-    if let Some(dir) = &folder_abs
-        && let Err(e) = watcher.watch(dir, RecursiveMode::Recursive)
-    {
-        crate::errln!(
-            "warning: cannot watch `{}` ({e}); reload with POST /v1/policy/reload",
-            dir.display()
-        );
+    if let Some(dir) = &folder_abs {
+        if let Err(e) = watcher.watch(dir, RecursiveMode::Recursive) {
+            crate::errln!(
+                "warning: cannot watch `{}` ({e}); reload with POST /v1/policy/reload",
+                dir.display()
+            );
+        }
+        if let Some(parent) = dir.parent() {
+            // Only to see the folder itself replaced; its failure changes nothing else.
+            let _ = watcher.watch(parent, RecursiveMode::NonRecursive);
+        }
     }
     if let Some(file) = &context_abs {
         let dir = file.parent().unwrap_or(Path::new("."));
@@ -67,16 +73,22 @@ pub fn start(live: Arc<LivePolicy>, metrics: Arc<Metrics>) -> Option<Recommended
     }
     let spawned = std::thread::Builder::new()
         .name("policy-watch".into())
-        .spawn(move || debounce(rx, &live, &metrics));
+        .spawn(move || debounce(watcher, rx, folder_abs, &live, &metrics));
     if let Err(e) = spawned {
         crate::errln!("warning: the policy watch cannot start: {e}");
-        return None;
+        return false;
     }
-    Some(watcher)
+    true
 }
 
-/// One reload per burst of events; ends when the watcher (the sender) is dropped.
-fn debounce(rx: mpsc::Receiver<()>, live: &LivePolicy, metrics: &Metrics) {
+/// One reload per burst of events; ends when the watcher's events end.
+fn debounce(
+    mut watcher: RecommendedWatcher,
+    rx: mpsc::Receiver<()>,
+    folder: Option<PathBuf>,
+    live: &LivePolicy,
+    metrics: &Metrics,
+) {
     while rx.recv().is_ok() {
         loop {
             match rx.recv_timeout(DEBOUNCE) {
@@ -84,6 +96,12 @@ fn debounce(rx: mpsc::Receiver<()>, live: &LivePolicy, metrics: &Metrics) {
                 Err(mpsc::RecvTimeoutError::Timeout) => break,
                 Err(mpsc::RecvTimeoutError::Disconnected) => return,
             }
+        }
+        if let Some(dir) = &folder {
+            // The folder may have been replaced (a new one moved into place): watch what is
+            // there now. Gone, the reload below says so and the old version keeps serving.
+            let _ = watcher.unwatch(dir);
+            let _ = watcher.watch(dir, RecursiveMode::Recursive);
         }
         let _ = reload_policy(live, metrics);
     }

@@ -62,6 +62,13 @@ pub fn run(args: Args) -> Exit {
             }
         }
     };
+    if auth.is_open() {
+        credit_policy::errln!(
+            "warning: --no-auth: every route is open to anyone who can reach the address"
+        );
+    } else {
+        credit_policy::errln!("{} bearer token(s) known", auth.len());
+    }
     let settings = Settings {
         db: args.db,
         listen: args.listen,

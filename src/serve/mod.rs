@@ -11,6 +11,7 @@
 //!   ledger, order checks reserving in the same transaction, approvals, the decision log;
 //! * [`api`]: what the requests and answers carry, and the service's error (status, field,
 //!   message);
+//! * [`decide`]: one client decided now, nothing kept (`POST /v1/decide`);
 //! * [`http`]: routes, bearer tokens and roles, limits, health, metrics, the OpenAPI document.
 
 pub mod api;

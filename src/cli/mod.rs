@@ -17,6 +17,7 @@ mod output;
 mod paths;
 mod replay;
 mod review;
+mod serve;
 mod spill;
 mod test;
 
@@ -120,6 +121,12 @@ enum Command {
     /// largest annual sales. The thresholds are the policy's `[params]`, the same the policy's
     /// rules compare against when they put a client on `watch`.
     Channel(channel::Args),
+    /// Serve credit control over HTTP for the ERP: decide, check orders, keep the exposure
+    /// ledger, approvals and the decision log in a database.
+    ///
+    /// Prints `listening on http://ADDR` once ready; stops cleanly on SIGINT or SIGTERM (exit
+    /// 0). Exit 2 when it cannot start: the policy, the database, the tokens or the address.
+    Serve(serve::Args),
 }
 
 /// Where to find the policy and what holds for everyone: shared by every command that decides.
@@ -155,10 +162,13 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     // SIGINT and SIGTERM: the temporary files of the run are removed, nothing is moved into
     // place, and the program ends with 130.
-    let _ = ctrlc::set_handler(|| {
-        credit_policy::safety::remove_temps();
-        std::process::exit(130);
-    });
+    // `serve` handles both itself, to finish the requests in flight and end with 0.
+    if !matches!(cli.command, Command::Serve(_)) {
+        let _ = ctrlc::set_handler(|| {
+            credit_policy::safety::remove_temps();
+            std::process::exit(130);
+        });
+    }
     let code = match cli.command {
         Command::Evaluate(args) => evaluate::run(args),
         Command::Compare(args) => compare::run(args),
@@ -172,6 +182,7 @@ pub fn run() -> ExitCode {
         Command::Review(args) => review::run(args),
         Command::Exit(args) => exit::run(args),
         Command::Channel(args) => channel::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     code.with_lost_messages(credit_policy::safety::stderr_lost())
         .into()

@@ -19,6 +19,10 @@ mod imports;
 mod ledger;
 #[path = "serve/orders.rs"]
 mod orders;
+#[path = "serve/pg.rs"]
+mod pg;
+#[path = "serve/postgres.rs"]
+mod postgres;
 #[path = "serve/reload.rs"]
 mod reload;
 #[path = "serve/requests.rs"]

@@ -61,6 +61,7 @@ pub struct Start {
     policy: PathBuf,
     args: Vec<String>,
     dir: Option<TempDir>,
+    db: Option<String>,
 }
 
 /// A server on the standard policy.
@@ -74,7 +75,14 @@ impl Start {
             policy: policy.to_path_buf(),
             args: Vec::new(),
             dir: None,
+            db: None,
         }
+    }
+
+    /// Keeps the state in the database at `url` instead of a SQLite file in the folder.
+    pub fn db(mut self, url: &str) -> Start {
+        self.db = Some(url.to_string());
+        self
     }
 
     /// More flags for `serve`.
@@ -99,7 +107,10 @@ impl Start {
         std::fs::write(&tokens, TOKENS_TOML).expect("write tokens");
         let stderr_path = dir.path().join(format!("stderr-{}.txt", unique()));
         let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
-        let db = format!("sqlite://{}", dir.path().join("credit.db").display());
+        let db = self
+            .db
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("credit.db").display()));
         let mut child = credit_policy()
             .args([
                 "serve",

@@ -39,10 +39,13 @@ fn group_csv() -> Vec<u8> {
     .into_bytes()
 }
 
+/// An order to send: its id, client and amount.
+type Order<'a> = (String, &'a str, &'a str);
+
 /// Sends `orders` (id, client, amount) from 16 threads, spread over `servers` in turn;
 /// answers the outcome of each.
-fn fire(servers: &[&Server], orders: &[(String, &str, &str)]) -> Vec<Value> {
-    let chunks: Vec<Vec<(usize, &(String, &str, &str))>> = (0..16)
+fn fire(servers: &[&Server], orders: &[Order<'_>]) -> Vec<Value> {
+    let chunks: Vec<Vec<(usize, &Order<'_>)>> = (0..16)
         .map(|t| orders.iter().enumerate().skip(t).step_by(16).collect())
         .collect();
     let mut out = vec![Value::Null; orders.len()];
@@ -92,14 +95,14 @@ fn two_servers_on_one_database_never_take_a_client_or_a_group_past_its_line() {
     )
     .expect(200);
     // D001: 1,100,000.00 of headroom, 300 orders of 10,000.00 at once over two servers.
-    let one: Vec<(String, &str, &str)> = (0..300)
+    let one: Vec<Order<'_>> = (0..300)
         .map(|i| (format!("C-{i}"), "D001", "10000.00"))
         .collect();
     assert_eq!(released(&fire(&[&a, &b], &one)), 110);
     let d001 = b.get("/v1/clients/D001", Some(ERP)).expect(200).json();
     assert_eq!(d001["live"]["exposure"], "1500000.00", "{d001}");
     // G1: 200 orders over both members and both servers; the group line binds first.
-    let group: Vec<(String, &str, &str)> = (0..200)
+    let group: Vec<Order<'_>> = (0..200)
         .map(|i| {
             (
                 format!("G-{i}"),
@@ -119,7 +122,7 @@ fn a_retry_sent_many_times_at_once_reserves_once() {
     let a = Start::new(Path::new(STANDARD)).db(&db.url).run();
     let b = Start::new(Path::new(STANDARD)).db(&db.url).run();
     a.import_csv(CLIENTS);
-    let same: Vec<(String, &str, &str)> = (0..40)
+    let same: Vec<Order<'_>> = (0..40)
         .map(|_| ("SO-RETRY".to_string(), "D001", "250000.00"))
         .collect();
     let answers = fire(&[&a, &b], &same);

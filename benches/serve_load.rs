@@ -130,9 +130,8 @@ impl Config {
                 "--pg" => cfg.pg = true,
                 "--bin" => cfg.bin = PathBuf::from(args.next().ok_or("--bin needs a path")?),
                 "--dump-csv" => {
-                    cfg.dump_csv = Some(PathBuf::from(
-                        args.next().ok_or("--dump-csv needs a path")?,
-                    ))
+                    cfg.dump_csv =
+                        Some(PathBuf::from(args.next().ok_or("--dump-csv needs a path")?))
                 }
                 "-h" | "--help" => return Err(USAGE.to_string()),
                 other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
@@ -187,8 +186,10 @@ fn portfolio(n: usize) -> Vec<String> {
             let assets = sales * rng.random_range(2..=4);
             let liabilities = times(assets, pick(&mut rng, &["0.30", "0.35", "0.40", "0.45"]));
             let current_liabilities = times(liabilities, "0.60");
-            let current_assets =
-                times(current_liabilities, pick(&mut rng, &["1.50", "1.75", "2.00", "2.60"]));
+            let current_assets = times(
+                current_liabilities,
+                pick(&mut rng, &["1.50", "1.75", "2.00", "2.60"]),
+            );
             let inventory = times(current_assets, pick(&mut rng, &["0.20", "0.35"]));
             let intangible = times(assets, pick(&mut rng, &["0.00", "0.05", "0.10"]));
             let sell_out = times(sales, pick(&mut rng, &["0.90", "0.95", "0.97"]));
@@ -293,7 +294,10 @@ fn start(cfg: &Config) -> Result<Server, String> {
     let build = "build the release binary first: cargo build --release \
                  (or point CREDIT_POLICY_BIN at one)";
     if !cfg.bin.is_file() {
-        return Err(format!("no server binary at {}: {build}", cfg.bin.display()));
+        return Err(format!(
+            "no server binary at {}: {build}",
+            cfg.bin.display()
+        ));
     }
     let dir = tempfile::Builder::new()
         .prefix("serve-load-")
@@ -329,7 +333,14 @@ fn start(cfg: &Config) -> Result<Server, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut child = Command::new(&cfg.bin)
         .current_dir(root)
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", &db_url, "--tokens"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            &db_url,
+            "--tokens",
+        ])
         .arg(&tokens)
         .args(["--as-of", AS_OF, "--policy"])
         .arg(root.join("policies/standard"))
@@ -350,7 +361,11 @@ fn start(cfg: &Config) -> Result<Server, String> {
             let Ok(line) = line else { break };
             if let Some(at) = line.find("listening on http://") {
                 let addr = line[at + "listening on http://".len()..].trim();
-                let addr = addr.split_whitespace().next().unwrap_or("").trim_end_matches('/');
+                let addr = addr
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches('/');
                 if let Some(tx) = tx.take() {
                     let _ = tx.send(addr.to_string());
                 }
@@ -483,7 +498,12 @@ struct PhaseResult {
     wall: f64,
 }
 
-async fn run_phase(client: &HttpClient, base: &str, concurrency: usize, phase: &Phase) -> PhaseResult {
+async fn run_phase(
+    client: &HttpClient,
+    base: &str,
+    concurrency: usize,
+    phase: &Phase,
+) -> PhaseResult {
     let uri: Arc<str> = format!("{base}{}", phase.path).into();
     let issued = Arc::new(AtomicU64::new(0));
     let connect_errors = Arc::new(AtomicU64::new(0));
@@ -532,10 +552,12 @@ async fn run_phase(client: &HttpClient, base: &str, concurrency: usize, phase: &
                         if outcomes {
                             let outcome = serde_json::from_slice::<Value>(&bytes)
                                 .ok()
-                                .and_then(|v| v.get("outcome").map(|o| match o {
-                                    Value::String(s) => s.clone(),
-                                    other => other.to_string(),
-                                }))
+                                .and_then(|v| {
+                                    v.get("outcome").map(|o| match o {
+                                        Value::String(s) => s.clone(),
+                                        other => other.to_string(),
+                                    })
+                                })
                                 .unwrap_or_else(|| "(no outcome)".into());
                             *t.outcomes.entry(outcome).or_default() += 1;
                         }
@@ -697,7 +719,9 @@ async fn run(cfg: &Config, server: &Server, rows: &[String]) -> Result<bool, Str
             seconds: cfg.seconds,
             body: {
                 let bodies = decide_bodies.clone();
-                Arc::new(move |k: u64, _: &mut StdRng| bodies[(k % bodies.len() as u64) as usize].clone())
+                Arc::new(move |k: u64, _: &mut StdRng| {
+                    bodies[(k % bodies.len() as u64) as usize].clone()
+                })
             },
             outcomes: false,
         },
@@ -733,7 +757,7 @@ async fn run(cfg: &Config, server: &Server, rows: &[String]) -> Result<bool, Str
         rows_out.push(table_row(backend, &r, cfg.concurrency));
     }
     println!(
-        "\n| database | requests | connections | sent | per second | p50 ms | p90 ms | p99 ms | max ms | errors |"
+        "\n| database | phase | connections | requests | per second | p50 ms | p90 ms | p99 ms | max ms | errors |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for row in rows_out {

@@ -444,13 +444,16 @@ async fn post(
     Ok((status, bytes))
 }
 
+/// The body of request number `k` of a phase, from a worker's random numbers.
+type MakeBody = Arc<dyn Fn(u64, &mut StdRng) -> Bytes + Send + Sync>;
+
 struct Phase {
     name: &'static str,
     path: &'static str,
     max: u64,
     seconds: f64,
     /// The body of request number `k`.
-    body: Arc<dyn Fn(u64, &mut StdRng) -> Bytes + Send + Sync>,
+    body: MakeBody,
     /// Tally the answers' `outcome`.
     outcomes: bool,
 }

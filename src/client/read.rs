@@ -218,6 +218,10 @@ pub struct RowParser {
     json_columns: HashMap<String, Result<(Column, String), String>>,
     matcher: Arc<Matcher>,
     checks: Arc<Checks>,
+    /// A JSON key no column takes and the policy does not declare rejects the row (a
+    /// service request), instead of being kept as an extra (a file, whose unknown columns
+    /// are told once as a note).
+    refuse_unknown: bool,
 }
 
 /// Streams the rows of one input.
@@ -432,6 +436,7 @@ impl ClientReader {
                 json_columns: HashMap::new(),
                 matcher,
                 checks: Arc::new(options.checks.clone()),
+                refuse_unknown: false,
             },
             seen: SeenIds::default(),
             bytes: 0,
@@ -524,9 +529,12 @@ impl ClientReader {
 
 impl RowParser {
     /// A parser of single JSON objects read as the rows of a JSON input are (a service
-    /// request's client), under `options`' column map, declared columns and checks.
+    /// request's client), under `options`' column map, declared columns and checks; a key no
+    /// column takes is refused, naming it. Keep it for the next object: it learns each key
+    /// once.
     pub fn for_json(options: &ReadOptions) -> RowParser {
         RowParser {
+            refuse_unknown: true,
             columns: Arc::from(Vec::new()),
             json_columns: HashMap::new(),
             matcher: Arc::new(Matcher {
@@ -663,6 +671,17 @@ impl RowParser {
                         Placed::Unknown => Ok((Column::Extra(Arc::from(key.trim())), key.clone())),
                         Placed::LooksLike(like) => Err(like),
                     });
+            if self.refuse_unknown
+                && let Ok((Column::Extra(name), _)) = placed
+                && !self.matcher.declared.iter().any(|d| **d == **name)
+            {
+                return Err(Reject {
+                    line,
+                    id: json_id(map.get("id")),
+                    field: key.clone(),
+                    reason: "is not a fact this policy reads; leave it out, or declare it in the policy's `[inputs] extra`".into(),
+                });
+            }
             let (column, name) = match placed {
                 Ok((c, n)) => (&*c, n.as_str()),
                 Err(like) => {

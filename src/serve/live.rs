@@ -56,6 +56,11 @@ impl Loaded {
         })
     }
 
+    /// A number no other version loaded by this process has.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
     pub fn identity(&self) -> &Identity {
         &self.setup.policy.identity
     }

@@ -14,7 +14,10 @@ pub mod ledger;
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::OwnedMutexGuard;
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -125,6 +128,9 @@ pub struct OrderAnswer {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: the one writer of this process. Writers queue here, not in SQLite's busy
+    /// handler, which sleeps (up to 100 ms a try) instead of waking the next one in line.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 type Tx = sqlx::Transaction<'static, Any>;
@@ -264,7 +270,11 @@ impl Store {
             )
         })?;
         if !create {
-            return Ok(Store { pool, backend });
+            return Ok(Store {
+                pool,
+                backend,
+                writer: Arc::default(),
+            });
         }
         let migrated = match backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await,
@@ -279,7 +289,11 @@ impl Store {
                 ),
             )
         })?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            writer: Arc::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -295,15 +309,23 @@ impl Store {
             .map_err(db_error)
     }
 
-    /// A write transaction. On SQLite it takes the write lock at once (no deadlock between
-    /// two readers that both want to write); on PostgreSQL each check locks what it reads
-    /// (see [`Store::lock`]).
-    async fn begin(&self) -> Result<Tx, ServiceError> {
+    /// A write transaction. On SQLite writers queue in this process for their turn, then take
+    /// the write lock at once (`BEGIN IMMEDIATE`: no two transactions that both read, then both
+    /// want to write); the turn is held until the transaction ends. On PostgreSQL each check
+    /// locks what it reads (see [`Store::lock`]).
+    async fn begin(&self) -> Result<(Tx, Option<OwnedMutexGuard<()>>), ServiceError> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => {
+                let turn = self.writer.clone().lock_owned().await;
+                let tx = self
+                    .pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(db_error)?;
+                Ok((tx, Some(turn)))
+            }
+            Backend::Postgres => Ok((self.pool.begin().await.map_err(db_error)?, None)),
         }
-        .map_err(db_error)
     }
 
     /// Locks `key` (a client, a group, the imports, the decision log) until the transaction
@@ -578,7 +600,7 @@ impl Store {
                 format!("`{}` holds no client rows", upload.name),
             ));
         }
-        let mut tx = self.begin().await?;
+        let (mut tx, _writer) = self.begin().await?;
         self.lock(&mut tx, "imports", false).await?;
         let identity = serde_json::to_string(live.identity()).unwrap_or_default();
         let id: i64 = sqlx::query(
@@ -732,7 +754,7 @@ impl Store {
         live: &Loaded,
         req: OrderRequest,
     ) -> Result<OrderAnswer, ServiceError> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _writer) = self.begin().await?;
         self.lock(&mut tx, "imports", true).await?;
         // The client's group is read first, then locked: every check that can move the
         // group's exposure waits for this one.
@@ -989,7 +1011,7 @@ impl Store {
         approve: bool,
         verdict: Verdict,
     ) -> Result<Value, ServiceError> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _writer) = self.begin().await?;
         self.lock(&mut tx, "imports", true).await?;
         let row = sqlx::query("SELECT client, amount, status FROM orders WHERE order_id = $1")
             .bind(order_id)
@@ -1134,7 +1156,7 @@ impl Store {
     /// Records one ledger event; 404 for an unknown client, order or invoice, 409 for an
     /// event id already used, 422 for an amount the ledger cannot take.
     pub async fn post_event(&self, live: &Loaded, ev: LedgerEvent) -> Result<Value, ServiceError> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _writer) = self.begin().await?;
         self.lock(&mut tx, "imports", true).await?;
         let Some(row) = self.client_row(&mut tx, &ev.client).await? else {
             return Err(self.unknown_client(&mut tx, &ev.client).await);

@@ -10,15 +10,18 @@ CREATE TABLE imports (
     policy TEXT NOT NULL,
     notes TEXT NOT NULL
 );
--- Every row of every import: decided (client, fields) or rejected (field, reason).
+-- Every row of every import, in order (`row`, from 1), with the line it starts on (every
+-- object of a JSON array on one line shares it): decided (client, fields) or rejected
+-- (field, reason).
 CREATE TABLE import_rows (
     import_id BIGINT NOT NULL,
+    row_number BIGINT NOT NULL,
     line BIGINT NOT NULL,
     client TEXT,
     fields TEXT,
     field TEXT,
     reason TEXT,
-    PRIMARY KEY (import_id, line)
+    PRIMARY KEY (import_id, row_number)
 );
 CREATE TABLE clients (
     id TEXT PRIMARY KEY,

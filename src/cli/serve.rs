@@ -41,6 +41,10 @@ pub struct Args {
     /// The largest portfolio import, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_IMPORT)]
     pub max_import: usize,
+    /// A column map for imports: an ERP export's headers to ours (TOML; see
+    /// examples/kingdee-columns.toml and `evaluate --columns`).
+    #[arg(long, value_name = "FILE")]
+    pub columns: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -69,7 +73,18 @@ pub fn run(args: Args) -> Exit {
     } else {
         credit_policy::errln!("{} bearer token(s) known", auth.len());
     }
+    let columns = match &args.columns {
+        Some(p) => match credit_policy::client::ColumnMap::load(p) {
+            Ok(m) => Some(std::sync::Arc::new(m)),
+            Err(m) => {
+                error(&format!("--columns: {m}"));
+                return Exit::Error;
+            }
+        },
+        None => None,
+    };
     let settings = Settings {
+        columns,
         db: args.db,
         listen: args.listen,
         auth,

@@ -62,3 +62,70 @@ fn a_client_is_read_after_the_import() {
     let (field, _) = s.get("/v1/clients/NOPE", Some(ERP)).error(404);
     assert_eq!(field.as_deref(), Some("client"));
 }
+
+#[test]
+fn a_json_array_and_an_erp_export_with_its_column_map_are_imported_too() {
+    let s = Start::new(std::path::Path::new(STANDARD))
+        .args(&[
+            "--columns",
+            &format!("{ROOT}/examples/kingdee-columns.toml"),
+        ])
+        .run();
+    // Every client of a JSON array sits on one line: each is still kept as its own row.
+    let rows: Vec<serde_json::Value> = ["D001", "D002", "D003"].map(client_row).into();
+    let v = s
+        .post_with(
+            "/v1/imports",
+            Some(ADMIN),
+            serde_json::to_string(&rows).unwrap().as_bytes(),
+            &[("Content-Type", "application/json")],
+        )
+        .expect(200)
+        .json();
+    assert_eq!(v["decided"], 3, "{v}");
+    // A Kingdee export in GB18030 with Chinese headers, read through the map.
+    let export =
+        std::fs::read(std::path::Path::new(ROOT).join("examples/kingdee-export.csv")).unwrap();
+    let v = s
+        .post_with(
+            "/v1/imports",
+            Some(ADMIN),
+            &export,
+            &[
+                ("Content-Type", "text/csv"),
+                ("X-Filename", "kingdee-export.csv"),
+            ],
+        )
+        .expect(200)
+        .json();
+    assert!(v["decided"].as_u64().unwrap_or(0) > 0, "{v}");
+    let (_, message) = s
+        .post_with(
+            "/v1/imports",
+            Some(ADMIN),
+            b"",
+            &[("Content-Type", "text/csv")],
+        )
+        .error(422);
+    assert!(message.contains("empty"), "{message}");
+}
+
+#[test]
+fn an_erp_export_without_a_column_map_names_the_flag_that_maps_it() {
+    let s = server();
+    let export =
+        std::fs::read(std::path::Path::new(ROOT).join("examples/kingdee-export.csv")).unwrap();
+    let (_, message) = s
+        .post_with(
+            "/v1/imports",
+            Some(ADMIN),
+            &export,
+            &[
+                ("Content-Type", "text/csv"),
+                ("X-Filename", "kingdee-export.csv"),
+            ],
+        )
+        .error(422);
+    assert!(message.contains("serve --columns FILE"), "{message}");
+    assert!(message.contains("kingdee-export.csv"), "{message}");
+}

@@ -53,6 +53,8 @@ pub struct Settings {
     pub auth: Auth,
     /// Whether to watch the policy folder and context file and reload on an edit.
     pub watch: bool,
+    /// The column map imports are read with (`--columns FILE`).
+    pub columns: Option<Arc<crate::client::ColumnMap>>,
     /// The largest JSON body, in bytes.
     pub max_body: usize,
     /// The largest portfolio import, in bytes.
@@ -67,6 +69,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub max_body: usize,
     pub max_import: usize,
+    /// The column map imports are read with.
+    pub columns: Option<Arc<crate::client::ColumnMap>>,
     /// The OpenAPI document, rendered once.
     pub openapi: String,
 }
@@ -252,6 +256,7 @@ impl Server {
             metrics,
             max_body: settings.max_body,
             max_import: settings.max_import,
+            columns: settings.columns,
             openapi,
         });
         Ok(Server {

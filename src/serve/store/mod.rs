@@ -28,7 +28,7 @@ use self::ledger::{Moves, OpenInvoice, days_past_due, live_fields};
 use super::api::{ErrorKind, EventKind, LedgerEvent, OrderRequest, ServiceError, Verdict};
 use super::live::Loaded;
 use crate::audit::{Chain, ContextLog, client_fields, record_line};
-use crate::client::{Client, Column, Raw, ReadOptions, Reject, RowBuilder};
+use crate::client::{Client, Column, ColumnMap, Raw, ReadOptions, Reject, RowBuilder};
 use crate::control::order::{self, OrderJson, Outcome};
 use crate::money::fmt_money;
 use crate::report::DecisionJson;
@@ -110,6 +110,8 @@ pub struct Upload {
     pub name: String,
     pub format: UploadFormat,
     pub body: Vec<u8>,
+    /// The column map (`serve --columns FILE`): an ERP export's headers to ours.
+    pub columns: Option<Arc<ColumnMap>>,
 }
 
 /// The answer to an order check.
@@ -619,13 +621,16 @@ impl Store {
         .map_err(db_error)?
         .try_get("id")
         .map_err(db_error)?;
+        let mut row_number = 0i64;
         for d in &decided {
             let fields = client_fields(&d.client);
             let text = serde_json::to_string(&fields).unwrap_or_default();
+            row_number += 1;
             sqlx::query(
-                "INSERT INTO import_rows (import_id, line, client, fields) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO import_rows (import_id, row_number, line, client, fields) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(id)
+            .bind(row_number)
             .bind(d.client.line as i64)
             .bind(&d.client.id)
             .bind(&text)
@@ -646,8 +651,10 @@ impl Store {
             .map_err(db_error)?;
         }
         for r in &rejects {
-            sqlx::query("INSERT INTO import_rows (import_id, line, client, field, reason) VALUES ($1, $2, $3, $4, $5)")
+            row_number += 1;
+            sqlx::query("INSERT INTO import_rows (import_id, row_number, line, client, field, reason) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id)
+                .bind(row_number)
                 .bind(r.line as i64)
                 .bind(r.id.as_deref())
                 .bind(&r.field)
@@ -1471,6 +1478,15 @@ fn read_upload(
     live: &Loaded,
     upload: &Upload,
 ) -> Result<(Vec<LiveDecision>, Vec<Reject>, Value), ServiceError> {
+    if upload.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ServiceError::new(
+            ErrorKind::Invalid,
+            format!(
+                "`{}` is empty: post the portfolio itself as the body",
+                upload.name
+            ),
+        ));
+    }
     let mut file = tempfile::Builder::new()
         .prefix(".credit-policy-import-")
         .suffix(upload.format.extension())
@@ -1479,9 +1495,17 @@ fn read_upload(
     std::io::Write::write_all(&mut file, &upload.body)
         .map_err(|e| ServiceError::internal(format!("cannot keep the upload: {e}")))?;
     let path = file.path().to_string_lossy().into_owned();
-    let shown = |m: String| m.replace(&path, &upload.name);
+    // Messages name the upload, and the service's flag where the command line's is meant.
+    let shown = |m: String| {
+        m.replace(&path, &upload.name)
+            .replace("with --columns FILE", "with `serve --columns FILE`")
+    };
     let setup = live.setup();
-    let input = Input::open(&path, ReadOptions::default(), setup.reads_twice())
+    let options = ReadOptions {
+        columns: upload.columns.clone(),
+        ..ReadOptions::default()
+    };
+    let input = Input::open(&path, options, setup.reads_twice())
         .map_err(|e| ServiceError::new(ErrorKind::Invalid, shown(e.to_string())))?;
     let notes = input
         .check(setup)

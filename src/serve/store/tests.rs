@@ -124,6 +124,7 @@ fn clients_csv() -> Upload {
         name: "clients.csv".into(),
         format: UploadFormat::Csv,
         body: std::fs::read("examples/clients.csv").unwrap(),
+        columns: None,
     }
 }
 
@@ -323,6 +324,7 @@ fn group_csv() -> Upload {
         name: "group.csv".into(),
         format: UploadFormat::Csv,
         body: body.into_bytes(),
+        columns: None,
     }
 }
 

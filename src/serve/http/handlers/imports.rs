@@ -62,6 +62,7 @@ pub async fn import(
         name,
         format,
         body: bytes.to_vec(),
+        columns: state.columns.clone(),
     };
     Ok(Json(store.import(&state.policy(), upload).await?))
 }

@@ -15,19 +15,35 @@ fn order(id: &str, client: &str, amount: &str) -> String {
 fn an_order_is_released_or_held_as_the_command_line_says() {
     let s = server();
     s.import_csv(CLIENTS);
-    for (id, amount) in [("SO-1", "100.00"), ("SO-2", "900000000.00")] {
-        let expected = order_cli(STANDARD, "D001", amount);
+    // Each the first order of its client, so the service's live exposure is the imported one:
+    // released (D001; D027, which buys against its secured cover), held (D012, over its line
+    // and its review overdue; D002, far over its line), prepayment only (D048, terminated).
+    let cases = [
+        ("SO-1", "D001", "100.00"),
+        ("SO-2", "D012", "100.00"),
+        ("SO-3", "D048", "100.00"),
+        ("SO-4", "D027", "5000.00"),
+        ("SO-5", "D002", "900000000.00"),
+    ];
+    for (id, client, amount) in cases {
+        let expected = order_cli(STANDARD, client, amount);
         let v = s
-            .post("/v1/orders", Some(ERP), &order(id, "D001", amount))
+            .post("/v1/orders", Some(ERP), &order(id, client, amount))
             .expect(200)
             .json();
         assert_eq!(v["order_id"], id, "{v}");
-        assert_eq!(v["outcome"], expected["outcome"], "{v}");
         assert_eq!(v["repeated"], false, "{v}");
+        // Every field the command line answers, the service answers the same.
+        for (key, want) in expected.as_object().expect("an object") {
+            assert_eq!(
+                &v[key], want,
+                "{id} {client}: `{key}` differs\nservice {v}\ncli {expected}"
+            );
+        }
     }
     let m = s.get("/metrics", None).text;
     assert!(
-        m.contains(r#"credit_policy_order_checks_total{outcome="release",repeated="false"} 1"#),
+        m.contains(r#"credit_policy_order_checks_total{outcome="release",repeated="false"} 2"#),
         "{m}"
     );
 }

@@ -592,10 +592,21 @@ impl Store {
     /// lines applied) and keeps it: the answer counts what was decided and lists every reject.
     /// Each client imported takes its facts from this import, and its ledger starts again
     /// from the balances it carries.
-    pub async fn import(&self, live: &Loaded, upload: Upload) -> Result<Value, ServiceError> {
+    pub async fn import(&self, live: &Arc<Loaded>, upload: Upload) -> Result<Value, ServiceError> {
         let at = now();
         let digest = crate::audit::chain::sha256(&upload.body);
-        let (decided, rejects, notes) = read_upload(live, &upload)?;
+        // Reading and deciding a large portfolio takes a while: on a thread of its own, so the
+        // service's threads go on answering orders meanwhile.
+        let (upload, read) = {
+            let live = live.clone();
+            tokio::task::spawn_blocking(move || {
+                let read = read_upload(&live, &upload);
+                (upload, read)
+            })
+            .await
+            .map_err(|e| ServiceError::internal(format!("the import stopped: {e}")))?
+        };
+        let (decided, rejects, notes) = read?;
         if decided.is_empty() && rejects.is_empty() {
             return Err(ServiceError::new(
                 ErrorKind::Invalid,

@@ -370,7 +370,17 @@ impl Store {
         let hint = if count == 0 {
             "; nothing has been imported yet: POST the portfolio to /v1/imports first".to_string()
         } else {
-            String::new()
+            // The same id in other letter case or with stray spaces: the likeliest typo.
+            let near: Option<String> =
+                sqlx::query("SELECT id FROM clients WHERE lower(id) = lower($1) LIMIT 1")
+                    .bind(id.trim())
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|r| r.try_get("id").ok());
+            near.map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default()
         };
         ServiceError::field(
             ErrorKind::NotFound,

@@ -177,6 +177,12 @@ async fn orders_reserve_headroom_and_a_retry_gets_the_first_answer(store: &Store
         (e.kind, e.field.as_deref()),
         (ErrorKind::NotFound, Some("client"))
     );
+    assert!(!e.message.contains("did you mean"), "{}", e.message);
+    let e = store
+        .check_order(&v, order("SO-3", "d001", "1.00"))
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("did you mean `D001`?"), "{}", e.message);
 }
 
 async fn concurrent_orders_never_take_a_client_past_its_line(store: &Store) {

@@ -1250,16 +1250,7 @@ impl Store {
                     .await
                     .map_err(db_error)?
                     .ok_or_else(|| ServiceError::field(ErrorKind::NotFound, "order_id", format!("no order `{order_id}` is known: it was neither checked here nor posted as released")))?;
-                let owner: String = o.try_get("client").map_err(db_error)?;
-                if owner != ev.client {
-                    return Err(ServiceError::invalid(
-                        "client",
-                        format!(
-                            "order `{order_id}` belongs to client `{owner}`, not `{}`",
-                            ev.client
-                        ),
-                    ));
-                }
+                belongs(&o, "order", order_id, &ev.client)?;
                 let open = order_open(o.try_get("open_amount").ok())?;
                 let status: String = o.try_get("status").map_err(db_error)?;
                 if ev.kind == EventKind::Cancelled {
@@ -1310,16 +1301,7 @@ impl Store {
                         .await
                         .map_err(db_error)?
                         .ok_or_else(|| ServiceError::field(ErrorKind::NotFound, "invoice_id", format!("no invoice `{inv}` is in the ledger; post it as `invoiced` first, or leave `invoice_id` out to settle the balance as imported")))?;
-                    let owner: String = r.try_get("client").map_err(db_error)?;
-                    if owner != ev.client {
-                        return Err(ServiceError::invalid(
-                            "client",
-                            format!(
-                                "invoice `{inv}` belongs to client `{owner}`, not `{}`",
-                                ev.client
-                            ),
-                        ));
-                    }
+                    belongs(&r, "invoice", inv, &ev.client)?;
                     let open = dec(
                         &r.try_get::<String, _>("open_amount").map_err(db_error)?,
                         "invoice amount",
@@ -1480,6 +1462,19 @@ impl Store {
         rows.iter()
             .map(|r| r.try_get::<String, _>("line").map_err(db_error))
             .collect()
+    }
+}
+
+/// Refuses an event naming the order or invoice `id` of another client than its own.
+fn belongs(row: &AnyRow, what: &str, id: &str, client: &str) -> Result<(), ServiceError> {
+    let owner: String = row.try_get("client").map_err(db_error)?;
+    if owner == client {
+        Ok(())
+    } else {
+        Err(ServiceError::invalid(
+            "client",
+            format!("{what} `{id}` belongs to client `{owner}`, not `{client}`"),
+        ))
     }
 }
 

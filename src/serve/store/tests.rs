@@ -281,6 +281,23 @@ async fn the_ledger_moves_exposure_and_ageing_and_refuses_what_it_cannot_take(st
         (e.kind, e.field.as_deref()),
         (ErrorKind::NotFound, Some("invoice_id"))
     );
+    let e = store
+        .post_event(
+            &v,
+            event(json!({"event_id": "E2", "type": "paid", "client": "D002",
+            "invoice_id": "INV-1", "amount": "1"})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind, e.field.as_deref()),
+        (ErrorKind::Invalid, Some("client"))
+    );
+    assert!(
+        e.message.contains("belongs to client `D001`"),
+        "{}",
+        e.message
+    );
     store
         .post_event(
             &v,

@@ -306,19 +306,7 @@ async fn open_db(url: &str) -> Result<Store, String> {
 }
 
 /// `url` without its password, for messages and logs.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (auth, host) = match rest.rsplit_once('@') {
-        Some(parts) => parts,
-        None => return url.to_string(),
-    };
-    match auth.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
-    }
-}
+pub use crate::serve::store::shown_url as redact;
 
 /// Resolves when the process is asked to stop: SIGINT (Ctrl-C) or SIGTERM.
 pub async fn shutdown_signal() {

@@ -198,9 +198,6 @@ impl ClientRow {
     }
 }
 
-const CLIENT_COLUMNS: &str =
-    "id, grp, fields, receivable_delta, open_delta, paid_to_balance, late_days, last_grade";
-
 /// A client decided on its live facts, with what went into the decision.
 struct LiveDecision {
     client: Client,
@@ -360,7 +357,6 @@ impl Store {
     }
 
     async fn unknown_client(&self, tx: &mut Tx, id: &str) -> ServiceError {
-        let _ = CLIENT_COLUMNS;
         let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM clients")
             .fetch_one(&mut **tx)
             .await
@@ -583,17 +579,17 @@ fn live_reject(r: Reject) -> ServiceError {
     )
 }
 
-/// The URL without its password, for messages.
+/// The URL without its password, for messages and logs (`postgres://user:***@host/db`).
 pub fn shown_url(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.find(':') {
-                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((auth, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
     }
 }
 

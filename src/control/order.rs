@@ -259,7 +259,7 @@ pub fn check_in_batch(
     if !earlier.is_zero() {
         reasons.push(Reason::new(
             "earlier_orders",
-            &format!(
+            format!(
                 "earlier orders of this batch already took {} of the headroom",
                 fmt_money(earlier)
             ),
@@ -269,7 +269,7 @@ pub fn check_in_batch(
     if let Some(g) = group.as_ref().filter(|g| !g.earlier_orders.is_zero()) {
         reasons.push(Reason::new(
             "earlier_group_orders",
-            &format!(
+            format!(
                 "earlier orders of this batch for members of group {} already took {} of the group's headroom",
                 g.id,
                 fmt_money(g.earlier_orders)

@@ -59,10 +59,10 @@ pub struct Reason {
 }
 
 impl Reason {
-    pub fn new(code: &str, text: &str, priority: u8) -> Reason {
+    pub fn new(code: impl Into<String>, text: impl Into<String>, priority: u8) -> Reason {
         Reason {
-            code: code.to_string(),
-            text: text.to_string(),
+            code: code.into(),
+            text: text.into(),
             priority,
             action: None,
             at: None,
@@ -86,7 +86,8 @@ impl Reason {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeasureScore {
     pub criterion: &'static str,
-    pub measure: String,
+    /// The fact's name, or the script function's (a fact's name costs no allocation).
+    pub measure: std::borrow::Cow<'static, str>,
     /// The value scored, `None` when unknown.
     pub value: Option<Decimal>,
     /// Index of the band it fell in, in the policy's order.

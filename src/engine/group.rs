@@ -284,7 +284,7 @@ impl GroupLines {
             d.reasons.push(
                 Reason::new(
                     "group_member_terminating",
-                    &format!(
+                    format!(
                         "group {}: trading with {} is being terminated; a related company's failure is a warning for this one",
                         g.id,
                         others.join(", ")
@@ -299,7 +299,7 @@ impl GroupLines {
             d.reasons.push(
                 Reason::new(
                     "group_exposure_unknown",
-                    &format!(
+                    format!(
                         "group {}: the exposure of {} member(s) is unknown, so the group's is too: nothing is released on credit to any member until it is known",
                         g.id, g.totals.unknown_exposure
                     ),
@@ -312,7 +312,7 @@ impl GroupLines {
             d.reasons.push(
                 Reason::new(
                     "group_over_limit",
-                    &format!(
+                    format!(
                         "group {}: exposure {} exceeds the group line {} ({}) by {}: stop shipping to every member until the group is paid down",
                         g.id,
                         fmt_money(g.totals.exposure),

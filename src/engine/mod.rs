@@ -128,7 +128,7 @@ impl<'p> Evaluator<'p> {
     pub fn new(policy: &'p Policy, context: &Context) -> Result<Evaluator<'p>, SetupError> {
         let overlay = context.overlay(policy).map_err(SetupError::Economy)?;
         let names = script::variable_names(&policy.params, &policy.extra_inputs);
-        let runtime = Runtime::new(&policy.scripts, &names).map_err(|d| {
+        let mut runtime = Runtime::new(&policy.scripts, &names).map_err(|d| {
             SetupError::Scripts(
                 d.iter()
                     .map(ToString::to_string)
@@ -155,6 +155,7 @@ impl<'p> Evaluator<'p> {
         for (name, p) in policy.params.iter().filter(|(n, _)| reads.contains(n)) {
             scope.push_constant_dynamic(name.as_str(), script::param_value(p));
         }
+        runtime.fold_constants(&scope);
         Ok(Evaluator {
             policy,
             context: context.clone(),
@@ -245,7 +246,10 @@ impl<'p> Evaluator<'p> {
                 crit += points * m.weight / Decimal::ONE_HUNDRED;
                 measures.push(MeasureScore {
                     criterion: criterion.name,
-                    measure: m.source.name().to_string(),
+                    measure: match &m.source {
+                        crate::policy::MeasureSource::Fact(f) => f.name().into(),
+                        crate::policy::MeasureSource::Script(name) => name.clone().into(),
+                    },
                     value,
                     band,
                     points,
@@ -279,7 +283,7 @@ impl<'p> Evaluator<'p> {
             };
             reasons.push(Reason::new(
                 "zero_denominator",
-                &format!(
+                format!(
                     "{} not computed: {} is 0; {what}",
                     ratio.name(),
                     zero.name()
@@ -294,7 +298,7 @@ impl<'p> Evaluator<'p> {
         let (mut held, mut review_now) = (false, false);
         // The first rule that takes the unsecured line away, by its code.
         let mut withheld: Option<String> = None;
-        for e in &effects {
+        for e in effects {
             let at = format!("{}:{}", e.origin.file, e.origin.line);
             let (priority, action) = match &e.kind {
                 EffectKind::Terminate => {
@@ -356,9 +360,12 @@ impl<'p> Evaluator<'p> {
                 EffectKind::NoLine => " (no unsecured line)".to_string(),
                 _ => String::new(),
             };
-            let mut reason = Reason::new(&e.code, &format!("{}{effect}", e.text), priority).at(&at);
+            let mut text = e.text;
+            text.push_str(&effect);
+            let mut reason = Reason::new(e.code, text, priority);
+            reason.at = Some(at);
             reason.action = action;
-            reason.figures = e.figures.clone();
+            reason.figures = e.figures;
             reasons.push(reason);
         }
 
@@ -384,8 +391,8 @@ impl<'p> Evaluator<'p> {
                 overlay.origin.file, overlay.origin.line
             ));
             reasons.push(Reason::new(
-                &format!("{ECONOMY_CODE_PREFIX}{}", overlay.name),
-                &text,
+                format!("{ECONOMY_CODE_PREFIX}{}", overlay.name),
+                text,
                 PRIORITY_ECONOMY,
             ));
         }
@@ -409,7 +416,7 @@ impl<'p> Evaluator<'p> {
                 "{}:{}: {text}",
                 rules.when_weak.origin.file, rules.when_weak.origin.line
             ));
-            reasons.push(Reason::new("company_weak", &text, PRIORITY_COMPANY));
+            reasons.push(Reason::new("company_weak", text, PRIORITY_COMPANY));
         }
         let grade = moved;
 
@@ -451,7 +458,7 @@ impl<'p> Evaluator<'p> {
             reasons.push(
                 Reason::new(
                     "exposure_unknown",
-                    &format!(
+                    format!(
                         "exposure unknown: {} is empty, and an empty cell is not zero; nothing is released on credit until it is known",
                         empty.join(" and ")
                     ),
@@ -463,7 +470,7 @@ impl<'p> Evaluator<'p> {
             reasons.push(
                 Reason::new(
                     "over_limit",
-                    &format!(
+                    format!(
                         "exposure {} exceeds the line {} by {}: stop shipping until it is paid down",
                         crate::money::fmt_money(exposure),
                         crate::money::fmt_money(limit),
@@ -485,7 +492,7 @@ impl<'p> Evaluator<'p> {
             if change != 0 {
                 reasons.push(Reason::new(
                     "outlook",
-                    &format!(
+                    format!(
                         "{} {} notch(es) from the previous grade ({previous} -> {grade}): outlook {}",
                         if change > 0 { "up" } else { "down" },
                         change.abs(),
@@ -502,7 +509,7 @@ impl<'p> Evaluator<'p> {
             {
                 reasons.push(Reason::new(
                     "review_after_downgrade",
-                    &format!(
+                    format!(
                         "down {} notch(es) from the previous grade ({previous} -> {grade}): review by {by} instead of {next_review}; a fall of {} or more notches is reviewed within {} months",
                         -change, rule.notches, rule.months
                     ),
@@ -533,7 +540,7 @@ impl<'p> Evaluator<'p> {
                 None => "no credit review on record: review now".to_string(),
             };
             reasons
-                .push(Reason::new("review_due", &text, PRIORITY_REVIEW).acting(Action::ReviewDue));
+                .push(Reason::new("review_due", text, PRIORITY_REVIEW).acting(Action::ReviewDue));
         }
         if review_now && next_review > as_of {
             next_review = as_of;
@@ -550,7 +557,7 @@ impl<'p> Evaluator<'p> {
             reasons.push(
                 Reason::new(
                     "review_overdue",
-                    &format!(
+                    format!(
                         "review overdue by {overdue_days} days (due {next_review}), past the policy's grace of {} days: no new credit until the client is reviewed",
                         policy.review.grace_days.unwrap_or_default()
                     ),
@@ -561,7 +568,7 @@ impl<'p> Evaluator<'p> {
         }
         reasons.push(Reason::new(
             "score",
-            &format!(
+            format!(
                 "score {} gives base grade {base_grade}",
                 decision::score_text(total)
             ),
@@ -665,7 +672,7 @@ impl<'p> Evaluator<'p> {
         if scaled.is_some_and(|s| s > ceiling) {
             reasons.push(Reason::new(
                 "ceiling",
-                &format!(
+                format!(
                     "line held to the {}% ceiling of annual sales",
                     ceiling_pct.normalize()
                 ),
@@ -675,7 +682,7 @@ impl<'p> Evaluator<'p> {
         if pct.is_zero() {
             reasons.push(Reason::new(
                 "no_credit",
-                &format!(
+                format!(
                     "grade {grade} gets no unsecured line: cash, prepayment or secured terms only"
                 ),
                 PRIORITY_NO_CREDIT,
@@ -717,7 +724,7 @@ impl<'p> Evaluator<'p> {
             match client.temporary_line_until {
                 None => reasons.push(Reason::new(
                     "temporary_line_ignored",
-                    &format!(
+                    format!(
                         "temporary line of {} ignored: it has no end date; give temporary_line_until",
                         money(asked)
                     ),
@@ -725,7 +732,7 @@ impl<'p> Evaluator<'p> {
                 )),
                 Some(until) if until < as_of => reasons.push(Reason::new(
                     "temporary_line_expired",
-                    &format!(
+                    format!(
                         "temporary line of {} ended on {until}: not counted",
                         money(asked)
                     ),
@@ -733,7 +740,7 @@ impl<'p> Evaluator<'p> {
                 )),
                 Some(until) if unsecured.is_zero() => reasons.push(Reason::new(
                     "temporary_line_ignored",
-                    &format!(
+                    format!(
                         "temporary line of {} until {until} not granted: there is no unsecured line to increase",
                         money(asked)
                     ),
@@ -745,7 +752,7 @@ impl<'p> Evaluator<'p> {
                     if granted.is_zero() {
                         reasons.push(Reason::new(
                             "temporary_line_ignored",
-                            &format!(
+                            format!(
                                 "temporary line of {} until {until} not granted: the line is already at the {}% ceiling of annual sales",
                                 money(asked),
                                 ceiling_pct.normalize()
@@ -770,7 +777,7 @@ impl<'p> Evaluator<'p> {
                         };
                         reasons.push(Reason::new(
                             "temporary_line",
-                            &format!(
+                            format!(
                                 "temporary line of {} until {until}{held}",
                                 money(granted)
                             ),
@@ -797,7 +804,7 @@ impl<'p> Evaluator<'p> {
                 .collect();
             reasons.push(Reason::new(
                 "secured_cover",
-                &format!("secured cover {}: {}", money(cover), parts.join(", ")),
+                format!("secured cover {}: {}", money(cover), parts.join(", ")),
                 PRIORITY_LINE,
             ));
         }
@@ -808,7 +815,7 @@ impl<'p> Evaluator<'p> {
         {
             reasons.push(Reason::new(
                 "requested_line",
-                &format!(
+                format!(
                     "line held to the {} the client asked for (the policy allows up to {})",
                     money(asked),
                     money(line)

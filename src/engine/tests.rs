@@ -337,7 +337,7 @@ fn one_client_scored_measure_by_measure() {
     assert_eq!(dec.trace.measures.len(), expected.len());
     for (m, (crit, name, band, points, weight)) in dec.trace.measures.iter().zip(expected) {
         assert_eq!(
-            (m.criterion, m.measure.as_str(), m.band, m.points, m.weight),
+            (m.criterion, m.measure.as_ref(), m.band, m.points, m.weight),
             (crit, name, band, d(points), d(weight))
         );
     }
@@ -965,7 +965,7 @@ fn zero_current_liabilities_score_as_the_best_liquidity() {
     assert_sane(&dec);
     for m in &dec.trace.measures[8..10] {
         assert!(matches!(
-            m.measure.as_str(),
+            m.measure.as_ref(),
             "current_ratio" | "quick_ratio"
         ));
         assert_eq!(

@@ -199,11 +199,20 @@ pub(crate) type Sink = Rc<SinkState>;
 /// Compiled scripts and the engine that runs them. One per thread: Rhai engines are not shared.
 pub struct Runtime {
     engine: Engine,
-    rules: Vec<(String, AST)>,
+    rules: Vec<RuleScript>,
     lib: AST,
     /// The file that defines each script function, to name it when the function fails.
     defined_in: HashMap<String, String>,
     sink: Sink,
+}
+
+/// One rule script, compiled, with the function-resolution cache of its runs: which native
+/// function each call in it resolves to is found once per thread, not once per client.
+struct RuleScript {
+    name: String,
+    ast: AST,
+    source: Option<rhai::ImmutableString>,
+    caches: RefCell<rhai::Caches>,
 }
 
 /// The names every script may read for this policy, in the order they are bound.
@@ -578,7 +587,15 @@ impl Runtime {
         // Rule scripts may call functions defined in any script.
         let rules = rules
             .into_iter()
-            .map(|(n, ast)| (n, lib.merge(&ast)))
+            .map(|(name, ast)| {
+                let ast = lib.merge(&ast);
+                RuleScript {
+                    name,
+                    source: ast.source().map(Into::into),
+                    ast,
+                    caches: RefCell::default(),
+                }
+            })
             .collect();
         Ok(Runtime {
             engine,
@@ -641,16 +658,48 @@ impl Runtime {
         Ok(Some(points))
     }
 
+    /// Folds the values fixed for a whole run (the `[params]`, the as-of date, the economy, our
+    /// own health), bound as constants in `constants`, into the rule scripts, as if written
+    /// there: a script no longer looks them up for every client. What a script does is the
+    /// same; the limits still count its operations.
+    pub fn fold_constants(&mut self, constants: &Scope) {
+        for rule in &mut self.rules {
+            let ast = std::mem::take(&mut rule.ast);
+            rule.ast = self
+                .engine
+                .optimize_ast(constants, ast, OptimizationLevel::Simple);
+            if let Some(source) = &rule.source {
+                rule.ast.set_source(source.clone());
+            }
+        }
+    }
+
     /// Runs every rule script for the client bound in `scope`; returns what they asked for.
     pub fn run_rules(&self, scope: &mut Scope) -> Result<Vec<Effect>, ScriptFailure> {
         self.sink.effects.borrow_mut().clear();
         self.sink.text.set(0);
         let bound = scope.len();
-        for (name, ast) in &self.rules {
-            let result = self.engine.run_ast_with_scope(scope, ast);
+        for rule in &self.rules {
+            // A fresh state (operation count, call depth) for every run, as `run_ast` makes
+            // one; the function-resolution cache is kept.
+            let mut global = self.engine.new_global_runtime_state();
+            global.source.clone_from(&rule.source);
+            global.lib.push(rule.ast.shared_lib().clone());
+            let mut caches = rule.caches.borrow_mut();
+            #[allow(deprecated)] // the `internals` way to run an AST with caches kept
+            let result = self.engine.eval_statements_raw(
+                &mut global,
+                &mut caches,
+                scope,
+                rule.ast.statements(),
+            );
             // A script's own variables go; the client's constants stay for the next script.
             scope.rewind(bound);
-            result.map_err(|e| self.failure(&e, name))?;
+            if let Err(e) = result {
+                // A run cut short may leave the cache's stack deeper than it found it.
+                *caches = rhai::Caches::new();
+                return Err(self.failure(&e, &rule.name));
+            }
         }
         self.sink.text.set(0);
         Ok(std::mem::take(&mut *self.sink.effects.borrow_mut()))

@@ -179,7 +179,26 @@ impl Client {
 /// chance in a million for ten million ids) would be reported as a duplicate, naming the
 /// first line, where a person sees at once that the ids differ.
 #[derive(Debug, Default)]
-pub struct SeenIds(HashMap<u64, u64>);
+pub struct SeenIds(HashMap<u64, u64, std::hash::BuildHasherDefault<Spread>>);
+
+/// The table's hasher: its keys are hashes already, so they are only spread (a multiply), not
+/// hashed again.
+#[derive(Debug, Default)]
+struct Spread(u64);
+
+impl std::hash::Hasher for Spread {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 impl SeenIds {
     /// Records the client's id; a reject when the id was used before.
@@ -699,13 +718,13 @@ fn number(fact: Fact, raw: Raw<'_>) -> Result<Option<Decimal>, String> {
     if let Some((mantissa, scale)) = plain_digits(t) {
         // The checks below on the digits themselves, without comparing decimals: a value
         // that passes them is taken here, one that fails is looked at again below to say why.
-        let (m, unit) = (i128::from(mantissa), 10i128.pow(scale));
-        let whole = m % unit == 0;
+        // 10^scale, at most 10^18: five of it still fits an `i64`.
+        let (m, unit) = (mantissa, 10i64.pow(scale));
         let ok = match fact.kind() {
             Kind::Money | Kind::NonNegative => m >= 0,
             Kind::Fraction => m >= 0 && m <= unit,
-            Kind::Count => whole && m >= 0,
-            Kind::Rating => whole && m >= unit && m <= 5 * unit,
+            Kind::Count => m >= 0 && (scale == 0 || m % unit == 0),
+            Kind::Rating => m >= unit && m <= 5 * unit && (scale == 0 || m % unit == 0),
             Kind::Signed | Kind::Derived => true,
         };
         if ok {

@@ -618,10 +618,11 @@ impl ClientReader {
             }
             return (RawBatch::Rows(batch), None);
         };
-        // As much room as the last batch took: no growing on the way.
+        // As much room as the last batch took (no growing on the way), but not the room of
+        // one giant row again.
         let mut batch = CsvBatch {
-            bytes: Vec::with_capacity(room.0),
-            ends: Vec::with_capacity(room.1),
+            bytes: Vec::with_capacity(room.0.min(2 * bytes)),
+            ends: Vec::with_capacity(room.1.min(2 * rows * self.parser.columns.len().max(1))),
             rows: Vec::with_capacity(rows),
         };
         *room = (0, 0);

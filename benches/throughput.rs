@@ -6,10 +6,18 @@
 //! ```
 //!
 //! It times, on every core, with output formatted as JSON Lines and thrown away:
-//! 1. reading and checking the CSV into client records and writing them back out (the floor);
+//! 1. reading and checking the CSV into client records, nothing else: the stream as `evaluate`
+//!    runs it (reader thread, checking workers, results back in input order, duplicate ids
+//!    refused), with a worker that decides nothing and writes nothing. This is issue 13's
+//!    "reading and checking the CSV, no decision" (goal: 600,000 rows/s on two cores);
+//!    1b. the same, each client written back out as the JSON of its fields (the audit log's
+//!    `client_fields`), for the cost of the write-back;
 //! 2. `evaluate` with the standard policy's scripts taken away (TOML only);
 //! 3. `evaluate` with the standard policy, rules in Rhai;
 //! 4. `compare` of the standard and conservative policies (two decisions a client).
+//!
+//! `THROUGHPUT_THREADS=1` runs on one thread instead of one per core; `THROUGHPUT_STEPS=1,1b`
+//! runs only the steps named (the ratios at the end need steps 1, 2, 3 and 4).
 
 use std::io::Write;
 use std::path::Path;
@@ -25,6 +33,12 @@ use credit_policy::report::{self, Format};
 use credit_policy::stream::{self, Item};
 
 fn timed(label: &str, path: &str, run: impl FnOnce(ClientReader) -> u64) -> f64 {
+    let step = label.split('.').next().unwrap_or_default();
+    if let Ok(steps) = std::env::var("THROUGHPUT_STEPS")
+        && !steps.split(',').any(|s| s.trim() == step)
+    {
+        return f64::NAN;
+    }
     let reader = ClientReader::open(path).expect("the input opens");
     let start = Instant::now();
     let rows = run(reader);
@@ -56,11 +70,31 @@ fn main() {
         economy: "normal".into(),
         company: None,
     };
-    let threads = stream::threads(None);
+    let threads = stream::threads(
+        std::env::var("THROUGHPUT_THREADS")
+            .ok()
+            .and_then(|t| t.parse().ok()),
+    );
     println!("{threads} threads, input {path}");
     let nothing = |_: u64| {};
 
-    let parse = timed("1. read + check + write back (no decision)", &path, |r| {
+    let parse = timed("1. read + check (no decision)", &path, |r| {
+        let mut n = 0;
+        stream::run(
+            r,
+            threads,
+            || Ok(|_: &credit_policy::client::Client| Ok(())),
+            |item| {
+                n += 1;
+                std::hint::black_box(item);
+                Ok(())
+            },
+            &nothing,
+        )
+        .expect("runs");
+        n
+    });
+    timed("1b. read + check + write back (no decision)", &path, |r| {
         let mut out = std::io::BufWriter::new(std::io::sink());
         let mut n = 0;
         stream::run(
@@ -162,7 +196,7 @@ fn main() {
         n
     });
     println!(
-        "TOML-only evaluate / parse-and-write-back: {:.2}",
+        "TOML-only evaluate / read-and-check: {:.2}",
         toml_only / parse
     );
     println!("compare time / evaluate time: {:.2}", with_rules / compare);

@@ -16,7 +16,8 @@ use rust_decimal::Decimal;
 pub use columns::{ColumnMap, ColumnNotes};
 pub use facts::{Fact, Facts, Kind};
 pub use read::{
-    ClientReader, InputError, InputFormat, InputNotes, RawRow, ReadOptions, Row, RowParser,
+    ClientReader, InputError, InputFormat, InputNotes, RawBatch, RawRow, ReadOptions, Row,
+    RowParser,
 };
 
 use crate::grade::Grade;
@@ -107,6 +108,18 @@ pub fn currency_decimals(code: &str) -> u32 {
 
 /// Whether an id (or a name) is the label of a totals row, such as `Total` or `合计`.
 pub fn is_totals_label(text: &str) -> bool {
+    // Most ids and names cannot be a label from their first character on: say so without
+    // lowercasing the text into a new string.
+    let first = trim(text)
+        .chars()
+        .next()
+        .and_then(|c| c.to_lowercase().next());
+    if !matches!(
+        first,
+        Some('t' | 'g' | 's' | '合' | '总' | '小' | '共' | '汇' | '總')
+    ) {
+        return false;
+    }
     let t = text
         .trim()
         .trim_end_matches([':', '：'])
@@ -166,7 +179,26 @@ impl Client {
 /// chance in a million for ten million ids) would be reported as a duplicate, naming the
 /// first line, where a person sees at once that the ids differ.
 #[derive(Debug, Default)]
-pub struct SeenIds(HashMap<u64, u64>);
+pub struct SeenIds(HashMap<u64, u64, std::hash::BuildHasherDefault<Spread>>);
+
+/// The table's hasher: its keys are hashes already, so they are only spread (a multiply), not
+/// hashed again.
+#[derive(Debug, Default)]
+struct Spread(u64);
+
+impl std::hash::Hasher for Spread {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 impl SeenIds {
     /// Records the client's id; a reject when the id was used before.
@@ -269,12 +301,23 @@ pub struct RowBuilder {
 
 impl RowBuilder {
     pub fn new(line: u64) -> Self {
-        let mut c = Client::new("", Decimal::ZERO);
-        c.facts = Facts::default();
-        c.line = line;
         RowBuilder {
             id: None,
-            client: Some(c),
+            client: Some(Client {
+                line,
+                id: String::new(),
+                name: None,
+                region: None,
+                key_account: None,
+                distress_confirmed: None,
+                last_review: None,
+                previous_grade: None,
+                group: None,
+                temporary_line_until: None,
+                facts: Facts::default(),
+                extra: Vec::new(),
+                warnings: Vec::new(),
+            }),
             problems: Vec::new(),
         }
     }
@@ -292,7 +335,7 @@ impl RowBuilder {
     /// Takes one cell.
     pub fn cell(&mut self, column: &Column, name: &str, raw: Raw<'_>) {
         let raw = match raw {
-            Raw::Text(t) if t.trim().is_empty() => Raw::Empty,
+            Raw::Text(t) if trim(t).is_empty() => Raw::Empty,
             Raw::Nested => {
                 self.problem(name, "is a list or object; give a single value");
                 return;
@@ -304,6 +347,7 @@ impl RowBuilder {
         };
         if let Raw::Text(t) = raw
             && matches!(column, Column::Fact(_))
+            && t.as_bytes().contains(&b',')
             && let Some(problem) = dialect::comma_problem(t)
         {
             self.problem(name, problem);
@@ -312,7 +356,7 @@ impl RowBuilder {
         match column {
             Column::Skip => {}
             Column::Id => match raw {
-                Raw::Text(t) | Raw::Number(t) => self.id = Some(t.trim().to_string()),
+                Raw::Text(t) | Raw::Number(t) => self.id = Some(trim(t).to_string()),
                 Raw::Bool(b) => self.id = Some(b.to_string()),
                 _ => {}
             },
@@ -347,9 +391,9 @@ impl RowBuilder {
                 let v = match raw {
                     Raw::Empty => None,
                     Raw::Bool(b) => Some(Extra::Text(b.to_string())),
-                    Raw::Text(t) | Raw::Number(t) => Some(match parse_decimal(t) {
+                    Raw::Text(t) | Raw::Number(t) => Some(match decimal(t) {
                         Ok(d) => Extra::Number(d),
-                        Err(_) => Extra::Text(t.trim().to_string()),
+                        Err(_) => Extra::Text(trim(t).to_string()),
                     }),
                     Raw::Nested => None,
                 };
@@ -494,7 +538,9 @@ fn plausibility(c: &Client, checks: &Checks) -> Vec<(String, String)> {
         ));
     }
     for f in Fact::ALL.iter().filter(|f| f.kind() == Kind::Money) {
+        // `normalize` only lowers the scale: a value within it needs no look.
         if let Some(v) = c.facts.get(*f)
+            && v.scale() > checks.money_decimals
             && v.normalize().scale() > checks.money_decimals
         {
             out.push((
@@ -540,9 +586,62 @@ fn sell_through_warning(c: &mut Client) {
     }
 }
 
+/// `text.trim()`, without looking further when the text starts and ends with a visible ASCII
+/// character (most cells).
+fn trim(text: &str) -> &str {
+    match text.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        [only] if only.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
+/// A decimal written as plain digits with an optional `-` and point, as almost every cell
+/// is, read straight from its bytes; `None` for anything else (spaces, a `+`, an exponent,
+/// more than 18 digits, `-0`), which [`parse_decimal`] reads and explains. The same value and
+/// scale as `Decimal::from_str_exact`.
+fn plain_decimal(text: &str) -> Option<Decimal> {
+    plain_digits(text).map(|(mantissa, scale)| Decimal::new(mantissa, scale))
+}
+
+/// The mantissa and scale of a plain decimal (see [`plain_decimal`]): `-12.50` is `(-1250, 2)`.
+fn plain_digits(text: &str) -> Option<(i64, u32)> {
+    let bytes = text.as_bytes();
+    let (negative, body) = match bytes {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, bytes),
+    };
+    // At most 18 digits and a point: the mantissa fits an `i64`, the value is below 10^18.
+    if body.is_empty() || body.len() > 19 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut point = None;
+    for (i, &b) in body.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => mantissa = mantissa * 10 + i64::from(b - b'0'),
+            b'.' if point.is_none() && i > 0 && i + 1 < body.len() => point = Some(i),
+            _ => return None,
+        }
+    }
+    let scale = point.map_or(0, |at| body.len() - at - 1) as u32;
+    if (point.is_none() && body.len() > 18) || (negative && mantissa == 0) {
+        return None;
+    }
+    Some((if negative { -mantissa } else { mantissa }, scale))
+}
+
+/// A decimal cell: the plain fast way, else [`parse_decimal`] with its reasons.
+fn decimal(text: &str) -> Result<Decimal, String> {
+    match plain_decimal(text) {
+        Some(d) => Ok(d),
+        None => parse_decimal(text),
+    }
+}
+
 fn text(raw: Raw<'_>) -> Option<String> {
     match raw {
-        Raw::Text(t) | Raw::Number(t) => Some(t.trim().to_string()),
+        Raw::Text(t) | Raw::Number(t) => Some(trim(t).to_string()),
         Raw::Bool(b) => Some(b.to_string()),
         _ => None,
     }
@@ -552,10 +651,21 @@ fn boolean(raw: Raw<'_>) -> Result<Option<bool>, String> {
     match raw {
         Raw::Empty => Ok(None),
         Raw::Bool(b) => Ok(Some(b)),
-        Raw::Text(t) | Raw::Number(t) => match t.trim().to_ascii_lowercase().as_str() {
-            // 是 / 否: yes / no, as Chinese exports write them.
-            "true" | "yes" | "1" | "是" => Ok(Some(true)),
-            "false" | "no" | "0" | "否" => Ok(Some(false)),
+        Raw::Text(t) | Raw::Number(t) => match trim(t) {
+            // 是 / 否: yes / no, as Chinese exports write them. Compared without a lowercase
+            // copy of each cell.
+            v if ["true", "yes", "1", "是"]
+                .iter()
+                .any(|w| v.eq_ignore_ascii_case(w)) =>
+            {
+                Ok(Some(true))
+            }
+            v if ["false", "no", "0", "否"]
+                .iter()
+                .any(|w| v.eq_ignore_ascii_case(w)) =>
+            {
+                Ok(Some(false))
+            }
             _ => Err(format!(
                 "`{t}` is not a yes/no value; use true/false, yes/no, 1/0 or 是/否"
             )),
@@ -605,8 +715,24 @@ fn number(fact: Fact, raw: Raw<'_>) -> Result<Option<Decimal>, String> {
         Raw::Text(t) | Raw::Number(t) => t,
         Raw::Bool(_) | Raw::Nested => return Err("is not a number".into()),
     };
-    let v = parse_decimal(t)?;
-    let shown = t.trim();
+    if let Some((mantissa, scale)) = plain_digits(t) {
+        // The checks below on the digits themselves, without comparing decimals: a value
+        // that passes them is taken here, one that fails is looked at again below to say why.
+        // 10^scale, at most 10^18: five of it still fits an `i64`.
+        let (m, unit) = (mantissa, 10i64.pow(scale));
+        let ok = match fact.kind() {
+            Kind::Money | Kind::NonNegative => m >= 0,
+            Kind::Fraction => m >= 0 && m <= unit,
+            Kind::Count => m >= 0 && (scale == 0 || m % unit == 0),
+            Kind::Rating => m >= unit && m <= 5 * unit && (scale == 0 || m % unit == 0),
+            Kind::Signed | Kind::Derived => true,
+        };
+        if ok {
+            return Ok(Some(Decimal::new(mantissa, scale)));
+        }
+    }
+    let v = decimal(t)?;
+    let shown = trim(t);
     let check = |ok: bool, msg: &str| {
         if ok {
             Ok(Some(v))
@@ -779,6 +905,135 @@ mod tests {
             assert_eq!(r.field, field, "{cells:?}");
             assert!(r.reason.contains(words), "{cells:?}: {}", r.reason);
         }
+    }
+
+    #[test]
+    fn plain_decimals_read_from_bytes_match_the_decimal_parser() {
+        let cases = [
+            "0",
+            "7",
+            "007",
+            "0.00",
+            "26375200.00",
+            "-5",
+            "-0.5",
+            "1.50",
+            "-12.000",
+            "999999999999999999",
+            "1000000000000000000",
+            "0.000000000000000001",
+            "-0",
+            "-0.00",
+            ".5",
+            "5.",
+            "-",
+            "",
+            " 1",
+            "1 ",
+            "+1",
+            "1e3",
+            "1.2.3",
+            "--1",
+            "1-2",
+            "١٢",
+            "１２",
+        ];
+        for t in cases {
+            match plain_decimal(t) {
+                Some(d) => {
+                    let want = Decimal::from_str_exact(t).unwrap();
+                    assert_eq!(d, want, "{t}");
+                    assert_eq!(d.scale(), want.scale(), "{t}");
+                    assert_eq!(d.to_string(), want.to_string(), "{t}");
+                    assert_eq!(d.is_sign_negative(), want.is_sign_negative(), "{t}");
+                }
+                None => assert!(
+                    !t.bytes().all(|b| b.is_ascii_digit()) || t.is_empty() || t.len() > 18,
+                    "{t}: plain digits left to the slow way"
+                ),
+            }
+            assert_eq!(decimal(t), parse_decimal(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn numbers_checked_on_their_digits_are_checked_as_decimals_are() {
+        let cells = [
+            "0",
+            "1",
+            "0.5",
+            "1.0",
+            "1.00001",
+            "-0.5",
+            "-3",
+            "3",
+            "5",
+            "5.0",
+            "5.5",
+            "6",
+            "2",
+            "100",
+            "85",
+            "0.999",
+            "12.000",
+            "999999999999999999",
+            "0.000000000000000001",
+        ];
+        for fact in Fact::ALL.iter().filter(|f| f.is_input()) {
+            for t in cells {
+                let fast = number(*fact, Raw::Text(t));
+                // The same cell the slow way: a space before it keeps it off the digits.
+                let slow = number(*fact, Raw::Text(&format!(" {t}")))
+                    .map_err(|e| e.replacen(&format!("` {t}`"), &format!("`{t}`"), 1));
+                assert_eq!(fast, slow, "{} {t}", fact.name());
+                if let Ok(Some(v)) = fast {
+                    assert_eq!(v.to_string(), t, "{} {t}", fact.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_quick_trim_and_label_check_agree_with_the_plain_ones() {
+        for t in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{3000}a",
+            "a\u{3000}",
+            "Total",
+            " TOTAL: ",
+            "合计",
+            "Sub total",
+            "C0001",
+            "华东商贸 0",
+            "sum",
+            "ſum",
+            "\u{212a}",
+            "Grand Total：",
+        ] {
+            assert_eq!(trim(t), t.trim(), "{t:?}");
+            let slow = {
+                let t = t.trim().trim_end_matches([':', '：']).trim().to_lowercase();
+                ["total", "sum", "合计", "grand total", "sub total"].contains(&t.as_str())
+                    || ["total ", "subtotal ", "grand total", "合计"]
+                        .iter()
+                        .any(|p| t.starts_with(p))
+            };
+            if slow {
+                assert!(is_totals_label(t), "{t:?}");
+            }
+        }
+        for (t, want) in [
+            ("YES", Some(true)),
+            (" no ", Some(false)),
+            ("是", Some(true)),
+        ] {
+            assert_eq!(boolean(Raw::Text(t)), Ok(want), "{t}");
+        }
+        assert!(boolean(Raw::Text("ja")).is_err());
     }
 
     #[test]

@@ -109,6 +109,10 @@ enum Inner {
         reader: csv::Reader<Box<dyn Read + Send>>,
         columns: Arc<[(Column, String)]>,
         lines: Arc<Mutex<LineIndex>>,
+        /// The record read into, reused from row to row by [`ClientReader::next_batch`].
+        record: csv::ByteRecord,
+        /// The bytes and cells of the last batch, the room the next one is given.
+        room: (usize, usize),
     },
     Json {
         values: std::vec::IntoIter<(u64, JsonItem)>,
@@ -140,6 +144,114 @@ pub enum RawRow {
     Sheet(SheetRow),
     /// A row that could not even be read as a row (bad JSON on a JSON Lines line).
     Bad(Reject),
+}
+
+/// Rows read together for a worker thread. The cells of a CSV batch sit in one buffer (three
+/// allocations a batch instead of three a row, freed at once by the worker).
+#[derive(Debug)]
+pub enum RawBatch {
+    Csv(CsvBatch),
+    Rows(Vec<RawRow>),
+}
+
+impl RawBatch {
+    /// How many rows the batch holds.
+    pub fn len(&self) -> usize {
+        match self {
+            RawBatch::Csv(b) => b.rows.len(),
+            RawBatch::Rows(rows) => rows.len(),
+        }
+    }
+
+    /// Whether the batch holds no row.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The cells of CSV rows, one after the other in one buffer.
+#[derive(Debug, Default)]
+pub struct CsvBatch {
+    /// Every cell's bytes, with nothing between them.
+    bytes: Vec<u8>,
+    /// The end of each cell in `bytes`; a cell starts where the one before it ends.
+    ends: Vec<usize>,
+    /// The line of each row and the index in `ends` of its first cell.
+    rows: Vec<(u64, usize)>,
+}
+
+impl CsvBatch {
+    fn push(&mut self, line: u64, record: &csv::ByteRecord) {
+        self.rows.push((line, self.ends.len()));
+        for cell in record {
+            self.bytes.extend_from_slice(cell);
+            self.ends.push(self.bytes.len());
+        }
+    }
+
+    /// Row `i`: its line and cells.
+    fn row(&self, i: usize) -> (u64, BatchCells<'_>) {
+        let (line, first) = self.rows[i];
+        let last = self.rows.get(i + 1).map_or(self.ends.len(), |r| r.1);
+        let start = if first == 0 { 0 } else { self.ends[first - 1] };
+        let end = if last > first {
+            self.ends[last - 1]
+        } else {
+            start
+        };
+        (
+            line,
+            BatchCells {
+                all: &self.bytes[start..end],
+                start,
+                ends: &self.ends[first..last],
+            },
+        )
+    }
+}
+
+/// The cells of one CSV row: all their bytes, and where each lies in them.
+trait Cells {
+    fn all(&self) -> &[u8];
+    fn count(&self) -> usize;
+    /// The range of cell `i` in [`Cells::all`].
+    fn range(&self, i: usize) -> std::ops::Range<usize>;
+}
+
+impl Cells for csv::ByteRecord {
+    fn all(&self) -> &[u8] {
+        self.as_slice()
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        csv::ByteRecord::range(self, i).unwrap_or_default()
+    }
+}
+
+struct BatchCells<'a> {
+    all: &'a [u8],
+    /// Where `all` starts in the batch's bytes.
+    start: usize,
+    ends: &'a [usize],
+}
+
+impl Cells for BatchCells<'_> {
+    fn all(&self) -> &[u8] {
+        self.all
+    }
+    fn count(&self) -> usize {
+        self.ends.len()
+    }
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        let from = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] - self.start
+        };
+        from..self.ends[i] - self.start
+    }
 }
 
 impl RawRow {
@@ -195,9 +307,23 @@ impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         if let Ok(mut l) = self.lines.lock() {
-            for (i, b) in buf[..n].iter().enumerate() {
+            // Eight bytes at a time: most words hold no newline.
+            let mut at = 0;
+            for word in buf[..n].chunks_exact(8) {
+                let w = u64::from_ne_bytes(word.try_into().unwrap_or_default());
+                let x = w ^ 0x0a0a_0a0a_0a0a_0a0a;
+                if x.wrapping_sub(0x0101_0101_0101_0101) & !x & 0x8080_8080_8080_8080 != 0 {
+                    for (i, b) in word.iter().enumerate() {
+                        if *b == b'\n' {
+                            l.ahead.push_back(self.offset + (at + i) as u64);
+                        }
+                    }
+                }
+                at += 8;
+            }
+            for (i, b) in buf[at..n].iter().enumerate() {
                 if *b == b'\n' {
-                    l.ahead.push_back(self.offset + i as u64);
+                    l.ahead.push_back(self.offset + (at + i) as u64);
                 }
             }
         }
@@ -358,6 +484,7 @@ impl ClientReader {
                         lines: lines.clone(),
                     };
                     let mut reader = csv::ReaderBuilder::new()
+                        .buffer_capacity(1 << 16)
                         .flexible(true)
                         .delimiter(delimiter)
                         .terminator(csv::Terminator::Any(b'\n'))
@@ -374,6 +501,8 @@ impl ClientReader {
                         reader,
                         columns: header.columns.into(),
                         lines,
+                        record: csv::ByteRecord::new(),
+                        room: (0, 0),
                     }
                 }
                 InputFormat::Json => {
@@ -465,6 +594,56 @@ impl ClientReader {
     /// a progress bar.
     pub fn bytes_read(&self) -> u64 {
         self.bytes
+    }
+
+    /// Up to `rows` rows as read, unchecked, and fewer than `bytes` bytes of CSV cells (past
+    /// one row): an empty batch at the end. An error stops the input; the rows before it
+    /// come with it.
+    pub fn next_batch(&mut self, rows: usize, bytes: usize) -> (RawBatch, Option<InputError>) {
+        let Inner::Csv {
+            reader,
+            lines,
+            record,
+            room,
+            ..
+        } = &mut self.inner
+        else {
+            let mut batch = Vec::with_capacity(rows);
+            while batch.len() < rows {
+                match self.next_raw() {
+                    None => break,
+                    Some(Ok(raw)) => batch.push(raw),
+                    Some(Err(e)) => return (RawBatch::Rows(batch), Some(e)),
+                }
+            }
+            return (RawBatch::Rows(batch), None);
+        };
+        // As much room as the last batch took (no growing on the way), but not the room of
+        // one giant row again.
+        let mut batch = CsvBatch {
+            bytes: Vec::with_capacity(room.0.min(2 * bytes)),
+            ends: Vec::with_capacity(room.1.min(2 * rows * self.parser.columns.len().max(1))),
+            rows: Vec::with_capacity(rows),
+        };
+        *room = (0, 0);
+        while batch.rows.len() < rows && batch.bytes.len() < bytes {
+            match reader.read_byte_record(record) {
+                Ok(false) => break,
+                Err(e) => return (RawBatch::Csv(batch), Some(csv_error(&self.path, &e))),
+                Ok(true) => {
+                    let byte = record.position().map_or(0, |p| p.byte());
+                    self.bytes = byte;
+                    // A blank line (or a lone `\r`) is not a row.
+                    if record.len() == 1 && record[0].trim_ascii().is_empty() {
+                        continue;
+                    }
+                    let line = lines.lock().map_or(0, |mut l| l.line_at(byte));
+                    batch.push(line, record);
+                }
+            }
+        }
+        *room = (batch.bytes.len(), batch.ends.len());
+        (RawBatch::Csv(batch), None)
     }
 
     /// The next row as read, unchecked; `None` at the end.
@@ -568,45 +747,73 @@ impl RowParser {
             RawRow::Bad(r) => Err(r),
             RawRow::Json { line, value } => self.object(line, value),
             RawRow::Sheet(row) => xlsx::parse(&self.columns, row, &self.checks),
-            RawRow::Csv { line, record } => {
-                let columns = &self.columns;
-                if record.len() != columns.len() {
-                    // Keep the id, if the row has one, so the reject can be found.
-                    let id = columns
-                        .iter()
-                        .position(|(c, _)| *c == Column::Id)
-                        .and_then(|i| record.get(i))
-                        .and_then(|v| std::str::from_utf8(v).ok())
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty());
-                    return Err(Reject {
-                        line,
-                        id,
-                        field: String::new(),
-                        reason: format!(
-                            "has {} cells but the header has {}",
-                            record.len(),
-                            columns.len()
-                        ),
-                    });
-                }
-                let mut b = RowBuilder::new(line);
-                for ((column, name), cell) in columns.iter().zip(record.iter()) {
-                    match std::str::from_utf8(cell) {
-                        Ok(t) => b.cell(column, name, Raw::Text(t)),
-                        Err(_) => {
-                            return Err(Reject {
-                                line,
-                                id: None,
-                                field: name.clone(),
-                                reason: "is not UTF-8 text, though the start of the file is; name the file's encoding with --encoding (e.g. gb18030), or save it as UTF-8".into(),
-                            });
-                        }
-                    }
-                }
-                b.finish_checked(&self.checks)
-            }
+            RawRow::Csv { line, record } => self.csv(line, &record),
         }
+    }
+
+    /// Checks the rows of a batch, in order; see [`RowParser::parse`].
+    pub fn parse_batch(&mut self, batch: RawBatch) -> impl Iterator<Item = Result<Client, Reject>> {
+        let (csv, rows) = match batch {
+            RawBatch::Csv(b) => (Some(b), Vec::new()),
+            RawBatch::Rows(rows) => (None, rows),
+        };
+        let n = csv.as_ref().map_or(0, |b| b.rows.len());
+        let mut rows = rows.into_iter();
+        let mut i = 0;
+        std::iter::from_fn(move || match &csv {
+            Some(b) if i < n => {
+                let (line, cells) = b.row(i);
+                i += 1;
+                Some(self.csv(line, &cells))
+            }
+            Some(_) => None,
+            None => rows.next().map(|raw| self.parse(raw)),
+        })
+    }
+
+    /// Checks the cells of a CSV row. The text is checked to be UTF-8 once for the row.
+    fn csv(&mut self, line: u64, record: &impl Cells) -> Result<Client, Reject> {
+        let columns = &self.columns;
+        if record.count() != columns.len() {
+            // Keep the id, if the row has one, so the reject can be found.
+            let id = columns
+                .iter()
+                .position(|(c, _)| *c == Column::Id)
+                .filter(|i| *i < record.count())
+                .and_then(|i| record.all().get(record.range(i)))
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
+            return Err(Reject {
+                line,
+                id,
+                field: String::new(),
+                reason: format!(
+                    "has {} cells but the header has {}",
+                    record.count(),
+                    columns.len()
+                ),
+            });
+        }
+        let Ok(all) = std::str::from_utf8(record.all()) else {
+            // Name the first cell that is not UTF-8.
+            let bad = (0..record.count())
+                .find(|i| std::str::from_utf8(&record.all()[record.range(*i)]).is_err())
+                .unwrap_or_default();
+            return Err(Reject {
+                line,
+                id: None,
+                field: columns[bad].1.clone(),
+                reason: "is not UTF-8 text, though the start of the file is; name the file's encoding with --encoding (e.g. gb18030), or save it as UTF-8".into(),
+            });
+        };
+        let mut b = RowBuilder::new(line);
+        for (i, (column, name)) in columns.iter().enumerate() {
+            // Cells end at an ASCII delimiter, so each is UTF-8 as the whole is.
+            let cell = all.get(record.range(i)).unwrap_or_default();
+            b.cell(column, name, Raw::Text(cell));
+        }
+        b.finish_checked(&self.checks)
     }
 
     /// The names of the header row's columns, in order; none for JSON input, whose rows name

@@ -12,10 +12,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_channel::bounded;
 
-use crate::client::{Client, ClientReader, InputError, RawRow, Reject, SeenIds};
+use crate::client::{Client, ClientReader, InputError, RawBatch, Reject, SeenIds};
 
 /// Rows handed to a worker at a time.
 const BATCH: usize = 512;
+/// The most bytes of CSV cells in a batch (past its first row): a batch of long rows is cut
+/// short so that it, its clients and its results stay in a core's cache.
+const BATCH_BYTES: usize = 256 * 1024;
 
 /// What happens to one row.
 #[derive(Debug)]
@@ -60,7 +63,7 @@ where
     S: FnMut(Item<T>) -> std::io::Result<()>,
 {
     let threads = threads.max(1);
-    let (work_tx, work_rx) = bounded::<(u64, Vec<RawRow>)>(threads * 2);
+    let (work_tx, work_rx) = bounded::<(u64, RawBatch)>(threads * 2);
     let (done_tx, done_rx) = bounded::<(u64, Vec<RowOut<T>>)>(threads * 2);
     let failure: Mutex<Option<(u64, StreamError)>> = Mutex::new(None);
     let bytes = AtomicU64::new(0);
@@ -71,32 +74,24 @@ where
         let fail = &failure;
         let bytes_read = &bytes;
         scope.spawn(move || {
-            let mut seq = 0u64;
-            let mut batch = Vec::with_capacity(BATCH);
-            loop {
-                match reader.next_raw() {
-                    None => break,
-                    Some(Ok(raw)) => {
-                        batch.push(raw);
-                        if batch.len() == BATCH {
-                            bytes_read.store(reader.bytes_read(), Ordering::Relaxed);
-                            if work_tx.send((seq, std::mem::take(&mut batch))).is_err() {
-                                return;
-                            }
-                            seq += 1;
-                        }
+            for seq in 0u64.. {
+                let (batch, error) = reader.next_batch(BATCH, BATCH_BYTES);
+                bytes_read.store(reader.bytes_read(), Ordering::Relaxed);
+                if let Some(e) = error {
+                    if let Ok(mut f) = fail.lock() {
+                        f.get_or_insert((seq + 1, StreamError::Input(e)));
                     }
-                    Some(Err(e)) => {
-                        if let Ok(mut f) = fail.lock() {
-                            f.get_or_insert((seq + 1, StreamError::Input(e)));
-                        }
-                        break;
+                    if !batch.is_empty() {
+                        let _ = work_tx.send((seq, batch));
                     }
+                    return;
                 }
-            }
-            bytes_read.store(reader.bytes_read(), Ordering::Relaxed);
-            if !batch.is_empty() {
-                let _ = work_tx.send((seq, batch));
+                if batch.is_empty() {
+                    return;
+                }
+                if work_tx.send((seq, batch)).is_err() {
+                    return;
+                }
             }
         });
 
@@ -116,15 +111,13 @@ where
                         return;
                     }
                 };
-                for (seq, rows) in work_rx.iter() {
-                    let out: Vec<RowOut<T>> = rows
-                        .into_iter()
-                        .map(|raw| {
-                            let client = parser.parse(raw)?;
-                            let t = work(&client)?;
-                            Ok((client.id, client.line, t))
-                        })
-                        .collect();
+                for (seq, batch) in work_rx.iter() {
+                    let mut out: Vec<RowOut<T>> = Vec::with_capacity(batch.len());
+                    out.extend(parser.parse_batch(batch).map(|client| {
+                        let client = client?;
+                        let t = work(&client)?;
+                        Ok((client.id, client.line, t))
+                    }));
                     if done_tx.send((seq, out)).is_err() {
                         return;
                     }

@@ -32,6 +32,10 @@ use credit_policy::policy::Policy;
 use credit_policy::report::{self, Format};
 use credit_policy::stream::{self, Item};
 
+/// The allocator the command uses (`src/main.rs`), so the figures are the command's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn timed(label: &str, path: &str, run: impl FnOnce(ClientReader) -> u64) -> f64 {
     let step = label.split('.').next().unwrap_or_default();
     if let Ok(steps) = std::env::var("THROUGHPUT_STEPS")

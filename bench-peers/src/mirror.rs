@@ -253,9 +253,48 @@ pub fn jdm(policy: &Policy) -> anyhow::Result<String> {
 /// chain is the band table (an unknown value first: in Rego `null < 0.4` is true), then plain
 /// rules for the criterion scores, total, grade and line. `decision` is the answer.
 pub fn rego(policy: &Policy) -> anyhow::Result<String> {
-    let measures = measures(policy)?;
     let mut s = header(policy, "# ").join("\n");
-    s.push_str("\npackage credit\n\nimport rego.v1\n");
+    s.push_str(&rego_scores(policy)?);
+
+    s.push_str("# The best grade whose minimum total score is reached.\n");
+    let [rest @ .., last] = Grade::ALL;
+    for (i, (g, min)) in rest.iter().zip(policy.thresholds).enumerate() {
+        let lead = if i == 0 { "grade :=" } else { "else :=" };
+        let _ = writeln!(s, "{lead} \"{g}\" if score >= {}", num(min));
+    }
+    let _ = writeln!(s, "else := \"{last}\"\n");
+
+    s.push_str("# Credit line as percent of annual sales.\n");
+    let [rest @ .., last] = policy.limits;
+    for (i, (g, pct)) in Grade::ALL.iter().zip(rest).enumerate() {
+        let lead = if i == 0 { "percent :=" } else { "else :=" };
+        let _ = writeln!(s, "{lead} {} if grade == \"{g}\"", num(pct));
+    }
+    let _ = writeln!(s, "else := {}\n", num(last));
+
+    let line = &policy.line;
+    let _ = write!(
+        s,
+        "# No grade but the top one above the general ceiling.\n\
+         ceiling := {} if grade == \"{}\"\n\
+         else := {}\n\n\
+         sales := input.annual_sales\n\n\
+         # Rounded down to the rounding unit.\n\
+         line := max([floor(min([(sales * percent) / 100, (sales * ceiling) / 100]) / {unit}) * {unit}, 0])\n\n\
+         decision := {{\"grade\": grade, \"line\": line, \"score\": score, \"points\": points}}\n",
+        num(line.top_grade_ceiling),
+        Grade::ALL[0],
+        num(line.ceiling),
+        unit = num(line.rounding_unit)
+    );
+    Ok(s)
+}
+
+/// The package line and the scoring part of the Rego policy: the band-table rules, the points,
+/// the criterion scores and the total `score`. Shared by both Rego policies.
+pub fn rego_scores(policy: &Policy) -> anyhow::Result<String> {
+    let measures = measures(policy)?;
+    let mut s = String::from("\npackage credit\n\nimport rego.v1\n");
     s.push_str(
         "\n# Band tables: `from` inclusive, `to` exclusive; an unknown value (null or absent) scores\n\
          # the measure's `missing` points.\n",
@@ -300,38 +339,6 @@ pub fn rego(policy: &Policy) -> anyhow::Result<String> {
         .map(|c| format!("(({} * {}) / 100)", c.name, num(c.weight)))
         .collect();
     let _ = writeln!(s, "score := {}\n", total.join(" + "));
-
-    s.push_str("# The best grade whose minimum total score is reached.\n");
-    let [rest @ .., last] = Grade::ALL;
-    for (i, (g, min)) in rest.iter().zip(policy.thresholds).enumerate() {
-        let lead = if i == 0 { "grade :=" } else { "else :=" };
-        let _ = writeln!(s, "{lead} \"{g}\" if score >= {}", num(min));
-    }
-    let _ = writeln!(s, "else := \"{last}\"\n");
-
-    s.push_str("# Credit line as percent of annual sales.\n");
-    let [rest @ .., last] = policy.limits;
-    for (i, (g, pct)) in Grade::ALL.iter().zip(rest).enumerate() {
-        let lead = if i == 0 { "percent :=" } else { "else :=" };
-        let _ = writeln!(s, "{lead} {} if grade == \"{g}\"", num(pct));
-    }
-    let _ = writeln!(s, "else := {}\n", num(last));
-
-    let line = &policy.line;
-    let _ = write!(
-        s,
-        "# No grade but the top one above the general ceiling.\n\
-         ceiling := {} if grade == \"{}\"\n\
-         else := {}\n\n\
-         sales := input.annual_sales\n\n\
-         # Rounded down to the rounding unit.\n\
-         line := max([floor(min([(sales * percent) / 100, (sales * ceiling) / 100]) / {unit}) * {unit}, 0])\n\n\
-         decision := {{\"grade\": grade, \"line\": line, \"score\": score, \"points\": points}}\n",
-        num(line.top_grade_ceiling),
-        Grade::ALL[0],
-        num(line.ceiling),
-        unit = num(line.rounding_unit)
-    );
     Ok(s)
 }
 
@@ -340,15 +347,23 @@ pub fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The mirror files and what the policy generates for each.
-pub fn generated(policy: &Policy) -> anyhow::Result<[(PathBuf, String); 2]> {
+/// The mirror files and what the policy generates for each: bands only, then with the rules.
+pub fn generated(policy: &Policy) -> anyhow::Result<[(PathBuf, String); 4]> {
     Ok([
         (dir().join(JDM_FILE), jdm(policy)?),
         (dir().join(REGO_FILE), rego(policy)?),
+        (
+            dir().join(crate::rules::JDM_FILE),
+            crate::rules::jdm(policy)?,
+        ),
+        (
+            dir().join(crate::rules::REGO_FILE),
+            crate::rules::rego(policy)?,
+        ),
     ])
 }
 
-/// Writes both files from `policy`.
+/// Writes every file from `policy`.
 pub fn write(policy: &Policy) -> anyhow::Result<()> {
     for (path, text) in generated(policy)? {
         std::fs::write(&path, text)
@@ -358,9 +373,17 @@ pub fn write(policy: &Policy) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The text of both files, refused when either is not what `policy` generates.
-pub fn read_in_step(policy: &Policy) -> anyhow::Result<(String, String)> {
-    let [jdm, rego] = generated(policy)?;
+/// The texts of the four mirror files.
+pub struct Mirrors {
+    pub jdm: String,
+    pub rego: String,
+    pub rules_jdm: String,
+    pub rules_rego: String,
+}
+
+/// The text of every file, refused when one is not what `policy` generates.
+pub fn read_in_step(policy: &Policy) -> anyhow::Result<Mirrors> {
+    let [jdm, rego, rules_jdm, rules_rego] = generated(policy)?;
     let check = |(path, want): (PathBuf, String)| -> anyhow::Result<String> {
         let have = std::fs::read_to_string(&path).unwrap_or_default();
         if have != want {
@@ -372,7 +395,12 @@ pub fn read_in_step(policy: &Policy) -> anyhow::Result<(String, String)> {
         }
         Ok(have)
     };
-    Ok((check(jdm)?, check(rego)?))
+    Ok(Mirrors {
+        jdm: check(jdm)?,
+        rego: check(rego)?,
+        rules_jdm: check(rules_jdm)?,
+        rules_rego: check(rules_rego)?,
+    })
 }
 
 fn shown(path: &Path) -> String {

@@ -18,13 +18,28 @@ pub struct Outcome {
     pub score: String,
     /// Points per measure, in policy order, as the engine wrote them.
     pub points: Vec<String>,
+    /// The actions (`hold`, `terminate`, `require_collateral`, `review_due`, `watch`), sorted;
+    /// empty for a bands-only answer.
+    pub actions: Vec<String>,
+    /// The rule codes given, sorted, each once; empty for a bands-only answer.
+    pub codes: Vec<String>,
 }
 
 impl Outcome {
-    /// True when grade and line are the same.
+    /// True when grade, line, actions and rule codes are the same.
     pub fn agrees(&self, other: &Outcome) -> bool {
-        self.grade == other.grade && self.line == other.line
+        self.grade == other.grade
+            && self.line == other.line
+            && self.actions == other.actions
+            && self.codes == other.codes
     }
+}
+
+/// A list of names as a set: sorted, each once.
+pub fn set(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// A grade as an engine wrote it.
@@ -61,6 +76,7 @@ impl Disagreement {
         annual_sales: Option<Decimal>,
         ours: &Outcome,
         theirs: &Outcome,
+        rules: bool,
     ) -> Disagreement {
         let shown = |o: &Outcome| {
             let g = match &o.grade {
@@ -79,7 +95,29 @@ impl Disagreement {
             .iter()
             .zip(ours.points.iter().zip(&theirs.points))
             .find(|(_, (a, b))| number(Some((*a).clone())) != number(Some((*b).clone())));
+        let listed = |o: &Outcome| {
+            format!(
+                "{}, line {}, actions [{}], codes [{}]",
+                shown(o).0,
+                shown(o).1,
+                o.actions.join(" "),
+                o.codes.join(" ")
+            )
+        };
         let (cause, ours_text, theirs_text) = match differs {
+            _ if rules && differs.is_none() => (
+                if ours.grade != theirs.grade {
+                    format!("grade (score {} and {})", ours.score, theirs.score)
+                } else if ours.line != theirs.line {
+                    "line".to_string()
+                } else if ours.actions != theirs.actions {
+                    "actions".to_string()
+                } else {
+                    "rule codes".to_string()
+                },
+                listed(ours),
+                listed(theirs),
+            ),
             Some(((name, value), (a, b))) => (
                 format!(
                     "{name} = {}",
@@ -122,6 +160,8 @@ mod tests {
             line: Ok(Decimal::new(246_000, 0)),
             score: "70".into(),
             points: vec![],
+            actions: vec![],
+            codes: vec![],
         };
         let theirs = Outcome {
             line: number(Some("245999.99999999997".into())),

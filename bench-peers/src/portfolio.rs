@@ -16,6 +16,16 @@ pub struct Case {
     pub facts: Facts,
     /// `{"annual_sales": 1234500.00, "debt_ratio": 0.4, ...}`: the facts the peers read.
     pub json: String,
+    /// The same and what the rules read besides: more facts, the client's flags and dates, and
+    /// the context (as-of date, economy, our own health), for the peers that run the rules.
+    pub rules_json: String,
+}
+
+/// What the rules peers are told about the run, the same for every client.
+pub struct RunContext<'a> {
+    pub as_of: Date,
+    pub economy: &'a str,
+    pub company_healthy: Option<bool>,
 }
 
 /// What was read: the clients, and how many rows were rejected (none for a generated file).
@@ -31,6 +41,8 @@ pub fn load(
     limit: Option<usize>,
     as_of: Date,
     facts: &[Fact],
+    rule_facts: &[Fact],
+    run: &RunContext<'_>,
 ) -> anyhow::Result<Portfolio> {
     let reader = ClientReader::open(path).with_context(|| format!("cannot read `{path}`"))?;
     let mut cases = Vec::new();
@@ -44,10 +56,12 @@ pub fn load(
                 let mut derived = client.facts.clone();
                 derived.derive(client.last_review, as_of);
                 let json = json_object(&derived, facts);
+                let rules_json = rules_object(&client, &derived, rule_facts, run);
                 cases.push(Case {
                     client: *client,
                     facts: derived,
                     json,
+                    rules_json,
                 });
             }
             Row::Reject(_) => rejected += 1,
@@ -76,6 +90,28 @@ fn json_object(values: &Facts, facts: &[Fact]) -> String {
         };
     }
     out.push('}');
+    out
+}
+
+/// The rules peers' input: every fact of `facts`, then the client's flags and dates (`null`
+/// when unknown), then the run's context.
+fn rules_object(client: &Client, values: &Facts, facts: &[Fact], run: &RunContext<'_>) -> String {
+    let mut out = json_object(values, facts);
+    out.pop();
+    let flag = |b: Option<bool>| b.map_or("null".to_string(), |b| b.to_string());
+    let text = |t: Option<String>| t.map_or("null".to_string(), |t| format!("\"{t}\""));
+    let _ = write!(
+        out,
+        ",\"distress_confirmed\":{},\"key_account\":{},\"last_review\":{},\"previous_grade\":{},\"temporary_line_until\":{},\"as_of\":\"{}\",\"economy\":\"{}\",\"company_healthy\":{}}}",
+        flag(client.distress_confirmed),
+        flag(client.key_account),
+        text(client.last_review.map(|d| d.to_string())),
+        text(client.previous_grade.map(|g| g.to_string())),
+        text(client.temporary_line_until.map(|d| d.to_string())),
+        run.as_of,
+        run.economy,
+        flag(run.company_healthy),
+    );
     out
 }
 

@@ -11,7 +11,7 @@ use regorus::languages::rego::compiler::Compiler;
 use regorus::rvm::RegoVM;
 use regorus::{Engine, Value};
 
-use crate::mirror::{REGO_FILE, REGO_RULE};
+use crate::mirror::REGO_RULE;
 use crate::outcome::{self, Outcome};
 use crate::portfolio::Case;
 
@@ -20,10 +20,15 @@ pub fn input(case: &Case) -> anyhow::Result<Value> {
     Value::from_json_str(&case.json)
 }
 
+/// The client as Rego with the rules gets it: its larger JSON object as `input`.
+pub fn rules_input(case: &Case) -> anyhow::Result<Value> {
+    Value::from_json_str(&case.rules_json)
+}
+
 fn engine(rego: &str) -> anyhow::Result<Engine> {
     let mut engine = Engine::new();
     engine
-        .add_policy(REGO_FILE.to_string(), rego.to_string())
+        .add_policy("policy.rego".to_string(), rego.to_string())
         .context("the Rego policy does not load")?;
     Ok(engine)
 }
@@ -78,5 +83,27 @@ pub fn outcome(result: &Value, measures: &[&str]) -> Outcome {
             .iter()
             .map(|m| number_text(&result["points"][*m]).unwrap_or_else(|| "none".into()))
             .collect(),
+        actions: names(&result["actions"]),
+        codes: names(&result["codes"]),
     }
+}
+
+/// An array or set of strings as a set; empty when there is none.
+fn names(v: &Value) -> Vec<String> {
+    let items: Vec<&Value> = if let Ok(a) = v.as_array() {
+        a.iter().collect()
+    } else if let Ok(s) = v.as_set() {
+        s.iter().collect()
+    } else {
+        return Vec::new();
+    };
+    outcome::set(
+        items
+            .iter()
+            .map(|i| {
+                i.as_string()
+                    .map_or_else(|_| i.to_string(), |s| s.to_string())
+            })
+            .collect(),
+    )
 }

@@ -44,6 +44,12 @@ impl Zen {
         Ok(Variable::from(value))
     }
 
+    /// The client as ZEN with the rules gets it: its larger JSON object.
+    pub fn rules_input(case: &Case) -> anyhow::Result<Variable> {
+        let value: serde_json::Value = serde_json::from_str(&case.rules_json)?;
+        Ok(Variable::from(value))
+    }
+
     /// Evaluates every input in turn; the time covers evaluation only.
     pub fn run(&self, inputs: Vec<Variable>) -> anyhow::Result<(Vec<Variable>, Duration)> {
         let mut out = Vec::with_capacity(inputs.len());
@@ -79,5 +85,21 @@ pub fn outcome(result: &Variable, measures: &[&str]) -> Outcome {
             .iter()
             .map(|m| text(result.dot(&format!("points.{m}"))).unwrap_or_else(|| "none".into()))
             .collect(),
+        actions: names(result.dot("actions")),
+        codes: names(result.dot("codes")),
     }
+}
+
+/// An array of strings as a set; empty when there is none.
+fn names(v: Option<Variable>) -> Vec<String> {
+    let Some(array) = v.as_ref().and_then(|v| v.as_array()) else {
+        return Vec::new();
+    };
+    let items = array.borrow();
+    outcome::set(
+        items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect(),
+    )
 }

@@ -153,11 +153,17 @@ pub fn is_totals_label(text: &str) -> bool {
 impl Client {
     /// A client with only an id and annual sales, every other field unknown.
     pub fn new(id: impl Into<String>, annual_sales: Decimal) -> Client {
-        let mut facts = Facts::default();
-        facts.set(Fact::AnnualSales, Some(annual_sales));
+        let mut client = Client::empty(0);
+        client.id = id.into();
+        client.facts.set(Fact::AnnualSales, Some(annual_sales));
+        client
+    }
+
+    /// A client of input line `line` with no id and every fact unknown.
+    pub fn empty(line: u64) -> Client {
         Client {
-            line: 0,
-            id: id.into(),
+            line,
+            id: String::new(),
             name: None,
             region: None,
             key_account: None,
@@ -166,7 +172,7 @@ impl Client {
             previous_grade: None,
             group: None,
             temporary_line_until: None,
-            facts,
+            facts: Facts::default(),
             extra: Vec::new(),
             warnings: Vec::new(),
         }
@@ -332,21 +338,7 @@ impl RowBuilder {
     pub fn new(line: u64) -> Self {
         RowBuilder {
             id: None,
-            client: Some(Client {
-                line,
-                id: String::new(),
-                name: None,
-                region: None,
-                key_account: None,
-                distress_confirmed: None,
-                last_review: None,
-                previous_grade: None,
-                group: None,
-                temporary_line_until: None,
-                facts: Facts::default(),
-                extra: Vec::new(),
-                warnings: Vec::new(),
-            }),
+            client: Some(Client::empty(line)),
             problems: Vec::new(),
         }
     }

@@ -296,6 +296,27 @@ impl LineIndex {
     }
 }
 
+/// Reads the next row that is not blank (a blank line, or a lone `\r`, is not a row) into
+/// `record`; its line, or `None` at the end. `bytes` is told how far the input has been read.
+fn next_record(
+    reader: &mut csv::Reader<Box<dyn Read + Send>>,
+    record: &mut csv::ByteRecord,
+    lines: &Mutex<LineIndex>,
+    bytes: &mut u64,
+) -> Result<Option<u64>, csv::Error> {
+    loop {
+        if !reader.read_byte_record(record)? {
+            return Ok(None);
+        }
+        let byte = record.position().map_or(0, |p| p.byte());
+        *bytes = byte;
+        if record.len() == 1 && record[0].trim_ascii().is_empty() {
+            continue;
+        }
+        return Ok(Some(lines.lock().map_or(0, |mut l| l.line_at(byte))));
+    }
+}
+
 /// Passes bytes through, noting where each newline is.
 struct LineCounter<R> {
     inner: R,
@@ -627,19 +648,10 @@ impl ClientReader {
         };
         *room = (0, 0);
         while batch.rows.len() < rows && batch.bytes.len() < bytes {
-            match reader.read_byte_record(record) {
-                Ok(false) => break,
+            match next_record(reader, record, lines, &mut self.bytes) {
+                Ok(None) => break,
                 Err(e) => return (RawBatch::Csv(batch), Some(csv_error(&self.path, &e))),
-                Ok(true) => {
-                    let byte = record.position().map_or(0, |p| p.byte());
-                    self.bytes = byte;
-                    // A blank line (or a lone `\r`) is not a row.
-                    if record.len() == 1 && record[0].trim_ascii().is_empty() {
-                        continue;
-                    }
-                    let line = lines.lock().map_or(0, |mut l| l.line_at(byte));
-                    batch.push(line, record);
-                }
+                Ok(Some(line)) => batch.push(line, record),
             }
         }
         *room = (batch.bytes.len(), batch.ends.len());
@@ -649,23 +661,14 @@ impl ClientReader {
     /// The next row as read, unchecked; `None` at the end.
     pub fn next_raw(&mut self) -> Option<Result<RawRow, InputError>> {
         match &mut self.inner {
-            Inner::Csv { reader, lines, .. } => loop {
+            Inner::Csv { reader, lines, .. } => {
                 let mut record = csv::ByteRecord::new();
-                match reader.read_byte_record(&mut record) {
-                    Ok(false) => return None,
-                    Err(e) => return Some(Err(csv_error(&self.path, &e))),
-                    Ok(true) => {
-                        let byte = record.position().map_or(0, |p| p.byte());
-                        self.bytes = byte;
-                        // A blank line (or a lone `\r`) is not a row.
-                        if record.len() == 1 && record[0].trim_ascii().is_empty() {
-                            continue;
-                        }
-                        let line = lines.lock().map_or(0, |mut l| l.line_at(byte));
-                        return Some(Ok(RawRow::Csv { line, record }));
-                    }
+                match next_record(reader, &mut record, lines, &mut self.bytes) {
+                    Ok(None) => None,
+                    Err(e) => Some(Err(csv_error(&self.path, &e))),
+                    Ok(Some(line)) => Some(Ok(RawRow::Csv { line, record })),
                 }
-            },
+            }
             Inner::Json { values } => {
                 let (line, value) = values.next()?;
                 Some(Ok(RawRow::Json { line, value }))

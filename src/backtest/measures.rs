@@ -514,4 +514,78 @@ mod tests {
         assert_eq!(psi_verdict(0.05), "stable");
         assert_eq!(psi_verdict(0.3), "major shift");
     }
+
+    /// The fixture files of `tests/fixtures/backtest/`.
+    fn fixture(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/backtest")
+            .join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    #[test]
+    fn matches_the_scikit_learn_reference() {
+        // The numbers reference.py printed with scikit-learn and numpy, pinned.
+        let r: serde_json::Value = serde_json::from_str(&fixture("reference.json")).unwrap();
+        let num = |k: &str| r[k].to_string().parse::<f64>().unwrap();
+        let s: Vec<Scored> = fixture("reference_scores.csv")
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let (score, bad) = l.split_once(',').unwrap();
+                Scored {
+                    score: score.parse().unwrap(),
+                    bad: bad == "1",
+                }
+            })
+            .collect();
+        assert_eq!(s.len() as f64, num("clients"));
+        let a = auc(&s).unwrap();
+        assert_eq!(a.bads as f64, num("bads"));
+        assert!(
+            (a.auc - num("auc")).abs() < 1e-9,
+            "{} vs {}",
+            a.auc,
+            num("auc")
+        );
+        assert!((a.gini() - num("gini")).abs() < 1e-9);
+        assert!((a.std_error - num("auc_delong_se")).abs() < 1e-9);
+        assert!((ks(&s).unwrap().ks - num("ks")).abs() < 1e-9);
+        assert_eq!(roc(&s).len() as f64, num("roc_points"));
+
+        let (mut base, mut snap) = (Vec::new(), Vec::new());
+        for l in fixture("reference_psi.csv").lines().skip(1) {
+            let (which, v) = l.split_once(',').unwrap();
+            let v: f64 = v.parse().unwrap();
+            if which == "baseline" {
+                base.push(v)
+            } else {
+                snap.push(v)
+            }
+        }
+        let edges = decile_edges(&base);
+        let pinned: Vec<f64> = r["psi_edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.to_string().parse().unwrap())
+            .collect();
+        assert_eq!(edges, pinned);
+        let e = bin_counts(&base, &edges);
+        let value = psi(&e, &bin_counts(&snap, &edges)).unwrap();
+        assert!(
+            (value - num("psi")).abs() < 1e-9,
+            "{value} vs {}",
+            num("psi")
+        );
+        let gap: Vec<f64> = snap
+            .iter()
+            .copied()
+            .filter(|v| *v > edges[2] || *v <= edges[1])
+            .collect();
+        let counts = bin_counts(&gap, &edges);
+        assert_eq!(counts[2], 0, "one bin emptied");
+        let value = psi(&e, &counts).unwrap();
+        assert!((value - num("psi_with_an_empty_bin")).abs() < 1e-9);
+    }
 }

@@ -123,6 +123,13 @@ impl Ids {
     }
 }
 
+/// An outcome for a client the snapshot does not have.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unknown {
+    pub line: u64,
+    pub id: String,
+}
+
 /// Who was measured, and who was not and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Population {
@@ -143,8 +150,9 @@ pub struct Population {
     pub sales: String,
     /// Clients decided without an outcome: not measured, never taken as good.
     pub without_outcome: Ids,
-    /// Outcomes whose id is not a client of the snapshot (nor a rejected row of it).
-    pub unknown: Ids,
+    /// Outcomes whose id is not a client of the snapshot (nor a rejected row of it), every
+    /// one with its line in the outcomes file.
+    pub unknown: Vec<Unknown>,
 }
 
 /// One grade of one side.
@@ -561,12 +569,15 @@ pub fn backtest(
             None => without.add(id),
         }
     }
-    let mut unknown = Ids::default();
-    for id in &outcomes.order {
-        if !decided_set.contains(id.as_str()) && !rejected_ids.contains(id.as_str()) {
-            unknown.add(id);
-        }
-    }
+    let unknown: Vec<Unknown> = outcomes
+        .order
+        .iter()
+        .filter(|id| !decided_set.contains(id.as_str()) && !rejected_ids.contains(id.as_str()))
+        .map(|id| Unknown {
+            line: outcomes.by_id.get(id).map_or(0, |o| o.line),
+            id: id.clone(),
+        })
+        .collect();
     let measured_n = bad + good;
     if measured_n == 0 && !decided.is_empty() && !outcomes.by_id.is_empty() {
         return Err(BacktestError::NoOverlap {
@@ -687,7 +698,8 @@ mod tests {
         let p = &r.population;
         assert_eq!((p.decided, p.measured, p.bad, p.good), (6, 5, 2, 3));
         assert_eq!(p.without_outcome.first, ["x"]);
-        assert_eq!(p.unknown.first, ["zz"]);
+        assert_eq!(p.unknown.len(), 1);
+        assert_eq!(p.unknown[0].id, "zz");
         let side = &r.sides[0];
         let a = &side.approval;
         assert_eq!((a.approved, a.approved_bad), (3, 1));

@@ -11,7 +11,7 @@
 //! The known relation: each client goes bad with the probability
 //!
 //! ```text
-//! logit P(bad) = -5.6 + 9 x (0.95 - on_time_ratio) + 0.025 x max_days_late
+//! logit P(bad) = -6.9 + 9 x (0.95 - on_time_ratio) + 0.025 x max_days_late
 //!                + 0.4 x broken_promises + 3 x (debt_ratio - 0.55)
 //!                - 0.08 x years_trading + 0.3 x (3 - management_score)
 //! ```
@@ -138,7 +138,7 @@ fn facts(rng: &mut StdRng, i: u64, q: f64, drift: u64, year: i32) -> Facts {
 
 /// The known relation: the probability that a client with these facts goes bad.
 fn p_bad(f: &Facts) -> f64 {
-    let logit = -5.6
+    let logit = -6.9
         + 9.0 * (0.95 - f.on_time as f64 / 100.0)
         + 0.025 * f.days_late as f64
         + 0.4 * f.promises as f64

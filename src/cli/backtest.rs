@@ -12,7 +12,7 @@ use credit_policy::backtest::{
 use credit_policy::client::Reject;
 use credit_policy::policy::Policy;
 use credit_policy::report::{backtest_page, money_grouped};
-use credit_policy::run::{RejectSink, Setup};
+use credit_policy::run::Setup;
 use rust_decimal::Decimal;
 
 use super::output::{Format, OutputArgs};
@@ -146,8 +146,10 @@ fn go(args: Args) -> Result<Exit, Exit> {
         None => None,
     };
     // Every side decides the snapshot (and the baseline) through the run, as `evaluate` would.
+    // A row any side rejects is listed once.
     let mut sides = Vec::new();
     let mut rejected: BTreeMap<u64, Reject> = BTreeMap::new();
+    let mut rejected_baseline: BTreeMap<u64, Reject> = BTreeMap::new();
     for (info, setup) in &setups {
         let book = super::decide(setup, &input)?;
         for r in book.rejects() {
@@ -160,6 +162,9 @@ fn go(args: Args) -> Result<Exit, Exit> {
         let baseline = match &baseline_input {
             Some(b) => {
                 let book = super::decide(setup, b)?;
+                for r in book.rejects() {
+                    rejected_baseline.entry(r.line).or_insert_with(|| r.clone());
+                }
                 Some(
                     book.decided()
                         .map(|(_, d)| Judged::of(&d.decision))
@@ -174,13 +179,17 @@ fn go(args: Args) -> Result<Exit, Exit> {
             baseline,
         });
     }
-    let mut sink = RejectSink::Stderr;
-    for r in rejected.values() {
-        let _ = sink.write(r);
+    show_rejects(&args.input.path, rejected.values());
+    if let Some(b) = &args.baseline {
+        show_rejects(&b.display().to_string(), rejected_baseline.values());
     }
     show_outcome_rows(&outcomes_name, &outcomes);
     let every_row_rejected = sides.iter().all(|s| s.snapshot.is_empty()) && !rejected.is_empty();
     if every_row_rejected {
+        if format == Format::Table {
+            args.output
+                .write(super::nothing_decided(rejected.len(), &policies[0].identity).as_bytes())?;
+        }
         credit_policy::errln!("every row was rejected: nothing decided, nothing measured");
         return Ok(Exit::Rejects);
     }
@@ -245,17 +254,35 @@ fn go(args: Args) -> Result<Exit, Exit> {
         _ => render(&report, &policies[0].currency),
     };
     args.output.write(bytes.as_bytes())?;
-    let unclean = !rejected.is_empty()
-        || !outcomes.rejects.is_empty()
-        || !report.population.unknown.is_empty();
-    if unclean {
-        let n = rejected.len() + outcomes.rejects.len() + report.population.unknown.len();
+    let n = rejected.len()
+        + rejected_baseline.len()
+        + outcomes.rejects.len()
+        + report.population.unknown.len();
+    if n > 0 {
         credit_policy::errln!(
             "{n} row(s) rejected: the measures leave them out; correct them and run again"
         );
         Ok(Exit::Rejects)
     } else {
         Ok(Exit::Ok)
+    }
+}
+
+/// The rejected rows of a snapshot, each with its file, line, field and reason.
+fn show_rejects<'a>(name: &str, rejects: impl Iterator<Item = &'a Reject>) {
+    for r in rejects {
+        let id =
+            r.id.as_deref()
+                .map_or(String::new(), |i| format!(" (id `{i}`)"));
+        let field = if r.field.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", r.field)
+        };
+        credit_policy::safety::say(&credit_policy::report::printable(&format!(
+            "rejected: `{name}` line {}{id}: {field}{}\n",
+            r.line, r.reason
+        )));
     }
 }
 

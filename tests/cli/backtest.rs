@@ -566,3 +566,34 @@ fn the_page_opens_in_headless_chromium_and_shows_the_json_numbers() {
     assert_eq!(attr(body, "data-ready"), Some("1"), "the script ran");
     check(&dom);
 }
+
+#[test]
+fn every_snapshot_row_rejected_says_nothing_was_decided() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let all_bad = tmp.path().join("all-bad.csv");
+    std::fs::write(
+        &all_bad,
+        "id,name,annual_sales\nH000000,Bad,abc\nH000001,Bad,-5\n",
+    )
+    .expect("write");
+    let run = backtest(&[
+        "--policy",
+        STANDARD,
+        "--outcomes",
+        &bad("outcomes.csv"),
+        all_bad.to_str().unwrap(),
+    ])
+    .expect_code(EXIT_REJECTS);
+    assert!(
+        run.stdout
+            .starts_with("every row was rejected: nothing decided (2 row(s) rejected)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("all-bad.csv` line 2 (id `H000000`): annual_sales: `abc` is not a number"),
+        "{}",
+        run.stderr
+    );
+}

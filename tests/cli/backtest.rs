@@ -456,12 +456,19 @@ fn a_scenario_adds_a_side_under_its_economy() {
 }
 
 #[test]
-fn the_table_names_each_side_and_aligns_its_columns() {
+fn the_table_names_each_side_and_aligns_its_columns_chinese_names_included() {
+    // The challenger named in Chinese: its column is twice as wide per character.
+    let (_tmp, chinese) = copy_policy(CONSERVATIVE);
+    edit(
+        &chinese.join("policy.toml"),
+        "name = \"conservative\"",
+        "name = \"保守方案\"",
+    );
     let run = backtest(&[
         "--policy",
         STANDARD,
         "--policy",
-        CONSERVATIVE,
+        chinese.to_str().unwrap(),
         "--outcomes",
         &history("outcomes.csv"),
         &history("snapshot.csv"),
@@ -469,23 +476,37 @@ fn the_table_names_each_side_and_aligns_its_columns() {
     .expect_code(EXIT_OK);
     let t = &run.stdout;
     assert!(t.contains("398 clients measured"), "{t}");
-    let power: Vec<&str> = t
+    for section in [
+        "power to separate",
+        "credit granted to clients that went bad",
+        "cut-off trade-off: 保守方案",
+    ] {
+        let lines: Vec<&str> = t
+            .lines()
+            .skip_while(|l| !l.starts_with(section))
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .collect();
+        assert!(lines.len() > 3, "{section}\n{t}");
+        let first = width(lines[0]);
+        for l in &lines {
+            assert_eq!(width(l), first, "aligned: {l}");
+        }
+    }
+    let header = t
         .lines()
         .skip_while(|l| !l.starts_with("power to separate"))
-        .skip(1)
-        .take_while(|l| !l.is_empty())
-        .collect();
-    assert!(power[0].contains("standard") && power[0].contains("conservative"));
-    let first = width(power[0]);
-    for l in &power {
-        assert_eq!(width(l), first, "aligned: {l}");
-    }
-    assert!(t.contains("cut-off trade-off: conservative"));
+        .nth(1)
+        .unwrap();
+    assert!(
+        header.contains("standard") && header.contains("保守方案"),
+        "{header}"
+    );
 }
 
-/// Columns of a line of ASCII text.
+/// Columns a line takes on a terminal (a Chinese character takes two).
 fn width(s: &str) -> usize {
-    s.chars().count()
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 #[test]
@@ -593,6 +614,27 @@ fn every_snapshot_row_rejected_says_nothing_was_decided() {
     assert!(
         run.stderr
             .contains("all-bad.csv` line 2 (id `H000000`): annual_sales: `abc` is not a number"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_rejected_baseline_row_is_listed_with_its_file() {
+    let run = backtest(&[
+        "--policy",
+        STANDARD,
+        "--baseline",
+        &bad("snapshot_bad.csv"),
+        "--outcomes",
+        &bad("outcomes.csv"),
+        &bad("snapshot.csv"),
+    ])
+    .expect_code(EXIT_REJECTS);
+    assert!(
+        run.stderr.contains(
+            "rejected: `tests/fixtures/backtest/bad/snapshot_bad.csv` line 4 (id `H000002`): annual_sales: `lots` is not a number"
+        ),
         "{}",
         run.stderr
     );

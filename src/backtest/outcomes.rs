@@ -66,6 +66,8 @@ pub struct OutcomeFile {
     pub ignored: Vec<String>,
     /// Data rows in the file.
     pub rows: u64,
+    /// How the file's encoding was found (guessed when it is not UTF-8 and was not named).
+    pub encoding: Option<crate::client::dialect::Sniffed>,
 }
 
 /// Why the outcomes file cannot be read at all.
@@ -98,36 +100,71 @@ fn listed<S: AsRef<str>>(names: &[S]) -> String {
         .join(", ")
 }
 
-/// `yes`/`no`, `true`/`false`, `1`/`0`, in any case.
+/// `yes`/`no`, `true`/`false`, `1`/`0`, `y`/`n` in any case, and `是`/`否` as Chinese exports
+/// write them (the same words the client input takes for a yes/no column).
 fn parse_bad(text: &str) -> Option<bool> {
     match text.trim().to_ascii_lowercase().as_str() {
-        "yes" | "true" | "1" | "y" => Some(true),
-        "no" | "false" | "0" | "n" => Some(false),
+        "yes" | "true" | "1" | "y" | "是" => Some(true),
+        "no" | "false" | "0" | "n" | "否" => Some(false),
         _ => None,
     }
 }
 
-/// Reads the outcomes at `path`.
-pub fn read(path: &Path) -> Result<OutcomeFile, OutcomesError> {
+/// Reads the outcomes at `path`, in `encoding` when given (else found from its bytes).
+pub fn read(
+    path: &Path,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<OutcomeFile, OutcomesError> {
     let shown = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| OutcomesError::Read {
         path: shown.clone(),
         message: e.to_string(),
     })?;
     let capped = crate::safety::LineCap::new(file, crate::safety::MAX_LINE);
-    read_from(capped, &shown)
+    read_from(capped, &shown, encoding)
 }
 
-/// Reads outcomes from `input`, named `path` in messages.
-pub fn read_from(input: impl Read, path: &str) -> Result<OutcomeFile, OutcomesError> {
+/// Reads outcomes from `input`, named `path` in messages. The encoding is `encoding` when given,
+/// else found as for the client input (a byte order mark, UTF-8, else a guess such as GB18030
+/// for an ERP export), and so is the
+/// delimiter (`,`, `;` or tab); line numbers count the file's own lines, CRLF ends included.
+pub fn read_from(
+    input: impl Read + Send + 'static,
+    path: &str,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<OutcomeFile, OutcomesError> {
+    let io_error = |e: std::io::Error| OutcomesError::Read {
+        path: path.to_string(),
+        message: e.to_string(),
+    };
+    let mut decoded =
+        crate::client::dialect::decode(Box::new(input), encoding).map_err(io_error)?;
+    let mut text = Vec::new();
+    decoded.reader.read_to_end(&mut text).map_err(io_error)?;
     let read_error = |e: csv::Error| OutcomesError::Read {
         path: path.to_string(),
         message: e.to_string(),
     };
+    // The line a record starts on. The csv reader places a record at the end of the line
+    // before it, blank lines skipped, so its first byte is past the line ends that follow;
+    // its line is one more than the newlines before that byte.
+    // Records come in order, so the newlines are counted once, from the last record on.
+    let (mut counted_to, mut newlines) = (0usize, 0u64);
+    let mut line_of = |byte: u64| {
+        let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
+        while at < text.len() && matches!(text[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        let from = counted_to.min(at);
+        newlines += text[from..at].iter().filter(|&&b| b == b'\n').count() as u64;
+        counted_to = counted_to.max(at);
+        1 + newlines
+    };
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
-        .from_reader(input);
+        .delimiter(crate::client::dialect::sniff_delimiter(&text))
+        .from_reader(text.as_slice());
     let header: Vec<String> = r
         .headers()
         .map_err(read_error)?
@@ -199,6 +236,7 @@ pub fn read_from(input: impl Read, path: &str) -> Result<OutcomeFile, OutcomesEr
     let dpd_at = col("max_days_past_due");
     let mut out = OutcomeFile {
         ignored,
+        encoding: Some(decoded.sniffed),
         ..OutcomeFile::default()
     };
     // The line each id was first seen on; a duplicate rejects every row of the id.
@@ -213,7 +251,7 @@ pub fn read_from(input: impl Read, path: &str) -> Result<OutcomeFile, OutcomesEr
                 return Err(read_error(e));
             }
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| line_of(p.byte()));
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -260,7 +298,7 @@ pub fn read_from(input: impl Read, path: &str) -> Result<OutcomeFile, OutcomesEr
                 if given.is_empty() {
                     "empty: write `yes` when the client went bad (90+ days past due, default or write-off), else `no`".into()
                 } else {
-                    format!("`{given}` is not yes/no (also true/false, 1/0): write `yes` when the client went bad, else `no`")
+                    format!("`{given}` is not yes/no (also true/false, 1/0, y/n, 是/否): write `yes` when the client went bad, else `no`")
                 },
             ));
             continue;
@@ -358,7 +396,10 @@ mod tests {
     use super::*;
 
     fn read_text(text: &str) -> Result<OutcomeFile, OutcomesError> {
-        read_from(text.as_bytes(), "outcomes.csv")
+        read_from(
+            std::io::Cursor::new(text.as_bytes().to_vec()),
+            "outcomes.csv",
+        )
     }
 
     #[test]
@@ -382,6 +423,27 @@ mod tests {
         let m = e.to_string();
         assert!(m.contains("no column `loss`"), "{m}");
         assert!(m.contains("did you mean `los` for `loss`?"), "{m}");
+    }
+
+    #[test]
+    fn an_erp_export_in_gb18030_with_crlf_semicolons_and_chinese_yes_no_reads_with_its_lines() {
+        let text = "id;bad;loss;sales\r\n\u{534e}\u{4e1c}01;\u{662f};10.00;5\r\n\u{534e}\u{4e1c}02;\u{5426};0;7\r\n\r\nX;maybe;0;1\r\n";
+        let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+        let o = read_from(
+            std::io::Cursor::new(bytes.into_owned()),
+            "erp.csv",
+            Some(encoding_rs::GB18030),
+        )
+        .unwrap();
+        assert_eq!(o.by_id.len(), 2, "{:?}", o.rejects);
+        assert!(o.by_id["\u{534e}\u{4e1c}01"].bad);
+        assert!(!o.by_id["\u{534e}\u{4e1c}02"].bad);
+        let r: Vec<(u64, &str)> = o
+            .rejects
+            .iter()
+            .map(|r| (r.line, r.field.as_str()))
+            .collect();
+        assert_eq!(r, [(5, "bad")], "the blank line 4 counts");
     }
 
     #[test]

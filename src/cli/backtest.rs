@@ -41,6 +41,10 @@ pub struct Args {
     /// and optionally max_days_past_due.
     #[arg(long, value_name = "FILE")]
     pub outcomes: PathBuf,
+    /// The encoding of the outcomes file, e.g. `gb18030` (default: found from its bytes, as
+    /// for INPUT; a guess is told on standard error).
+    #[arg(long, value_name = "LABEL")]
+    pub outcomes_encoding: Option<String>,
     /// An earlier snapshot of the same clients' facts, read like INPUT: the population
     /// stability index from it to INPUT of the score, the grade and each criterion.
     #[arg(long, value_name = "FILE")]
@@ -125,10 +129,28 @@ fn go(args: Args) -> Result<Exit, Exit> {
         }
     }
     let outcomes_name = args.outcomes.display().to_string();
-    let outcomes = backtest::outcomes::read(&args.outcomes).map_err(|e| {
+    let encoding = match &args.outcomes_encoding {
+        Some(label) => Some(
+            credit_policy::client::dialect::encoding_for_label(label).map_err(|m| {
+                error(&format!("--outcomes-encoding: {m}"));
+                Exit::Error
+            })?,
+        ),
+        None => None,
+    };
+    let outcomes = backtest::outcomes::read(&args.outcomes, encoding).map_err(|e| {
         error(&e.to_string());
         Exit::Error
     })?;
+    if let Some(s) = outcomes.encoding
+        && s.how == credit_policy::client::dialect::Detection::Guessed
+    {
+        credit_policy::errln!(
+            "note: `{}` is read as {}; if its text looks wrong, name its encoding with --outcomes-encoding",
+            credit_policy::report::printable(&outcomes_name),
+            s.describe()
+        );
+    }
     if outcomes.rows == 0 {
         error(&format!(
             "`{outcomes_name}` holds no outcome: one row a client, with the columns `id`, `bad`, `loss`, `sales`"

@@ -639,3 +639,71 @@ fn a_rejected_baseline_row_is_listed_with_its_file() {
         run.stderr
     );
 }
+
+/// An ERP export as a finance user has it: GB18030, Windows line ends, a blank line,
+/// semicolons, `是`/`否`. The same outcomes as `bad/outcomes.csv` measure the same; a bad row
+/// is named on its own line of the file; `--outcomes-encoding` names the encoding.
+#[test]
+fn an_erp_export_of_the_outcomes_in_gb18030_with_crlf_reads_as_the_utf8_file() {
+    let plain = std::fs::read_to_string(bad("outcomes.csv")).unwrap();
+    let mut lines: Vec<String> = plain
+        .lines()
+        .map(|l| {
+            l.replace(',', ";")
+                .replace(";yes;", ";是;")
+                .replace(";no;", ";否;")
+        })
+        .collect();
+    lines.insert(3, String::new());
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, lines: &[String]| {
+        let text = lines.join("\r\n") + "\r\n";
+        let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let erp = write("erp.csv", &lines);
+    let snapshot = bad("snapshot.csv");
+    let (want, _) = report(
+        &[
+            "--policy",
+            STANDARD,
+            "--outcomes",
+            &bad("outcomes.csv"),
+            &snapshot,
+        ],
+        EXIT_OK,
+    );
+    let with = |file: &str| {
+        [
+            "--policy",
+            STANDARD,
+            "--outcomes",
+            file,
+            "--outcomes-encoding",
+            "gb18030",
+            &snapshot,
+        ]
+        .map(String::from)
+    };
+    let args = with(&erp);
+    let (got, run) = report(&args.each_ref().map(String::as_str), EXIT_OK);
+    assert_eq!(got["sides"], want["sides"], "{}", run.stderr);
+
+    let last = lines.len();
+    let id = lines[last - 1].split(';').next().unwrap().to_string();
+    let row = lines[last - 1]
+        .replace(";否;", ";也许;")
+        .replace(";是;", ";也许;");
+    lines[last - 1] = row;
+    let broken = write("broken.csv", &lines);
+    let args = with(&broken);
+    let (_, run) = report(&args.each_ref().map(String::as_str), EXIT_REJECTS);
+    assert!(
+        run.stderr
+            .contains(&format!("broken.csv` line {last} (id `{id}`): bad: `也许`")),
+        "{}",
+        run.stderr
+    );
+}

@@ -399,6 +399,7 @@ mod tests {
         read_from(
             std::io::Cursor::new(text.as_bytes().to_vec()),
             "outcomes.csv",
+            None,
         )
     }
 

@@ -143,7 +143,14 @@ pub fn read_from(
     decoded.reader.read_to_end(&mut text).map_err(io_error)?;
     let read_error = |e: csv::Error| OutcomesError::Read {
         path: path.to_string(),
-        message: e.to_string(),
+        message: match e.kind() {
+            csv::ErrorKind::Utf8 { pos, .. } => format!(
+                "line {}: not text in {}; save it as CSV (UTF-8), or name its encoding with --outcomes-encoding",
+                pos.as_ref().map_or(0, |p| p.line()),
+                decoded.sniffed.encoding.name()
+            ),
+            _ => e.to_string(),
+        },
     };
     // The line a record starts on. The csv reader places a record at the end of the line
     // before it, blank lines skipped, so its first byte is past the line ends that follow;

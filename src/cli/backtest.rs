@@ -96,9 +96,25 @@ fn go(args: Args) -> Result<Exit, Exit> {
     args.output
         .guard(&reads, &[("--html", args.html.as_deref())])?;
     let format = args.output.resolve("backtest", FORMATS, Format::Table)?;
-    let mut policies = Vec::new();
+    let mut policies: Vec<Policy> = Vec::new();
     for dir in &args.policies {
-        policies.push(load_policy(Some(dir))?);
+        let policy = load_policy(Some(dir))?;
+        // The same policy twice would only repeat a side: a slip, not a comparison.
+        if let Some(j) = policies
+            .iter()
+            .position(|p| p.identity.hash == policy.identity.hash)
+        {
+            error(&format!(
+                "--policy `{}` is the same policy as --policy `{}` ({} {}, {}): give each policy once; to see it under another economy use --scenario",
+                dir.display(),
+                args.policies[j].display(),
+                policy.identity.name,
+                policy.identity.version,
+                policy.identity.hash
+            ));
+            return Err(Exit::Error);
+        }
+        policies.push(policy);
     }
     let names = labels(&policies, &args.policies);
     // Each policy as the context says, then under each scenario.

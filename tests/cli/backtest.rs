@@ -707,3 +707,24 @@ fn an_erp_export_of_the_outcomes_in_gb18030_with_crlf_reads_as_the_utf8_file() {
         run.stderr
     );
 }
+
+/// The same policy given twice is a slip, refused before anything is decided.
+#[test]
+fn the_same_policy_twice_is_refused() {
+    let run = backtest(&[
+        "--policy",
+        STANDARD,
+        "--policy",
+        "policies/standard/",
+        "--outcomes",
+        &bad("outcomes.csv"),
+        &bad("snapshot.csv"),
+    ])
+    .expect_code(EXIT_ERROR);
+    assert!(
+        run.stderr
+            .contains("is the same policy as --policy `policies/standard`"),
+        "{}",
+        run.stderr
+    );
+}

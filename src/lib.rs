@@ -19,6 +19,7 @@
 //! ```
 
 pub mod audit;
+pub mod backtest;
 pub mod cases;
 pub mod client;
 pub mod compare;

@@ -16,6 +16,8 @@ mod args;
 mod audit;
 #[path = "cli/authoring.rs"]
 mod authoring;
+#[path = "cli/backtest.rs"]
+mod backtest;
 #[path = "cli/channel.rs"]
 mod channel;
 #[path = "cli/compare.rs"]

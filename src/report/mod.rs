@@ -2,6 +2,7 @@
 //! Excel workbook for finance. Money leaves as an exact decimal string, except in a workbook,
 //! whose cells are Excel numbers (see [`xlsx`]).
 
+pub mod backtest_page;
 mod csv_out;
 pub mod html;
 mod json;

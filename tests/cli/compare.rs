@@ -805,7 +805,7 @@ fn html_report(args: &[&str]) -> (tempfile::TempDir, PathBuf, Value) {
 }
 
 /// The start tags `<name ...>` in `html`.
-fn start_tags<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
+pub fn start_tags<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
     let open = format!("<{name}");
     let mut tags = Vec::new();
     let mut rest = html;
@@ -822,7 +822,7 @@ fn start_tags<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
 }
 
 /// The value of attribute `name` in a start tag.
-fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+pub fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     let key = format!(" {name}=\"");
     let at = tag.find(&key)? + key.len();
     tag[at..].find('"').map(|end| &tag[at..at + end])
@@ -830,7 +830,7 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 
 /// The markup from the start tag carrying `id="<id>"` to the first `end` after it.
 #[track_caller]
-fn element<'a>(html: &'a str, id: &str, end: &str) -> &'a str {
+pub fn element<'a>(html: &'a str, id: &str, end: &str) -> &'a str {
     let at = html
         .find(&format!("id=\"{id}\""))
         .unwrap_or_else(|| panic!("no `#{id}` in the page"));
@@ -842,7 +842,7 @@ fn element<'a>(html: &'a str, id: &str, end: &str) -> &'a str {
 }
 
 /// The text of an element: tags dropped, entities decoded.
-fn text_content(markup: &str) -> String {
+pub fn text_content(markup: &str) -> String {
     let mut out = String::new();
     let mut in_tag = false;
     for c in markup.chars() {
@@ -947,7 +947,7 @@ fn the_html_report_of_a_scenario_says_only_the_context_differs() {
 }
 
 /// `chromium` on the PATH, as `which chromium` finds it.
-fn chromium() -> Option<PathBuf> {
+pub fn chromium() -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join("chromium"))
         .find(|p| p.is_file())
@@ -956,7 +956,7 @@ fn chromium() -> Option<PathBuf> {
 /// The DOM headless Chromium builds from `page` once its scripts have run; panics if the
 /// browser fails or takes more than a minute.
 #[track_caller]
-fn dump_dom(chromium: &Path, page: &Path) -> String {
+pub fn dump_dom(chromium: &Path, page: &Path) -> String {
     let tmp = tempfile::tempdir().expect("temp dir");
     let profile = tmp.path().join("profile");
     std::fs::create_dir(&profile).expect("profile dir");

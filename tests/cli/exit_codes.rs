@@ -14,6 +14,12 @@ const ONE_BAD: &str = "tests/fixtures/bad_rows/not_a_number.csv";
 const CONTROL: &str = "tests/fixtures/control/clients.csv";
 const BAD_CLIENTS: &str = "tests/fixtures/control/bad_clients.csv";
 const CONSERVATIVE: &str = "policies/conservative";
+/// `backtest`: twelve clients, their outcomes, and broken outcome files.
+const BT_SNAPSHOT: &str = "tests/fixtures/backtest/bad/snapshot.csv";
+const BT_OUTCOMES: &str = "tests/fixtures/backtest/bad/outcomes.csv";
+const BT_BAD_ROWS: &str = "tests/fixtures/backtest/bad/bad_rows.csv";
+const BT_MISSPELT: &str = "tests/fixtures/backtest/bad/misspelt.csv";
+const BT_OTHER_IDS: &str = "tests/fixtures/backtest/bad/other_ids.csv";
 
 /// The rows of the README's exit code table: `(command, code, when)`.
 fn readme_rows() -> Vec<(String, i32, String)> {
@@ -148,6 +154,36 @@ fn every_row_of_the_readme_exit_code_table_is_what_the_binary_does() {
         on("explain", 1, ONE_BAD, &["--client", "B1"]),
         on("explain", 1, all_bad, &["--client", "X1"]),
         on("explain", 2, GOOD, &["--client", "NOPE"]),
+        on(
+            "backtest",
+            0,
+            BT_SNAPSHOT,
+            &["--policy", STANDARD, "--outcomes", BT_OUTCOMES],
+        ),
+        on(
+            "backtest",
+            1,
+            BT_SNAPSHOT,
+            &["--policy", STANDARD, "--outcomes", BT_BAD_ROWS],
+        ),
+        on(
+            "backtest",
+            1,
+            all_bad,
+            &["--policy", STANDARD, "--outcomes", BT_OUTCOMES],
+        ),
+        on(
+            "backtest",
+            2,
+            BT_SNAPSHOT,
+            &["--policy", STANDARD, "--outcomes", BT_MISSPELT],
+        ),
+        on(
+            "backtest",
+            2,
+            BT_SNAPSHOT,
+            &["--policy", STANDARD, "--outcomes", BT_OTHER_IDS],
+        ),
         case("replay", 0, &[log, "--policy", STANDARD]),
         case("replay", 1, &[log, "--policy", CONSERVATIVE]),
         case("replay", 2, &["no/such/log.jsonl"]),
@@ -183,6 +219,12 @@ fn every_row_of_the_readme_exit_code_table_is_what_the_binary_does() {
             &["--a", STANDARD, "--b", CONSERVATIVE],
         ),
         on("review", 4, ONE_BAD, &[]),
+        on(
+            "backtest",
+            4,
+            BT_SNAPSHOT,
+            &["--policy", STANDARD, "--outcomes", BT_BAD_ROWS],
+        ),
         on("exit", 4, ONE_BAD, &[]),
         on("channel", 4, ONE_BAD, &[]),
         on("explain", 4, ONE_BAD, &["--client", "B1"]),

@@ -309,37 +309,29 @@ fn go(args: Args) -> Result<Exit, Exit> {
 /// The rejected rows of a snapshot, each with its file, line, field and reason.
 fn show_rejects<'a>(name: &str, rejects: impl Iterator<Item = &'a Reject>) {
     for r in rejects {
-        let id =
-            r.id.as_deref()
-                .map_or(String::new(), |i| format!(" (id `{i}`)"));
-        let field = if r.field.is_empty() {
-            String::new()
-        } else {
-            format!("{}: ", r.field)
-        };
-        credit_policy::safety::say(&credit_policy::report::printable(&format!(
-            "rejected: `{name}` line {}{id}: {field}{}\n",
-            r.line, r.reason
-        )));
+        say_rejected(name, r.line, r.id.as_deref(), &r.field, &r.reason);
     }
+}
+
+/// `rejected: `FILE` line N (id `ID`): FIELD: REASON` on standard error; the id and the reason
+/// quote the input, so no control code of theirs reaches the terminal.
+fn say_rejected(name: &str, line: u64, id: Option<&str>, field: &str, reason: &str) {
+    let id = id.map_or(String::new(), |i| format!(" (id `{i}`)"));
+    let field = if field.is_empty() {
+        String::new()
+    } else {
+        format!("{field}: ")
+    };
+    credit_policy::safety::say(&credit_policy::report::printable(&format!(
+        "rejected: `{name}` line {line}{id}: {field}{reason}\n"
+    )));
 }
 
 /// The rejected and doubtful rows of the outcomes file, on standard error, each with its
 /// file, line, field and what to do.
 fn show_outcome_rows(name: &str, o: &OutcomeFile) {
     for r in &o.rejects {
-        let id =
-            r.id.as_deref()
-                .map_or(String::new(), |i| format!(" (id `{i}`)"));
-        let field = if r.field.is_empty() {
-            String::new()
-        } else {
-            format!("{}: ", r.field)
-        };
-        credit_policy::safety::say(&credit_policy::report::printable(&format!(
-            "rejected: `{name}` line {}{id}: {field}{}\n",
-            r.line, r.reason
-        )));
+        say_rejected(name, r.line, r.id.as_deref(), &r.field, &r.reason);
     }
     for w in &o.warnings {
         credit_policy::safety::say(&credit_policy::report::printable(&format!(

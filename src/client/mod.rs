@@ -182,10 +182,10 @@ impl Client {
 /// The ids met so far, to refuse a second use of one. Kept as a 64-bit hash of the id and the
 /// line of its first use, 12 bytes a client, in 64 tables chosen by the hash, so that the
 /// memory grows a sixty-fourth at a time instead of doubling the whole table at once: ten
-/// million ids take about 220 MB at the peak here, and nothing else grows with the input. Two
-/// different ids with the same 64-bit hash (about one chance in a million for ten million ids)
-/// would be reported as a duplicate, naming the first line, where a person sees at once that
-/// the ids differ.
+/// million ids take about 210 MiB here (319 MiB the whole run, README "Performance"), and
+/// nothing else grows with the input. Two different ids with the same 64-bit hash (about one
+/// chance in a million for ten million ids) would be reported as a duplicate, naming the first
+/// line, where a person sees at once that the ids differ.
 #[derive(Debug)]
 pub struct SeenIds {
     shards: Vec<hashbrown::HashTable<Seen>>,
